@@ -1,0 +1,24 @@
+#pragma once
+
+// Key layout. Every key of a user carries the hash tag {u:<user_id>} so a
+// user's data shares one Redis Cluster slot and one Function can update it
+// atomically. Login data is keyed by email ({e:<email>}), which has its own
+// slot. Emails are validated to contain no braces.
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace gracilis {
+
+inline std::string UserKey(absl::string_view user_id,
+                           absl::string_view suffix) {
+  return absl::StrCat("{u:", user_id, "}:", suffix);
+}
+
+inline std::string EmailKey(absl::string_view email, absl::string_view suffix) {
+  return absl::StrCat("{e:", email, "}:", suffix);
+}
+
+}  // namespace gracilis

@@ -1,0 +1,97 @@
+#pragma once
+
+// The project's only Redis client, and the only code that includes hiredis.
+//
+// hiredis async on a libevent loop owned by this object: gRPC threads hand
+// commands over and never wait. Every command has a timeout (hiredis 0.14
+// has none, so the loop times them out); while the connection is down,
+// commands fail at once with UNAVAILABLE and the client reconnects with
+// exponential backoff. Multi-key updates go through Redis Functions (Lua)
+// that the client loads on every (re)connect, so one call applies atomically.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/config/config.h"
+#include "common/metrics/metrics.h"
+
+namespace gracilis {
+
+struct RedisConfig {
+  HostPort address{"127.0.0.1", 6379};
+  std::string password;  // AUTH when non-empty
+  // A command not answered within this is failed with UNAVAILABLE and the
+  // connection is replaced (a stalled Redis stalls every later reply too).
+  absl::Duration command_timeout = absl::Milliseconds(500);
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration reconnect_min = absl::Milliseconds(50);
+  absl::Duration reconnect_max = absl::Seconds(2);
+
+  static RedisConfig Read(ConfigSource& source);
+};
+
+// An owned copy of a hiredis reply.
+struct RedisReply {
+  enum class Type { kNil, kString, kStatus, kInteger, kArray };
+  Type type = Type::kNil;
+  std::string str;  // kString, kStatus
+  long long integer = 0;
+  std::vector<RedisReply> elements;  // kArray
+
+  bool is_nil() const { return type == Type::kNil; }
+};
+
+class RedisClient {
+ public:
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<RedisReply>) &&>;
+
+  // `function_libraries`: Redis Functions sources ("#!lua name=..."),
+  // loaded with FUNCTION LOAD REPLACE whenever a connection is made.
+  // `metrics` may be null.
+  RedisClient(RedisConfig config, std::vector<std::string> function_libraries,
+              RedisMetrics* metrics);
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // Called on the loop thread whenever readiness changes. Set before Start.
+  void SetReadinessListener(std::function<void(bool ready)> listener);
+  // Starts the loop thread and the first connection attempt.
+  void Start();
+  // Fails whatever is pending with UNAVAILABLE and joins the loop thread.
+  void Stop();
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+
+  // Sends one command, binary-safe. From any thread; `done` runs on the loop
+  // thread and must not block. The command gives up at `deadline` (the
+  // caller's RPC deadline) with DEADLINE_EXCEEDED if that comes before the
+  // configured command timeout. Error replies become INTERNAL, or
+  // UNAVAILABLE for transient ones (LOADING, BUSY, READONLY, ...).
+  void Execute(std::vector<std::string> args, Callback done,
+               absl::Time deadline = absl::InfiniteFuture());
+  // FCALL function numkeys keys... args...
+  void Call(absl::string_view function, std::vector<std::string> keys,
+            std::vector<std::string> args, Callback done,
+            absl::Time deadline = absl::InfiniteFuture());
+
+  class Loop;  // implementation, in redis_client.cc
+
+ private:
+  std::unique_ptr<Loop> loop_;
+  std::atomic<bool> ready_{false};
+};
+
+// Waits for one command: for tests, tools and start-up only, never on a gRPC
+// or Redis loop thread.
+absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,
+                                          std::vector<std::string> args);
+
+}  // namespace gracilis

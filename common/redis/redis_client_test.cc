@@ -1,0 +1,164 @@
+#include "common/redis/redis_client.h"
+
+#include "absl/synchronization/notification.h"
+#include "common/redis/keys.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/redis_server.h"
+#include "gtest/gtest.h"
+
+namespace gracilis {
+namespace {
+
+using ::gracilis::testing::IsOk;
+using ::gracilis::testing::StatusIs;
+using ::gracilis::testing::TestRedisServer;
+
+constexpr char kLibrary[] = R"lua(#!lua name=gracilis_test
+redis.register_function('swap_counter', function(keys, args)
+  local old = redis.call('GET', keys[1])
+  redis.call('SET', keys[1], args[1])
+  return old
+end)
+)lua";
+
+bool WaitUntil(const std::function<bool()>& predicate,
+               absl::Duration limit = absl::Seconds(10)) {
+  const absl::Time give_up = absl::Now() + limit;
+  while (absl::Now() < give_up) {
+    if (predicate()) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+class RedisClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(server_.Start(), IsOk());
+    RedisConfig config;
+    config.address = {"127.0.0.1", server_.port()};
+    config.command_timeout = absl::Milliseconds(300);
+    config.reconnect_max = absl::Milliseconds(200);
+    client_ = std::make_unique<RedisClient>(
+        config, std::vector<std::string>{kLibrary}, nullptr);
+    client_->SetReadinessListener([this](bool ready) { readiness_changes_++; });
+    client_->Start();
+    ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
+  }
+
+  TestRedisServer server_;
+  std::unique_ptr<RedisClient> client_;
+  std::atomic<int> readiness_changes_{0};
+};
+
+TEST_F(RedisClientTest, RoundTripsBinarySafeValues) {
+  const std::string key = UserKey("u1", "blob");
+  const std::string value("a\0b\r\nc", 6);
+  ASSERT_THAT(ExecuteAndWait(*client_, {"SET", key, value}), IsOk());
+  absl::StatusOr<RedisReply> reply = ExecuteAndWait(*client_, {"GET", key});
+  ASSERT_THAT(reply, IsOk());
+  EXPECT_EQ(reply->type, RedisReply::Type::kString);
+  EXPECT_EQ(reply->str, value);
+  EXPECT_TRUE(ExecuteAndWait(*client_, {"GET", "missing"})->is_nil());
+}
+
+TEST_F(RedisClientTest, CallsLoadedFunctions) {
+  absl::Notification done;
+  absl::StatusOr<RedisReply> result;
+  client_->Call("swap_counter", {UserKey("u1", "c")}, {"7"},
+                [&](absl::StatusOr<RedisReply> r) {
+                  result = std::move(r);
+                  done.Notify();
+                });
+  done.WaitForNotification();
+  ASSERT_THAT(result, IsOk());
+  EXPECT_TRUE(result->is_nil());
+  EXPECT_EQ(server_.Cli("GET '{u:u1}:c'"), "7");
+}
+
+TEST_F(RedisClientTest, ErrorReplyIsInternal) {
+  EXPECT_THAT(ExecuteAndWait(*client_, {"NOSUCHCOMMAND"}),
+              StatusIs(absl::StatusCode::kInternal));
+}
+
+TEST_F(RedisClientTest, DownServerFailsFastAndRecoversByItself) {
+  server_.Kill();
+  ASSERT_TRUE(WaitUntil([&] { return !client_->ready(); }));
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(100));
+
+  ASSERT_THAT(server_.Start(), IsOk());
+  ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}), IsOk());
+  // The function library is loaded again on the new connection.
+  EXPECT_THAT(
+      ExecuteAndWait(*client_, {"FCALL", "swap_counter", "1", "k", "1"}),
+      IsOk());
+}
+
+TEST_F(RedisClientTest, StalledServerTimesOutThenReconnects) {
+  server_.Pause();
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  const absl::Duration waited = absl::Now() - start;
+  EXPECT_GE(waited, absl::Milliseconds(250));
+  EXPECT_LT(waited, absl::Seconds(2));
+  EXPECT_FALSE(client_->ready());
+
+  server_.Resume();
+  ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}), IsOk());
+  EXPECT_GE(readiness_changes_.load(), 3);  // up, down, up
+}
+
+TEST_F(RedisClientTest, CallerDeadlineCutsACommandShort) {
+  absl::Notification done;
+  absl::StatusOr<RedisReply> result;
+  // DEBUG SLEEP holds the server for 200 ms; the caller only waits 50 ms.
+  client_->Execute(
+      {"DEBUG", "SLEEP", "0.2"},
+      [&](absl::StatusOr<RedisReply> r) {
+        result = std::move(r);
+        done.Notify();
+      },
+      absl::Now() + absl::Milliseconds(50));
+  done.WaitForNotification();
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  // A short client deadline does not cost the connection.
+  EXPECT_TRUE(client_->ready());
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}), IsOk());
+}
+
+TEST_F(RedisClientTest, StopFailsLaterCommands) {
+  client_->Stop();
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(RedisClientTest, ManyThreadsShareOneClient) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        if (ExecuteAndWait(*client_, {"INCR", UserKey(std::to_string(t), "n")})
+                .ok()) {
+          ok++;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 800);
+  EXPECT_EQ(server_.Cli("GET '{u:3}:n'"), "200");
+}
+
+}  // namespace
+}  // namespace gracilis

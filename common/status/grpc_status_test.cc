@@ -1,0 +1,92 @@
+#include "common/status/grpc_status.h"
+
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/status/status_matchers.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace gracilis {
+namespace {
+
+using ::gracilis::testing::IsOk;
+using ::gracilis::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(GrpcStatusTest, OkMapsToOk) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+TEST(GrpcStatusTest, FieldViolationsBecomeBadRequest) {
+  Violations violations;
+  violations.Add("email", "must contain one @");
+  violations.Add("password", "must be at least 10 characters");
+  grpc::Status status = ToGrpcStatus(violations.ToStatus());
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("email: must contain one @"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 2);
+  EXPECT_EQ(bad_request.field_violations(1).field(), "password");
+  EXPECT_EQ(bad_request.field_violations(1).description(),
+            "must be at least 10 characters");
+}
+
+TEST(GrpcStatusTest, ReasonAndRetryRoundTrip) {
+  absl::Status original = WithRetryDelay(
+      WithReason(absl::ResourceExhaustedError("slow down"), "LOGIN_THROTTLED"),
+      absl::Seconds(90));
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(original));
+  EXPECT_THAT(back,
+              StatusIs(absl::StatusCode::kResourceExhausted, "slow down"));
+  EXPECT_EQ(ReasonOf(back), "LOGIN_THROTTLED");
+  EXPECT_EQ(RetryDelayOf(back), absl::Seconds(90));
+}
+
+TEST(GrpcStatusTest, ViolationsRoundTrip) {
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(InvalidField("a.b", "rule")));
+  EXPECT_THAT(FieldViolationsOf(back),
+              ElementsAre(::testing::Field(&FieldViolation::field, "a.b")));
+}
+
+TEST(GrpcStatusTest, PlainErrorHasNoDetails) {
+  grpc::Status status = ToGrpcStatus(absl::UnavailableError("down"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(status.error_details().empty());
+}
+
+absl::StatusOr<int> Half(int x) {
+  if (x % 2 != 0) {
+    return InvalidField("x", "must be even");
+  }
+  return x / 2;
+}
+
+absl::StatusOr<int> Quarter(int x) {
+  ASSIGN_OR_RETURN(int half, Half(x));
+  ASSIGN_OR_RETURN(int quarter, Half(half));
+  return quarter;
+}
+
+absl::Status CheckEven(int x) {
+  RETURN_IF_ERROR(Half(x).status());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacrosTest, PropagateErrorsAndValues) {
+  EXPECT_THAT(Quarter(8), IsOk());
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_THAT(Quarter(6), StatusIs(absl::StatusCode::kInvalidArgument,
+                                   HasSubstr("must be even")));
+  EXPECT_THAT(CheckEven(3), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckEven(4), IsOk());
+}
+
+}  // namespace
+}  // namespace gracilis

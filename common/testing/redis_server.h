@@ -1,0 +1,47 @@
+#pragma once
+
+// A real redis-server for tests: loopback, a free port, a temporary data
+// directory with AOF on, stopped (and the directory removed) on destruction.
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace gracilis::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int PickFreePort();
+
+class TestRedisServer {
+ public:
+  TestRedisServer();
+  ~TestRedisServer();
+  TestRedisServer(const TestRedisServer&) = delete;
+  TestRedisServer& operator=(const TestRedisServer&) = delete;
+
+  // Starts redis-server and waits until it answers PING.
+  absl::Status Start();
+  // SIGKILL, as a crash would.
+  void Kill();
+  // SIGSTOP / SIGCONT: the socket stays open but nothing answers.
+  void Pause();
+  void Resume();
+  // Starts again on the same port and data directory (AOF replayed).
+  absl::Status Restart();
+
+  int port() const { return port_; }
+  std::string address() const;
+  const std::string& dir() const { return dir_; }
+  // Runs redis-cli against the server and returns its output.
+  std::string Cli(const std::string& args) const;
+
+ private:
+  int port_;
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace gracilis::testing
