@@ -1,0 +1,70 @@
+#pragma once
+
+// Sessions: issued at login, resolved on every authenticated RPC, revoked at
+// logout. A session ends after `idle_timeout` without use or at
+// `lifetime` after login, whichever comes first.
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/config/config.h"
+#include "common/redis/redis_client.h"
+#include "common/status/done.h"
+
+namespace gracilis {
+
+struct SessionConfig {
+  absl::Duration idle_timeout = absl::Hours(24 * 14);
+  absl::Duration lifetime = absl::Hours(24 * 60);
+  static SessionConfig Read(ConfigSource& source);
+};
+
+struct IssuedSession {
+  std::string token;
+  absl::Time expire_time;
+  absl::Duration idle_timeout;
+};
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  // NOT_FOUND if the user no longer exists.
+  virtual void Create(const std::string& user_id, absl::Time deadline,
+                      Done<IssuedSession> done) = 0;
+  // The user id, or UNAUTHENTICATED (SESSION_INVALID).
+  virtual void Resolve(const std::string& token, absl::Time deadline,
+                       Done<std::string> done) = 0;
+  virtual void Revoke(const std::string& token, absl::Time deadline,
+                      DoneStatus done) = 0;
+};
+
+// Sessions in Redis under the user's hash tag:
+//   {u:<id>}:session:<hash>  -> absolute expiry (unix ms), TTL = idle left
+//   {u:<id>}:sessions        -> ZSET of hashes by absolute expiry
+class RedisSessionStore final : public SessionStore {
+ public:
+  // The Functions library the RedisClient must load for this store.
+  static const std::string& FunctionLibrary();
+
+  RedisSessionStore(RedisClient& redis, const Clock& clock,
+                    SessionConfig config);
+  void Create(const std::string& user_id, absl::Time deadline,
+              Done<IssuedSession> done) override;
+  void Resolve(const std::string& token, absl::Time deadline,
+               Done<std::string> done) override;
+  void Revoke(const std::string& token, absl::Time deadline,
+              DoneStatus done) override;
+
+ private:
+  RedisClient& redis_;
+  const Clock& clock_;
+  const SessionConfig config_;
+};
+
+// Key helpers shared with account deletion.
+std::string SessionKey(absl::string_view user_id, absl::string_view hash);
+std::string SessionIndexKey(absl::string_view user_id);
+
+}  // namespace gracilis
