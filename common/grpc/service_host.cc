@@ -43,7 +43,7 @@ ServiceHost::ServiceHost(ServerConfig config) : config_(std::move(config)) {}
 
 ServiceHost::~ServiceHost() {
   if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Shutdown(std::chrono::system_clock::now());  // no-op after Drain
     server_->Wait();
   }
 }
@@ -110,7 +110,8 @@ void ServiceHost::Drain() {
   absl::SleepFor(config_.drain_delay);
   server_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
   server_->Wait();
-  server_.reset();
+  // server_ stays allocated: Redis readiness callbacks may still call
+  // SetServing, which the shut-down health service ignores.
   Log("info", "server stopped");
 }
 

@@ -1,0 +1,334 @@
+#include "services/account/account_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/session_token.h"
+#include "common/status/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/account/domain/account_rules.h"
+#include "services/account/domain/password.h"
+
+namespace gracilis::account {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Status InvalidCredentials() {
+  return WithReason(absl::UnauthenticatedError("wrong email or password"),
+                    "CREDENTIALS_INVALID");
+}
+
+std::string UserName(const std::string& user_id) {
+  return absl::StrCat("users/", user_id);
+}
+
+// A profile request may name the caller only: "", "users/me" or its own name.
+absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
+                          absl::string_view field) {
+  if (name.empty() || name == "users/me" || name == UserName(user_id)) {
+    return absl::OkStatus();
+  }
+  if (name.rfind("users/", 0) != 0) {
+    return InvalidField(std::string(field), "must be users/me or users/{user_id}");
+  }
+  return absl::PermissionDeniedError("a user can only see their own profile");
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+}  // namespace
+
+AccountService::AccountService(AccountStore& store, SessionStore& sessions,
+                               PasswordWorkers& workers, const Clock& clock,
+                               LoginThrottle throttle, RpcMetrics* rpc)
+    : store_(store),
+      sessions_(sessions),
+      authenticator_(sessions),
+      workers_(workers),
+      clock_(clock),
+      throttle_(throttle),
+      register_metrics_(MethodMetrics(rpc, "Register")),
+      login_metrics_(MethodMetrics(rpc, "Login")),
+      logout_metrics_(MethodMetrics(rpc, "Logout")),
+      get_profile_metrics_(MethodMetrics(rpc, "GetProfile")),
+      update_profile_metrics_(MethodMetrics(rpc, "UpdateProfile")),
+      delete_account_metrics_(MethodMetrics(rpc, "DeleteAccount")) {}
+
+RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
+                                                  const char* name) {
+  return rpc == nullptr
+             ? nullptr
+             : &rpc->ForMethod(
+                   absl::StrCat("gracilis.account.v1.AccountService/", name));
+}
+
+void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
+                                  v1::Session* out) {
+  sessions_.Create(
+      user_id, call.deadline(),
+      [call, out](absl::StatusOr<IssuedSession> session) {
+        if (!session.ok()) {
+          return call.Finish(session.status());
+        }
+        out->set_token(session->token);
+        *out->mutable_expire_time() = ToProto(session->expire_time);
+        out->set_idle_timeout_seconds(
+            absl::ToInt64Seconds(session->idle_timeout));
+        call.Finish(absl::OkStatus());
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::Register(
+    grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
+    v1::RegisterResponse* response) {
+  UnaryCall call(context, register_metrics_);
+  if (absl::Status valid = ValidateRegistration(
+          request->request_id(), request->email(), request->password());
+      !valid.ok()) {
+    call.Finish(valid);
+    return call.reactor();
+  }
+  const std::string email = NormalizeEmail(request->email());
+  absl::Status queued = workers_.Submit([this, call, request, response, email] {
+    absl::StatusOr<std::string> hash = HashPassword(request->password());
+    if (!hash.ok()) {
+      return call.Finish(hash.status());
+    }
+    Credentials fresh{NewUserId(), *hash, request->request_id()};
+    store_.Register(
+        email, fresh, call.deadline(),
+        [this, call, request, response, email](
+            absl::StatusOr<RegisterResult> result) {
+          if (!result.ok()) {
+            return call.Finish(result.status());
+          }
+          if (result->outcome == RegisterResult::Outcome::kEmailTaken) {
+            return call.Finish(WithReason(
+                absl::AlreadyExistsError("that email is already registered"),
+                "EMAIL_TAKEN"));
+          }
+          const Credentials stored = result->stored;
+          auto create_profile_and_session = [this, call, response, email,
+                                             stored] {
+            v1::Profile profile;
+            profile.set_name(UserName(stored.user_id));
+            profile.set_email(email);
+            profile.set_time_zone("UTC");
+            *profile.mutable_create_time() = ToProto(clock_.Now());
+            *profile.mutable_update_time() = profile.create_time();
+            store_.CreateProfile(
+                stored.user_id, profile, call.deadline(),
+                [this, call, response, stored](absl::Status created) {
+                  if (!created.ok()) {
+                    return call.Finish(created);
+                  }
+                  store_.GetProfile(
+                      stored.user_id, call.deadline(),
+                      [this, call, response,
+                       stored](absl::StatusOr<StoredProfile> profile) {
+                        if (!profile.ok()) {
+                          return call.Finish(profile.status());
+                        }
+                        *response->mutable_profile() = profile->profile;
+                        IssueSession(call, stored.user_id,
+                                     response->mutable_session());
+                      });
+                });
+          };
+          if (result->outcome == RegisterResult::Outcome::kCreated) {
+            return create_profile_and_session();
+          }
+          // A retry of the same request: it must carry the same password.
+          absl::Status queued_verify = workers_.Submit(
+              [call, request, stored, next = create_profile_and_session] {
+                if (!VerifyPassword(stored.password_hash, request->password())) {
+                  return call.Finish(WithReason(
+                      InvalidField("request_id",
+                                   "was already used with a different request"),
+                      "REQUEST_ID_REUSED"));
+                }
+                next();
+              });
+          if (!queued_verify.ok()) {
+            call.Finish(queued_verify);
+          }
+        });
+  });
+  if (!queued.ok()) {
+    call.Finish(queued);
+  }
+  return call.reactor();
+}
+
+grpc::ServerUnaryReactor* AccountService::Login(
+    grpc::CallbackServerContext* context, const v1::LoginRequest* request,
+    v1::LoginResponse* response) {
+  UnaryCall call(context, login_metrics_);
+  const std::string email = NormalizeEmail(request->email());
+  if (email.empty() || request->password().empty() ||
+      request->password().size() > kMaxPasswordBytes) {
+    call.Finish(InvalidCredentials());
+    return call.reactor();
+  }
+  store_.LookupLogin(
+      email, call.deadline(),
+      [this, call, request, response, email](absl::StatusOr<LoginRecord> record) {
+        if (!record.ok()) {
+          return call.Finish(record.status());
+        }
+        if (record->recent_failures >= throttle_.max_failures) {
+          return call.Finish(WithRetryDelay(
+              WithReason(absl::ResourceExhaustedError(
+                             "too many failed logins for this email; wait "
+                             "before trying again"),
+                         "LOGIN_THROTTLED"),
+              record->failure_window_left));
+        }
+        absl::Status queued = workers_.Submit([this, call, request, response,
+                                               email,
+                                               record = *std::move(record)] {
+          // Unknown emails are checked against a decoy hash so they take as
+          // long as a wrong password and get the same answer.
+          const bool known = record.credentials.has_value();
+          const bool match = VerifyPassword(
+              known ? record.credentials->password_hash : DecoyPasswordHash(),
+              request->password());
+          if (!known || !match) {
+            store_.RecordLoginFailure(email, call.deadline(),
+                                      [call](absl::Status recorded) {
+                                        call.Finish(recorded.ok()
+                                                        ? InvalidCredentials()
+                                                        : recorded);
+                                      });
+            return;
+          }
+          const std::string user_id = record.credentials->user_id;
+          if (record.recent_failures > 0) {
+            store_.ClearLoginFailures(email, call.deadline(), [](absl::Status) {});
+          }
+          response->set_user(UserName(user_id));
+          IssueSession(call, user_id, response->mutable_session());
+        });
+        if (!queued.ok()) {
+          call.Finish(queued);
+        }
+      });
+  return call.reactor();
+}
+
+grpc::ServerUnaryReactor* AccountService::Logout(
+    grpc::CallbackServerContext* context, const v1::LogoutRequest*,
+    google::protobuf::Empty*) {
+  return authenticator_.Serve(
+      UnaryCall(context, logout_metrics_),
+      [this](UnaryCall call, std::string) {
+        sessions_.Revoke(BearerToken(*call.context()), call.deadline(),
+                         [call](absl::Status revoked) { call.Finish(revoked); });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::GetProfile(
+    grpc::CallbackServerContext* context, const v1::GetProfileRequest* request,
+    v1::Profile* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, get_profile_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        if (absl::Status own = CheckOwnName(request->name(), user_id, "name");
+            !own.ok()) {
+          return call.Finish(own);
+        }
+        store_.GetProfile(user_id, call.deadline(),
+                          [call, response](absl::StatusOr<StoredProfile> got) {
+                            if (got.ok()) {
+                              *response = std::move(got->profile);
+                            }
+                            call.Finish(got.status());
+                          });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::UpdateProfile(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateProfileRequest* request, v1::Profile* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, update_profile_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        if (absl::Status own =
+                CheckOwnName(request->profile().name(), user_id, "profile.name");
+            !own.ok()) {
+          return call.Finish(own);
+        }
+        store_.GetProfile(
+            user_id, call.deadline(),
+            [this, call, request, response,
+             user_id](absl::StatusOr<StoredProfile> current) {
+              if (!current.ok()) {
+                return call.Finish(current.status());
+              }
+              const absl::Time now = clock_.Now();
+              const int year = absl::ToCivilYear(now, absl::UTCTimeZone()).year();
+              std::vector<std::string> mask(request->update_mask().paths().begin(),
+                                            request->update_mask().paths().end());
+              absl::StatusOr<v1::Profile> next = ApplyProfileUpdate(
+                  current->profile, request->profile(), mask, year);
+              if (!next.ok()) {
+                return call.Finish(next.status());
+              }
+              *next->mutable_update_time() = ToProto(now);
+              *response = *next;
+              store_.ReplaceProfile(
+                  user_id, *next, current->version, call.deadline(),
+                  [call](absl::StatusOr<int64_t> version) {
+                    call.Finish(version.status());
+                  });
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::DeleteAccount(
+    grpc::CallbackServerContext* context,
+    const v1::DeleteAccountRequest* request, google::protobuf::Empty*) {
+  return authenticator_.Serve(
+      UnaryCall(context, delete_account_metrics_),
+      [this, request](UnaryCall call, std::string user_id) {
+        store_.GetProfile(
+            user_id, call.deadline(),
+            [this, call, request, user_id](absl::StatusOr<StoredProfile> profile) {
+              if (!profile.ok()) {
+                return call.Finish(profile.status());
+              }
+              const std::string email = profile->profile.email();
+              store_.LookupLogin(
+                  email, call.deadline(),
+                  [this, call, request, user_id,
+                   email](absl::StatusOr<LoginRecord> record) {
+                    if (!record.ok()) {
+                      return call.Finish(record.status());
+                    }
+                    // Missing credentials mean an earlier deletion got half
+                    // way; the session proves who this is, so finish it.
+                    std::string hash = record->credentials.has_value()
+                                           ? record->credentials->password_hash
+                                           : "";
+                    absl::Status queued = workers_.Submit(
+                        [this, call, request, user_id, email, hash] {
+                          if (!hash.empty() &&
+                              !VerifyPassword(hash, request->password())) {
+                            return call.Finish(InvalidCredentials());
+                          }
+                          store_.DeleteAccount(
+                              user_id, email, call.deadline(),
+                              [call](absl::Status deleted) {
+                                call.Finish(deleted);
+                              });
+                        });
+                    if (!queued.ok()) {
+                      call.Finish(queued);
+                    }
+                  });
+            });
+      });
+}
+
+}  // namespace gracilis::account

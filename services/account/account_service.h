@@ -1,0 +1,62 @@
+#pragma once
+
+// AccountService RPC adapter: validates requests, runs the account rules,
+// the store and the session store, and maps status once at the edge.
+
+#include "common/auth/authenticator.h"
+#include "common/clock/clock.h"
+#include "common/metrics/metrics.h"
+#include "gracilis/account/v1/account.grpc.pb.h"
+#include "services/account/account_store.h"
+#include "services/account/password_workers.h"
+
+namespace gracilis::account {
+
+class AccountService final : public v1::AccountService::CallbackService {
+ public:
+  // `rpc_metrics` may be null.
+  AccountService(AccountStore& store, SessionStore& sessions,
+                 PasswordWorkers& workers, const Clock& clock,
+                 LoginThrottle throttle, RpcMetrics* rpc_metrics);
+
+  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
+                                     const v1::RegisterRequest* request,
+                                     v1::RegisterResponse* response) override;
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context,
+                                  const v1::LoginRequest* request,
+                                  v1::LoginResponse* response) override;
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* context,
+                                   const v1::LogoutRequest* request,
+                                   google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* context,
+                                       const v1::GetProfileRequest* request,
+                                       v1::Profile* response) override;
+  grpc::ServerUnaryReactor* UpdateProfile(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateProfileRequest* request, v1::Profile* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteAccountRequest* request,
+      google::protobuf::Empty* response) override;
+
+ private:
+  RpcMetrics::Method* MethodMetrics(RpcMetrics* rpc, const char* name);
+  // Issues a session for `user_id` into `session`, then finishes `call`.
+  void IssueSession(UnaryCall call, const std::string& user_id,
+                    v1::Session* session);
+
+  AccountStore& store_;
+  SessionStore& sessions_;
+  Authenticator authenticator_;
+  PasswordWorkers& workers_;
+  const Clock& clock_;
+  const LoginThrottle throttle_;
+  RpcMetrics::Method* register_metrics_;
+  RpcMetrics::Method* login_metrics_;
+  RpcMetrics::Method* logout_metrics_;
+  RpcMetrics::Method* get_profile_metrics_;
+  RpcMetrics::Method* update_profile_metrics_;
+  RpcMetrics::Method* delete_account_metrics_;
+};
+
+}  // namespace gracilis::account

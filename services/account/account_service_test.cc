@@ -1,0 +1,343 @@
+// AccountService through real gRPC against a real redis-server.
+
+#include "services/account/account_service.h"
+
+#include "absl/strings/str_split.h"
+#include "common/grpc/service_host.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/redis_server.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "gtest/gtest.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace gracilis::account {
+namespace {
+
+using ::gracilis::testing::IsOk;
+using ::gracilis::testing::StatusIs;
+using ::gracilis::testing::TestRedisServer;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kPassword[] = "correct horse battery";
+
+class AccountServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(redis_server_.Start(), IsOk());
+    RedisConfig redis_config;
+    redis_config.address = {"127.0.0.1", redis_server_.port()};
+    redis_config.command_timeout = absl::Milliseconds(300);
+    redis_config.reconnect_max = absl::Milliseconds(200);
+    redis_ = std::make_unique<RedisClient>(
+        redis_config,
+        std::vector<std::string>{RedisSessionStore::FunctionLibrary(),
+                                 RedisAccountStore::FunctionLibrary()},
+        nullptr);
+    sessions_ = std::make_unique<RedisSessionStore>(*redis_, clock_,
+                                                    SessionConfig());
+    throttle_.max_failures = 3;
+    store_ = std::make_unique<RedisAccountStore>(*redis_, throttle_);
+    service_ = std::make_unique<AccountService>(*store_, *sessions_, workers_,
+                                                clock_, throttle_, nullptr);
+    ServerConfig server_config;
+    server_config.listen = {"127.0.0.1", 0};
+    server_config.shutdown_grace = absl::Seconds(1);
+    host_ = std::make_unique<ServiceHost>(server_config);
+    host_->AddService(service_.get(), "gracilis.account.v1.AccountService");
+    ASSERT_THAT(host_->Start(), IsOk());
+    redis_->SetReadinessListener([this](bool ready) { host_->SetServing(ready); });
+    redis_->Start();
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", host_->port()),
+                                       grpc::InsecureChannelCredentials());
+    stub_ = v1::AccountService::NewStub(channel);
+    health_ = grpc::health::v1::Health::NewStub(channel);
+    ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::SERVING));
+  }
+
+  void TearDown() override {
+    host_->Drain();
+    redis_->Stop();
+  }
+
+  bool WaitForHealth(grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+    for (int i = 0; i < 500; ++i) {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckRequest request;
+      grpc::health::v1::HealthCheckResponse response;
+      if (health_->Check(&context, request, &response).ok() &&
+          response.status() == want) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  template <typename Request, typename Response, typename Method>
+  absl::Status Call(Method method, const Request& request, Response* response,
+                    const std::string& token = "") {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    if (!token.empty()) {
+      context.AddMetadata("authorization", "Bearer " + token);
+    }
+    return FromGrpcStatus(((*stub_).*method)(&context, request, response));
+  }
+
+  absl::StatusOr<v1::RegisterResponse> Register(const std::string& email,
+                                                const std::string& request_id,
+                                                const std::string& password = kPassword) {
+    v1::RegisterRequest request;
+    request.set_email(email);
+    request.set_password(password);
+    request.set_request_id(request_id);
+    v1::RegisterResponse response;
+    absl::Status status =
+        Call(&v1::AccountService::Stub::Register, request, &response);
+    if (!status.ok()) {
+      return status;
+    }
+    return response;
+  }
+
+  absl::StatusOr<v1::LoginResponse> Login(const std::string& email,
+                                          const std::string& password) {
+    v1::LoginRequest request;
+    request.set_email(email);
+    request.set_password(password);
+    v1::LoginResponse response;
+    absl::Status status = Call(&v1::AccountService::Stub::Login, request, &response);
+    if (!status.ok()) {
+      return status;
+    }
+    return response;
+  }
+
+  absl::StatusOr<v1::Profile> GetProfile(const std::string& token,
+                                         const std::string& name = "users/me") {
+    v1::GetProfileRequest request;
+    request.set_name(name);
+    v1::Profile response;
+    absl::Status status =
+        Call(&v1::AccountService::Stub::GetProfile, request, &response, token);
+    if (!status.ok()) {
+      return status;
+    }
+    return response;
+  }
+
+  absl::Status UpdateWeight(const std::string& token, double kg) {
+    v1::UpdateProfileRequest request;
+    request.mutable_profile()->mutable_body_weight()->set_value(kg);
+    request.mutable_profile()->mutable_body_weight()->set_unit(
+        type::v1::MASS_UNIT_KILOGRAM);
+    request.mutable_update_mask()->add_paths("body_weight");
+    v1::Profile response;
+    return Call(&v1::AccountService::Stub::UpdateProfile, request, &response,
+                token);
+  }
+
+  TestRedisServer redis_server_;
+  SystemClock clock_;
+  LoginThrottle throttle_;
+  PasswordWorkers workers_{2, 64};
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<RedisSessionStore> sessions_;
+  std::unique_ptr<RedisAccountStore> store_;
+  std::unique_ptr<AccountService> service_;
+  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<v1::AccountService::Stub> stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+TEST_F(AccountServiceTest, RegisterLoginProfileLogoutJourney) {
+  absl::StatusOr<v1::RegisterResponse> registered =
+      Register("Ana@Example.com", "r1");
+  ASSERT_THAT(registered, IsOk());
+  EXPECT_EQ(registered->profile().email(), "ana@example.com");
+  EXPECT_FALSE(registered->session().token().empty());
+
+  absl::StatusOr<v1::LoginResponse> login = Login("ana@example.com", kPassword);
+  ASSERT_THAT(login, IsOk());
+  EXPECT_EQ(login->user(), registered->profile().name());
+  const std::string token = login->session().token();
+  EXPECT_NE(token, registered->session().token());  // a new token per login
+
+  ASSERT_THAT(UpdateWeight(token, 64.5), IsOk());
+  absl::StatusOr<v1::Profile> profile = GetProfile(token);
+  ASSERT_THAT(profile, IsOk());
+  EXPECT_EQ(profile->body_weight().value(), 64.5);
+
+  google::protobuf::Empty empty;
+  ASSERT_THAT(Call(&v1::AccountService::Stub::Logout, v1::LogoutRequest(),
+                   &empty, token),
+              IsOk());
+  EXPECT_THAT(GetProfile(token), StatusIs(absl::StatusCode::kUnauthenticated));
+  // The registration session is independent and still works.
+  EXPECT_THAT(GetProfile(registered->session().token()), IsOk());
+  // No password or token in Redis.
+  const std::string dump = redis_server_.Cli("--scan") +
+                           redis_server_.Cli("HGETALL '{e:ana@example.com}:login'");
+  EXPECT_THAT(dump, Not(HasSubstr(kPassword)));
+  EXPECT_THAT(dump, Not(HasSubstr(token.substr(token.find('.') + 1))));
+}
+
+TEST_F(AccountServiceTest, RegisterIsIdempotentByRequestId) {
+  absl::StatusOr<v1::RegisterResponse> first = Register("b@example.com", "same");
+  absl::StatusOr<v1::RegisterResponse> retry = Register("b@example.com", "same");
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_EQ(first->profile().name(), retry->profile().name());
+  EXPECT_THAT(Register("b@example.com", "other"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  absl::Status reused = Register("b@example.com", "same", "another password!").status();
+  EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(ReasonOf(reused), "REQUEST_ID_REUSED");
+}
+
+TEST_F(AccountServiceTest, BadRegistrationNamesTheFields) {
+  absl::Status status = Register("nope", "r", "short").status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(FieldViolationsOf(status).size(), 2u);
+  EXPECT_EQ(FieldViolationsOf(status)[0].field, "email");
+  EXPECT_EQ(FieldViolationsOf(status)[1].field, "password");
+  EXPECT_EQ(redis_server_.Cli("DBSIZE"), "0");  // nothing stored
+}
+
+TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailLookAlikeAndAreThrottled) {
+  ASSERT_THAT(Register("c@example.com", "r"), IsOk());
+  absl::Status wrong = Login("c@example.com", "wrong password!").status();
+  absl::Status unknown = Login("nobody@example.com", kPassword).status();
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(wrong.message(), unknown.message());
+  EXPECT_EQ(ReasonOf(wrong), ReasonOf(unknown));
+
+  Login("c@example.com", "wrong again!!").IgnoreError();
+  Login("c@example.com", "and again!!!").IgnoreError();
+  absl::Status throttled = Login("c@example.com", kPassword).status();
+  EXPECT_THAT(throttled, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(ReasonOf(throttled), "LOGIN_THROTTLED");
+  EXPECT_GT(RetryDelayOf(throttled), absl::ZeroDuration());
+}
+
+TEST_F(AccountServiceTest, TokensThatAreNotSessionsAreRejected) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("d@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  const std::string token = user->session().token();
+  EXPECT_THAT(GetProfile(""), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(GetProfile("random-garbage"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  std::string tampered = token;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'x' ? 'y' : 'x';
+  EXPECT_THAT(GetProfile(tampered), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AccountServiceTest, ExpiredSessionIsRejected) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("exp@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  const std::string token = user->session().token();
+  const std::string user_id = user->profile().name().substr(6);
+  // Expire it in Redis as the idle timeout would.
+  const std::string keys = redis_server_.Cli("--scan --pattern '{u:" + user_id + "}:session:*'");
+  ASSERT_FALSE(keys.empty());
+  for (absl::string_view key : absl::StrSplit(keys, '\n')) {
+    redis_server_.Cli(absl::StrCat("PEXPIRE '", key, "' 1"));
+  }
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_THAT(GetProfile(token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AccountServiceTest, AnotherUsersProfileIsDenied) {
+  absl::StatusOr<v1::RegisterResponse> ana = Register("e1@example.com", "r");
+  absl::StatusOr<v1::RegisterResponse> bea = Register("e2@example.com", "r");
+  ASSERT_THAT(ana, IsOk());
+  ASSERT_THAT(bea, IsOk());
+  EXPECT_THAT(GetProfile(ana->session().token(), bea->profile().name()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(GetProfile(ana->session().token(), ana->profile().name()), IsOk());
+}
+
+TEST_F(AccountServiceTest, BadProfileValuesAreRejectedAndNothingChanges) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("f@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  const std::string token = user->session().token();
+  ASSERT_THAT(UpdateWeight(token, 70), IsOk());
+  for (double kg : {0.0, -5.0, 500.5}) {
+    absl::Status status = UpdateWeight(token, kg);
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << kg;
+    ASSERT_FALSE(FieldViolationsOf(status).empty());
+    EXPECT_EQ(FieldViolationsOf(status)[0].field, "profile.body_weight.value");
+  }
+  v1::UpdateProfileRequest request;
+  request.mutable_profile()->set_goal(static_cast<v1::Goal>(17));
+  request.mutable_update_mask()->add_paths("goal");
+  v1::Profile response;
+  EXPECT_THAT(Call(&v1::AccountService::Stub::UpdateProfile, request, &response,
+                   token),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("goal")));
+  EXPECT_EQ(GetProfile(token)->body_weight().value(), 70);
+}
+
+TEST_F(AccountServiceTest, DeleteAccountRemovesEveryKeyAndSession) {
+  absl::StatusOr<v1::RegisterResponse> keep = Register("keep@example.com", "r");
+  absl::StatusOr<v1::RegisterResponse> gone = Register("gone@example.com", "r");
+  ASSERT_THAT(keep, IsOk());
+  ASSERT_THAT(gone, IsOk());
+  const std::string user_id = gone->profile().name().substr(6);
+  ASSERT_THAT(Login("gone@example.com", kPassword), IsOk());
+
+  v1::DeleteAccountRequest request;
+  request.set_password("not the password");
+  google::protobuf::Empty empty;
+  EXPECT_THAT(Call(&v1::AccountService::Stub::DeleteAccount, request, &empty,
+                   gone->session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  request.set_password(kPassword);
+  ASSERT_THAT(Call(&v1::AccountService::Stub::DeleteAccount, request, &empty,
+                   gone->session().token()),
+              IsOk());
+  EXPECT_EQ(redis_server_.Cli("--scan --pattern '{u:" + user_id + "}*'"), "");
+  EXPECT_EQ(redis_server_.Cli("--scan --pattern '{e:gone@example.com}*'"), "");
+  EXPECT_THAT(GetProfile(gone->session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Login("gone@example.com", kPassword),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(GetProfile(keep->session().token()), IsOk());
+  // The email can be registered afresh.
+  EXPECT_THAT(Register("gone@example.com", "r2"), IsOk());
+}
+
+TEST_F(AccountServiceTest, RedisDownGivesFastUnavailableAndHealthRecovers) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("g@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  redis_server_.Kill();
+  ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(GetProfile(user->session().token()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+
+  ASSERT_THAT(redis_server_.Start(), IsOk());  // AOF brings the data back
+  ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::SERVING));
+  EXPECT_THAT(GetProfile(user->session().token()), IsOk());
+}
+
+TEST_F(AccountServiceTest, StalledRedisAnswersWithinTheDeadline) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("h@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  redis_server_.Pause();
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(GetProfile(user->session().token()),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  redis_server_.Resume();
+  ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::SERVING));
+  EXPECT_THAT(GetProfile(user->session().token()), IsOk());
+}
+
+}  // namespace
+}  // namespace gracilis::account

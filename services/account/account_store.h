@@ -1,0 +1,109 @@
+#pragma once
+
+// Where accounts live. Asynchronous: each call completes once through its
+// Done callback (on the Redis loop thread for the Redis implementation).
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/redis/redis_client.h"
+#include "common/status/done.h"
+#include "gracilis/account/v1/account.pb.h"
+
+namespace gracilis::account {
+
+struct Credentials {
+  std::string user_id;
+  std::string password_hash;
+  std::string request_id;  // of the Register call that created them
+};
+
+struct RegisterResult {
+  enum class Outcome { kCreated, kSameRequest, kEmailTaken };
+  Outcome outcome;
+  Credentials stored;  // what is stored now (kCreated, kSameRequest)
+};
+
+struct LoginRecord {
+  std::optional<Credentials> credentials;  // nullopt: unknown email
+  int recent_failures = 0;
+  absl::Duration failure_window_left;  // until recent_failures resets
+};
+
+struct StoredProfile {
+  v1::Profile profile;
+  int64_t version = 0;
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+  // Claims `email` for `credentials` unless it is claimed already.
+  virtual void Register(const std::string& email, Credentials credentials,
+                        absl::Time deadline, Done<RegisterResult> done) = 0;
+  // Creates the profile if the user has none (idempotent).
+  virtual void CreateProfile(const std::string& user_id,
+                             const v1::Profile& profile, absl::Time deadline,
+                             DoneStatus done) = 0;
+  virtual void LookupLogin(const std::string& email, absl::Time deadline,
+                           Done<LoginRecord> done) = 0;
+  // Counts a failed login within the throttle window.
+  virtual void RecordLoginFailure(const std::string& email, absl::Time deadline,
+                                  DoneStatus done) = 0;
+  virtual void ClearLoginFailures(const std::string& email, absl::Time deadline,
+                                  DoneStatus done) = 0;
+  // NOT_FOUND if the user has no profile.
+  virtual void GetProfile(const std::string& user_id, absl::Time deadline,
+                          Done<StoredProfile> done) = 0;
+  // Writes `profile` if the stored version is still `expected_version`;
+  // ABORTED otherwise (a concurrent update won). Returns the new version.
+  virtual void ReplaceProfile(const std::string& user_id,
+                              const v1::Profile& profile,
+                              int64_t expected_version, absl::Time deadline,
+                              Done<int64_t> done) = 0;
+  // Removes the email claim, then every key of the user, sessions included.
+  virtual void DeleteAccount(const std::string& user_id,
+                             const std::string& email, absl::Time deadline,
+                             DoneStatus done) = 0;
+};
+
+struct LoginThrottle {
+  int max_failures = 5;
+  absl::Duration window = absl::Minutes(15);
+};
+
+// Keys:
+//   {e:<email>}:login    HASH user_id, password_hash, request_id
+//   {e:<email>}:fails    failed logins in the window (TTL = window)
+//   {u:<id>}:profile     HASH data (serialized Profile), version
+//   {u:<id>}:keys        SET of the user's keys, for DeleteAccount
+class RedisAccountStore final : public AccountStore {
+ public:
+  static const std::string& FunctionLibrary();
+
+  RedisAccountStore(RedisClient& redis, LoginThrottle throttle);
+  void Register(const std::string& email, Credentials credentials,
+                absl::Time deadline, Done<RegisterResult> done) override;
+  void CreateProfile(const std::string& user_id, const v1::Profile& profile,
+                     absl::Time deadline, DoneStatus done) override;
+  void LookupLogin(const std::string& email, absl::Time deadline,
+                   Done<LoginRecord> done) override;
+  void RecordLoginFailure(const std::string& email, absl::Time deadline,
+                          DoneStatus done) override;
+  void ClearLoginFailures(const std::string& email, absl::Time deadline,
+                          DoneStatus done) override;
+  void GetProfile(const std::string& user_id, absl::Time deadline,
+                  Done<StoredProfile> done) override;
+  void ReplaceProfile(const std::string& user_id, const v1::Profile& profile,
+                      int64_t expected_version, absl::Time deadline,
+                      Done<int64_t> done) override;
+  void DeleteAccount(const std::string& user_id, const std::string& email,
+                     absl::Time deadline, DoneStatus done) override;
+
+ private:
+  RedisClient& redis_;
+  const LoginThrottle throttle_;
+};
+
+}  // namespace gracilis::account

@@ -1,0 +1,211 @@
+#include "services/account/domain/account_rules.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+
+namespace gracilis::account {
+namespace {
+
+using type::v1::Equipment;
+using type::v1::ExperienceLevel;
+using type::v1::LengthUnit;
+using type::v1::MassUnit;
+
+constexpr double kKgPerLb = 0.45359237;
+
+const std::vector<std::string>& WritablePaths() {
+  static const auto* paths = new std::vector<std::string>{
+      "body_weight", "height", "birth_year", "sex", "experience_level",
+      "equipment", "training_days_per_week", "goal", "time_zone"};
+  return *paths;
+}
+
+bool IsOutputOnly(absl::string_view path) {
+  return path == "name" || path == "email" || path == "create_time" ||
+         path == "update_time";
+}
+
+void CheckWeight(const type::v1::Mass& mass, Violations& v) {
+  double kg = mass.value();
+  if (mass.unit() == type::v1::MASS_UNIT_POUND) {
+    kg *= kKgPerLb;
+  } else if (mass.unit() != type::v1::MASS_UNIT_KILOGRAM) {
+    v.Add("profile.body_weight.unit", "must be MASS_UNIT_KILOGRAM or MASS_UNIT_POUND");
+    return;
+  }
+  if (!std::isfinite(kg) || kg < kMinBodyWeightKg || kg > kMaxBodyWeightKg) {
+    v.Add("profile.body_weight.value",
+          absl::StrCat("must be ", kMinBodyWeightKg, "-", kMaxBodyWeightKg,
+                       " kg (", kMinBodyWeightKg / kKgPerLb, "-",
+                       std::round(kMaxBodyWeightKg / kKgPerLb), " lb)"));
+  }
+}
+
+void CheckHeight(const type::v1::Length& length, Violations& v) {
+  double cm = length.value();
+  switch (length.unit()) {
+    case type::v1::LENGTH_UNIT_CENTIMETER:
+      break;
+    case type::v1::LENGTH_UNIT_METER:
+      cm *= 100;
+      break;
+    case type::v1::LENGTH_UNIT_INCH:
+      cm *= 2.54;
+      break;
+    default:
+      v.Add("profile.height.unit",
+            "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or LENGTH_UNIT_INCH");
+      return;
+  }
+  if (!std::isfinite(cm) || cm < kMinHeightCm || cm > kMaxHeightCm) {
+    v.Add("profile.height.value",
+          absl::StrCat("must be ", kMinHeightCm, "-", kMaxHeightCm, " cm"));
+  }
+}
+
+void CheckTimeZone(const std::string& zone, Violations& v) {
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(zone, &tz)) {
+    v.Add("profile.time_zone", "must be an IANA time zone such as Europe/Berlin");
+  }
+}
+
+}  // namespace
+
+std::string NormalizeEmail(absl::string_view email) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
+}
+
+bool IsValidClientId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ValidateRegistration(absl::string_view request_id,
+                                  absl::string_view email,
+                                  absl::string_view password) {
+  Violations v;
+  if (!IsValidClientId(request_id)) {
+    v.Add("request_id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  }
+  const std::string e = NormalizeEmail(email);
+  const size_t at = e.find('@');
+  bool email_ok = e.size() >= 3 && e.size() <= 254 && at != std::string::npos &&
+                  at > 0 && e.find('@', at + 1) == std::string::npos &&
+                  e.find('.', at) != std::string::npos && e.back() != '.';
+  for (char c : e) {
+    if (absl::ascii_isspace(c) || absl::ascii_iscntrl(c) || c == '{' ||
+        c == '}') {
+      email_ok = false;
+    }
+  }
+  if (!email_ok) {
+    v.Add("email",
+          "must be an address like name@example.com (3-254 characters, one @, "
+          "a dot in the domain, no spaces or braces)");
+  }
+  if (password.size() < kMinPasswordLength) {
+    v.Add("password", absl::StrCat("must be at least ", kMinPasswordLength,
+                                   " characters"));
+  } else if (password.size() > kMaxPasswordBytes) {
+    v.Add("password",
+          absl::StrCat("must be at most ", kMaxPasswordBytes, " bytes"));
+  }
+  return v.ToStatus();
+}
+
+absl::StatusOr<v1::Profile> ApplyProfileUpdate(
+    const v1::Profile& current, const v1::Profile& update,
+    const std::vector<std::string>& mask, int current_year) {
+  Violations v;
+  const std::vector<std::string>& paths = mask.empty() ? WritablePaths() : mask;
+  v1::Profile next = current;
+  std::set<std::string> seen;
+  for (const std::string& path : paths) {
+    if (!seen.insert(path).second) {
+      continue;
+    }
+    if (path == "body_weight") {
+      CheckWeight(update.body_weight(), v);
+      *next.mutable_body_weight() = update.body_weight();
+    } else if (path == "height") {
+      CheckHeight(update.height(), v);
+      *next.mutable_height() = update.height();
+    } else if (path == "birth_year") {
+      const int age = current_year - update.birth_year();
+      if (age < kMinAge || age > kMaxAge) {
+        v.Add("profile.birth_year",
+              absl::StrCat("must make the user ", kMinAge, "-", kMaxAge,
+                           " years old (", current_year - kMaxAge, "-",
+                           current_year - kMinAge, ")"));
+      }
+      next.set_birth_year(update.birth_year());
+    } else if (path == "sex") {
+      if (!v1::Sex_IsValid(update.sex()) ||
+          update.sex() == v1::SEX_UNSPECIFIED) {
+        v.Add("profile.sex", "must be SEX_FEMALE or SEX_MALE");
+      }
+      next.set_sex(update.sex());
+    } else if (path == "experience_level") {
+      if (!type::v1::ExperienceLevel_IsValid(update.experience_level()) ||
+          update.experience_level() ==
+              type::v1::EXPERIENCE_LEVEL_UNSPECIFIED) {
+        v.Add("profile.experience_level",
+              "must be BEGINNER, INTERMEDIATE or ADVANCED");
+      }
+      next.set_experience_level(update.experience_level());
+    } else if (path == "equipment") {
+      std::set<int> distinct;
+      for (int e : update.equipment()) {
+        if (!type::v1::Equipment_IsValid(e) ||
+            e == type::v1::EQUIPMENT_UNSPECIFIED) {
+          v.Add("profile.equipment",
+                absl::StrCat("has unknown equipment value ", e));
+        } else if (!distinct.insert(e).second) {
+          v.Add("profile.equipment", "must not list an item twice");
+        }
+      }
+      *next.mutable_equipment() = update.equipment();
+    } else if (path == "training_days_per_week") {
+      if (update.training_days_per_week() < kMinTrainingDays ||
+          update.training_days_per_week() > kMaxTrainingDays) {
+        v.Add("profile.training_days_per_week",
+              absl::StrCat("must be ", kMinTrainingDays, "-", kMaxTrainingDays));
+      }
+      next.set_training_days_per_week(update.training_days_per_week());
+    } else if (path == "goal") {
+      if (!v1::Goal_IsValid(update.goal()) ||
+          update.goal() == v1::GOAL_UNSPECIFIED) {
+        v.Add("profile.goal",
+              "must be GOAL_SLIM_THIGHS, GOAL_TONE_INNER_THIGHS or "
+              "GOAL_SLIM_AND_TONE");
+      }
+      next.set_goal(update.goal());
+    } else if (path == "time_zone") {
+      CheckTimeZone(update.time_zone(), v);
+      next.set_time_zone(update.time_zone());
+    } else if (IsOutputOnly(path)) {
+      v.Add("update_mask", absl::StrCat("'", path, "' is output only"));
+    } else {
+      v.Add("update_mask", absl::StrCat("'", path, "' is not a Profile field"));
+    }
+  }
+  if (!v.empty()) {
+    return v.ToStatus();
+  }
+  return next;
+}
+
+}  // namespace gracilis::account

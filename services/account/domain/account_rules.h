@@ -1,0 +1,46 @@
+#pragma once
+
+// Account rules, pure: what a valid email, password and profile are, and how
+// a field-masked update applies. No gRPC or Redis here.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "gracilis/account/v1/account.pb.h"
+
+namespace gracilis::account {
+
+// Body weight 20-500 kg, height 100-250 cm, age 13-100, 2-6 days a week.
+inline constexpr double kMinBodyWeightKg = 20;
+inline constexpr double kMaxBodyWeightKg = 500;
+inline constexpr double kMinHeightCm = 100;
+inline constexpr double kMaxHeightCm = 250;
+inline constexpr int kMinAge = 13;
+inline constexpr int kMaxAge = 100;
+inline constexpr int kMinTrainingDays = 2;
+inline constexpr int kMaxTrainingDays = 6;
+inline constexpr size_t kMinPasswordLength = 10;
+inline constexpr size_t kMaxPasswordBytes = 512;
+
+// Lower-cased, trimmed email.
+std::string NormalizeEmail(absl::string_view email);
+
+// INVALID_ARGUMENT naming each bad field of a registration.
+absl::Status ValidateRegistration(absl::string_view request_id,
+                                  absl::string_view email,
+                                  absl::string_view password);
+
+// Client-generated ids: 1-64 characters of [A-Za-z0-9_-].
+bool IsValidClientId(absl::string_view id);
+
+// Applies `update` to `current` for the paths in `mask` (every writable
+// field when empty), checking each changed value. `current_year` bounds the
+// birth year. Output-only paths and unknown paths are INVALID_ARGUMENT.
+absl::StatusOr<v1::Profile> ApplyProfileUpdate(
+    const v1::Profile& current, const v1::Profile& update,
+    const std::vector<std::string>& mask, int current_year);
+
+}  // namespace gracilis::account

@@ -1,0 +1,127 @@
+#include "services/account/domain/account_rules.h"
+
+#include "common/status/errors.h"
+#include "common/status/status_matchers.h"
+#include "gtest/gtest.h"
+#include "services/account/domain/password.h"
+
+namespace gracilis::account {
+namespace {
+
+using ::gracilis::testing::IsOk;
+using ::gracilis::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::vector<std::string> FieldsOf(const absl::Status& status) {
+  std::vector<std::string> fields;
+  for (const FieldViolation& v : FieldViolationsOf(status)) {
+    fields.push_back(v.field);
+  }
+  return fields;
+}
+
+TEST(ValidateRegistrationTest, AcceptsAGoodOne) {
+  EXPECT_THAT(ValidateRegistration("req-1", " Ana@Example.com ", "long enough pw"),
+              IsOk());
+  EXPECT_EQ(NormalizeEmail(" Ana@Example.com "), "ana@example.com");
+}
+
+TEST(ValidateRegistrationTest, NamesEachBadField) {
+  absl::Status status = ValidateRegistration("", "not-an-email", "short");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(FieldsOf(status),
+            (std::vector<std::string>{"request_id", "email", "password"}));
+}
+
+TEST(ValidateRegistrationTest, RejectsMalformedEmails) {
+  for (const char* email : {"a@b", "@example.com", "a@@example.com",
+                            "a b@example.com", "a{x}@example.com", "a@example."}) {
+    EXPECT_THAT(ValidateRegistration("r", email, "long enough pw"),
+                StatusIs(absl::StatusCode::kInvalidArgument))
+        << email;
+  }
+}
+
+v1::Profile Complete() {
+  v1::Profile p;
+  p.mutable_body_weight()->set_value(150);
+  p.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_POUND);
+  p.mutable_height()->set_value(168);
+  p.mutable_height()->set_unit(type::v1::LENGTH_UNIT_CENTIMETER);
+  p.set_birth_year(1994);
+  p.set_sex(v1::SEX_FEMALE);
+  p.set_experience_level(type::v1::EXPERIENCE_LEVEL_BEGINNER);
+  p.add_equipment(type::v1::EQUIPMENT_DUMBBELL);
+  p.set_training_days_per_week(3);
+  p.set_goal(v1::GOAL_SLIM_AND_TONE);
+  p.set_time_zone("Europe/Berlin");
+  return p;
+}
+
+TEST(ApplyProfileUpdateTest, EmptyMaskWritesEveryWritableField) {
+  v1::Profile current;
+  current.set_name("users/abc");
+  current.set_email("a@example.com");
+  absl::StatusOr<v1::Profile> next =
+      ApplyProfileUpdate(current, Complete(), {}, 2026);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->name(), "users/abc");
+  EXPECT_EQ(next->email(), "a@example.com");
+  EXPECT_EQ(next->training_days_per_week(), 3);
+}
+
+TEST(ApplyProfileUpdateTest, MaskLimitsTheChange) {
+  v1::Profile current = Complete();
+  v1::Profile update;
+  update.set_training_days_per_week(5);
+  absl::StatusOr<v1::Profile> next =
+      ApplyProfileUpdate(current, update, {"training_days_per_week"}, 2026);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->training_days_per_week(), 5);
+  EXPECT_EQ(next->goal(), v1::GOAL_SLIM_AND_TONE);
+}
+
+TEST(ApplyProfileUpdateTest, WeightRangeHoldsInEitherUnit) {
+  v1::Profile update;
+  for (double kg : {0.0, -1.0, 501.0}) {
+    update.mutable_body_weight()->set_value(kg);
+    update.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
+    EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {"body_weight"}, 2026)
+                           .status()),
+              std::vector<std::string>{"profile.body_weight.value"})
+        << kg;
+  }
+  update.mutable_body_weight()->set_value(1200);  // lb: 544 kg
+  update.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_POUND);
+  EXPECT_THAT(ApplyProfileUpdate({}, update, {"body_weight"}, 2026),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("kg")));
+  update.mutable_body_weight()->set_value(500);
+  update.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
+  EXPECT_THAT(ApplyProfileUpdate({}, update, {"body_weight"}, 2026), IsOk());
+}
+
+TEST(ApplyProfileUpdateTest, UnknownEnumValuesAndPathsAreRejected) {
+  v1::Profile update = Complete();
+  update.set_goal(static_cast<v1::Goal>(42));
+  update.add_equipment(static_cast<type::v1::Equipment>(99));
+  update.set_time_zone("Mars/Olympus");
+  EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {}, 2026).status()),
+            (std::vector<std::string>{"profile.equipment", "profile.goal",
+                                      "profile.time_zone"}));
+  EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {"email", "shoe_size"}, 2026)
+                         .status()),
+            (std::vector<std::string>{"update_mask", "update_mask"}));
+}
+
+TEST(PasswordTest, Argon2idHashVerifies) {
+  absl::StatusOr<std::string> hash = HashPassword("correct horse battery");
+  ASSERT_THAT(hash, IsOk());
+  EXPECT_THAT(*hash, HasSubstr("$argon2id$"));
+  EXPECT_THAT(*hash, HasSubstr("m=19456,t=2"));
+  EXPECT_TRUE(VerifyPassword(*hash, "correct horse battery"));
+  EXPECT_FALSE(VerifyPassword(*hash, "correct horse batterY"));
+  EXPECT_FALSE(VerifyPassword(DecoyPasswordHash(), "correct horse battery"));
+}
+
+}  // namespace
+}  // namespace gracilis::account

@@ -1,0 +1,70 @@
+// gracilis-account: sign-up, sessions and profiles.
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/session_store.h"
+#include "common/config/config.h"
+#include "common/grpc/service_host.h"
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/redis/redis_client.h"
+#include "services/account/account_service.h"
+
+int main(int argc, char** argv) {
+  using namespace gracilis;
+  BlockShutdownSignals();
+
+  ConfigSource source(argc, argv);
+  ServerConfig server_config =
+      ServerConfig::Read(source, "127.0.0.1:50051", "127.0.0.1:9101");
+  RedisConfig redis_config = RedisConfig::Read(source);
+  SessionConfig session_config = SessionConfig::Read(source);
+  account::LoginThrottle throttle;
+  throttle.max_failures = static_cast<int>(source.Int(
+      "login_max_failures", throttle.max_failures, 1, 1000,
+      "failed logins per email before RESOURCE_EXHAUSTED"));
+  throttle.window = source.Duration("login_failure_window", throttle.window,
+                                    absl::Seconds(1), absl::Hours(24),
+                                    "how long failed logins are counted");
+  const int hash_threads = static_cast<int>(
+      source.Int("password_threads", 2, 1, 64, "Argon2id worker threads"));
+  ExitOnConfigError(source, "gracilis-account");
+
+  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
+      MetricsExposer::Start(server_config.metrics_listen);
+  if (!metrics.ok()) {
+    Log("fatal", metrics.status().ToString());
+    return 1;
+  }
+  RpcMetrics rpc_metrics((*metrics)->registry());
+  RedisMetrics redis_metrics((*metrics)->registry());
+
+  RedisClient redis(redis_config,
+                    {RedisSessionStore::FunctionLibrary(),
+                     account::RedisAccountStore::FunctionLibrary()},
+                    &redis_metrics);
+  SystemClock clock;
+  RedisSessionStore sessions(redis, clock, session_config);
+  account::RedisAccountStore store(redis, throttle);
+  account::PasswordWorkers workers(hash_threads, /*max_queue=*/256);
+  account::AccountService service(store, sessions, workers, clock, throttle,
+                                  &rpc_metrics);
+
+  ServiceHost host(server_config);
+  host.AddService(&service, "gracilis.account.v1.AccountService");
+  if (absl::Status started = host.Start(); !started.ok()) {
+    Log("fatal", started.ToString());
+    return 1;
+  }
+  redis.SetReadinessListener([&host, &redis_config](bool ready) {
+    Log(ready ? "info" : "warn",
+        absl::StrCat("redis ", redis_config.address.ToString(),
+                     ready ? " ready: SERVING" : " lost: NOT_SERVING"));
+    host.SetServing(ready);
+  });
+  redis.Start();
+  Log("info", absl::StrCat("gracilis-account listening on port ", host.port(),
+                           ", metrics on port ", (*metrics)->port()));
+  host.ServeUntilSignal();
+  redis.Stop();
+  return 0;
+}

@@ -1,0 +1,251 @@
+#include "absl/strings/str_cat.h"
+#include "common/auth/session_store.h"
+#include "common/redis/keys.h"
+#include "services/account/account_store.h"
+
+namespace gracilis::account {
+namespace {
+
+std::string LoginKey(const std::string& email) { return EmailKey(email, "login"); }
+std::string FailsKey(const std::string& email) { return EmailKey(email, "fails"); }
+std::string ProfileKey(const std::string& user_id) {
+  return UserKey(user_id, "profile");
+}
+std::string RegistryKey(const std::string& user_id) {
+  return UserKey(user_id, "keys");
+}
+
+absl::Status Unexpected(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("unexpected redis reply to ", what));
+}
+
+}  // namespace
+
+const std::string& RedisAccountStore::FunctionLibrary() {
+  static const auto* library = new std::string(R"lua(#!lua name=gracilis_account
+-- KEYS: login. ARGV: user_id, password_hash, request_id.
+-- {outcome, user_id, password_hash, request_id}; outcome created|same|taken.
+redis.register_function('account_register', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
+  if have[1] then
+    local outcome = (have[3] == args[3]) and 'same' or 'taken'
+    return {outcome, have[1], have[2], have[3]}
+  end
+  redis.call('HSET', keys[1], 'user_id', args[1], 'password_hash', args[2],
+             'request_id', args[3])
+  return {'created', args[1], args[2], args[3]}
+end)
+
+-- KEYS: profile, registry, sessions index. ARGV: serialized profile.
+redis.register_function('profile_create', function(keys, args)
+  if redis.call('HSETNX', keys[1], 'data', args[1]) == 1 then
+    redis.call('HSET', keys[1], 'version', 1)
+  end
+  redis.call('SADD', keys[2], keys[1], keys[3])
+  return 1
+end)
+
+-- KEYS: login, fails. {user_id|false, password_hash|false, request_id|false, fails, fails_ttl_ms}
+redis.register_function('login_lookup', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
+  local fails = tonumber(redis.call('GET', keys[2]) or '0')
+  return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2])}
+end)
+
+-- KEYS: fails. ARGV: window_ms. The window starts at the first failure.
+redis.register_function('login_failed', function(keys, args)
+  local n = redis.call('INCR', keys[1])
+  if n == 1 then redis.call('PEXPIRE', keys[1], args[1]) end
+  return n
+end)
+
+-- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
+redis.register_function('profile_replace', function(keys, args)
+  local version = tonumber(redis.call('HGET', keys[1], 'version') or '0')
+  if version ~= tonumber(args[2]) then return 0 end
+  redis.call('HSET', keys[1], 'data', args[1], 'version', version + 1)
+  return version + 1
+end)
+
+-- KEYS: login. ARGV: user_id. Removes the email claim if it is that user's.
+redis.register_function('login_release', function(keys, args)
+  if redis.call('HGET', keys[1], 'user_id') == args[1] then
+    redis.call('DEL', keys[1])
+  end
+  return 1
+end)
+
+-- KEYS: registry, sessions index. ARGV: user_id.
+-- Deletes every key of the user: registered keys and each session.
+redis.register_function('account_purge', function(keys, args)
+  for _, hash in ipairs(redis.call('ZRANGE', keys[2], 0, -1)) do
+    redis.call('DEL', '{u:' .. args[1] .. '}:session:' .. hash)
+  end
+  for _, key in ipairs(redis.call('SMEMBERS', keys[1])) do
+    redis.call('DEL', key)
+  end
+  redis.call('DEL', keys[1], keys[2])
+  return 1
+end)
+)lua");
+  return *library;
+}
+
+RedisAccountStore::RedisAccountStore(RedisClient& redis, LoginThrottle throttle)
+    : redis_(redis), throttle_(throttle) {}
+
+void RedisAccountStore::Register(const std::string& email,
+                                 Credentials credentials, absl::Time deadline,
+                                 Done<RegisterResult> done) {
+  std::vector<std::string> args = {credentials.user_id,
+                                   credentials.password_hash,
+                                   credentials.request_id};
+  redis_.Call(
+      "account_register", {LoginKey(email)}, std::move(args),
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        if (reply->elements.size() != 4) {
+          return std::move(done)(Unexpected("account_register"));
+        }
+        const std::string& outcome = reply->elements[0].str;
+        RegisterResult result{
+            outcome == "created" ? RegisterResult::Outcome::kCreated
+            : outcome == "same"  ? RegisterResult::Outcome::kSameRequest
+                                 : RegisterResult::Outcome::kEmailTaken,
+            {reply->elements[1].str, reply->elements[2].str,
+             reply->elements[3].str}};
+        std::move(done)(std::move(result));
+      },
+      deadline);
+}
+
+void RedisAccountStore::CreateProfile(const std::string& user_id,
+                                      const v1::Profile& profile,
+                                      absl::Time deadline, DoneStatus done) {
+  redis_.Call(
+      "profile_create",
+      {ProfileKey(user_id), RegistryKey(user_id), SessionIndexKey(user_id)},
+      {profile.SerializeAsString()},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(reply.status());
+      },
+      deadline);
+}
+
+void RedisAccountStore::LookupLogin(const std::string& email,
+                                    absl::Time deadline,
+                                    Done<LoginRecord> done) {
+  redis_.Call(
+      "login_lookup", {LoginKey(email), FailsKey(email)}, {},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        const auto& e = reply->elements;
+        if (e.size() != 5) {
+          return std::move(done)(Unexpected("login_lookup"));
+        }
+        LoginRecord record;
+        if (!e[0].is_nil()) {
+          record.credentials = Credentials{e[0].str, e[1].str, e[2].str};
+        }
+        record.recent_failures = static_cast<int>(e[3].integer);
+        record.failure_window_left =
+            absl::Milliseconds(std::max<long long>(e[4].integer, 0));
+        std::move(done)(std::move(record));
+      },
+      deadline);
+}
+
+void RedisAccountStore::RecordLoginFailure(const std::string& email,
+                                           absl::Time deadline,
+                                           DoneStatus done) {
+  redis_.Call(
+      "login_failed", {FailsKey(email)},
+      {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window))},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(reply.status());
+      },
+      deadline);
+}
+
+void RedisAccountStore::ClearLoginFailures(const std::string& email,
+                                           absl::Time deadline,
+                                           DoneStatus done) {
+  redis_.Execute(
+      {"DEL", FailsKey(email)},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(reply.status());
+      },
+      deadline);
+}
+
+void RedisAccountStore::GetProfile(const std::string& user_id,
+                                   absl::Time deadline,
+                                   Done<StoredProfile> done) {
+  redis_.Execute(
+      {"HMGET", ProfileKey(user_id), "data", "version"},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        if (reply->elements.size() != 2 || reply->elements[0].is_nil()) {
+          return std::move(done)(absl::NotFoundError("no such account"));
+        }
+        StoredProfile stored;
+        if (!stored.profile.ParseFromString(reply->elements[0].str)) {
+          return std::move(done)(absl::DataLossError("stored profile is corrupt"));
+        }
+        stored.version = std::stoll(reply->elements[1].str);
+        std::move(done)(std::move(stored));
+      },
+      deadline);
+}
+
+void RedisAccountStore::ReplaceProfile(const std::string& user_id,
+                                       const v1::Profile& profile,
+                                       int64_t expected_version,
+                                       absl::Time deadline, Done<int64_t> done) {
+  redis_.Call(
+      "profile_replace", {ProfileKey(user_id)},
+      {profile.SerializeAsString(), absl::StrCat(expected_version)},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        if (reply->integer == 0) {
+          return std::move(done)(absl::AbortedError(
+              "the profile changed concurrently; read it and retry"));
+        }
+        std::move(done)(static_cast<int64_t>(reply->integer));
+      },
+      deadline);
+}
+
+void RedisAccountStore::DeleteAccount(const std::string& user_id,
+                                      const std::string& email,
+                                      absl::Time deadline, DoneStatus done) {
+  // The email claim goes first, so a half-finished deletion never leaves a
+  // login that leads to a missing user; a retry (the session still works
+  // until the purge) finishes the job.
+  redis_.Call(
+      "login_release", {LoginKey(email)}, {user_id},
+      [this, user_id, deadline, done = std::move(done)](
+          absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        redis_.Call(
+            "account_purge", {RegistryKey(user_id), SessionIndexKey(user_id)},
+            {user_id},
+            [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
+              std::move(done)(r.status());
+            },
+            deadline);
+      },
+      deadline);
+}
+
+}  // namespace gracilis::account
