@@ -61,7 +61,10 @@ std::optional<ParsedToken> ParseSessionToken(absl::string_view token) {
   std::string secret;
   if (!IsValidUserId(user_id) ||
       !absl::WebSafeBase64Unescape(token.substr(dot + 1), &secret) ||
-      secret.size() != kSecretBytes) {
+      secret.size() != kSecretBytes ||
+      // Only the canonical encoding: otherwise a changed last character can
+      // flip padding bits only and still decode to the same secret.
+      absl::WebSafeBase64Escape(secret) != token.substr(dot + 1)) {
     return std::nullopt;
   }
   EnsureSodium();

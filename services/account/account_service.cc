@@ -28,7 +28,8 @@ absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
     return absl::OkStatus();
   }
   if (name.rfind("users/", 0) != 0) {
-    return InvalidField(std::string(field), "must be users/me or users/{user_id}");
+    return InvalidField(std::string(field),
+                        "must be users/me or users/{user_id}");
   }
   return absl::PermissionDeniedError("a user can only see their own profile");
 }
@@ -57,26 +58,25 @@ AccountService::AccountService(AccountStore& store, SessionStore& sessions,
 
 RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
                                                   const char* name) {
-  return rpc == nullptr
-             ? nullptr
-             : &rpc->ForMethod(
-                   absl::StrCat("gracilis.account.v1.AccountService/", name));
+  return rpc == nullptr ? nullptr
+                        : &rpc->ForMethod(absl::StrCat(
+                              "gracilis.account.v1.AccountService/", name));
 }
 
 void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
                                   v1::Session* out) {
-  sessions_.Create(
-      user_id, call.deadline(),
-      [call, out](absl::StatusOr<IssuedSession> session) {
-        if (!session.ok()) {
-          return call.Finish(session.status());
-        }
-        out->set_token(session->token);
-        *out->mutable_expire_time() = ToProto(session->expire_time);
-        out->set_idle_timeout_seconds(
-            absl::ToInt64Seconds(session->idle_timeout));
-        call.Finish(absl::OkStatus());
-      });
+  sessions_.Create(user_id, call.deadline(),
+                   [call, out](absl::StatusOr<IssuedSession> session) {
+                     if (!session.ok()) {
+                       return call.Finish(session.status());
+                     }
+                     out->set_token(session->token);
+                     *out->mutable_expire_time() =
+                         ToProto(session->expire_time);
+                     out->set_idle_timeout_seconds(
+                         absl::ToInt64Seconds(session->idle_timeout));
+                     call.Finish(absl::OkStatus());
+                   });
 }
 
 grpc::ServerUnaryReactor* AccountService::Register(
@@ -98,8 +98,8 @@ grpc::ServerUnaryReactor* AccountService::Register(
     Credentials fresh{NewUserId(), *hash, request->request_id()};
     store_.Register(
         email, fresh, call.deadline(),
-        [this, call, request, response, email](
-            absl::StatusOr<RegisterResult> result) {
+        [this, call, request, response,
+         email](absl::StatusOr<RegisterResult> result) {
           if (!result.ok()) {
             return call.Finish(result.status());
           }
@@ -123,17 +123,17 @@ grpc::ServerUnaryReactor* AccountService::Register(
                   if (!created.ok()) {
                     return call.Finish(created);
                   }
-                  store_.GetProfile(
-                      stored.user_id, call.deadline(),
-                      [this, call, response,
-                       stored](absl::StatusOr<StoredProfile> profile) {
-                        if (!profile.ok()) {
-                          return call.Finish(profile.status());
-                        }
-                        *response->mutable_profile() = profile->profile;
-                        IssueSession(call, stored.user_id,
-                                     response->mutable_session());
-                      });
+                  store_.GetProfile(stored.user_id, call.deadline(),
+                                    [this, call, response, stored](
+                                        absl::StatusOr<StoredProfile> profile) {
+                                      if (!profile.ok()) {
+                                        return call.Finish(profile.status());
+                                      }
+                                      *response->mutable_profile() =
+                                          profile->profile;
+                                      IssueSession(call, stored.user_id,
+                                                   response->mutable_session());
+                                    });
                 });
           };
           if (result->outcome == RegisterResult::Outcome::kCreated) {
@@ -142,7 +142,8 @@ grpc::ServerUnaryReactor* AccountService::Register(
           // A retry of the same request: it must carry the same password.
           absl::Status queued_verify = workers_.Submit(
               [call, request, stored, next = create_profile_and_session] {
-                if (!VerifyPassword(stored.password_hash, request->password())) {
+                if (!VerifyPassword(stored.password_hash,
+                                    request->password())) {
                   return call.Finish(WithReason(
                       InvalidField("request_id",
                                    "was already used with a different request"),
@@ -173,7 +174,8 @@ grpc::ServerUnaryReactor* AccountService::Login(
   }
   store_.LookupLogin(
       email, call.deadline(),
-      [this, call, request, response, email](absl::StatusOr<LoginRecord> record) {
+      [this, call, request, response,
+       email](absl::StatusOr<LoginRecord> record) {
         if (!record.ok()) {
           return call.Finish(record.status());
         }
@@ -195,17 +197,16 @@ grpc::ServerUnaryReactor* AccountService::Login(
               known ? record.credentials->password_hash : DecoyPasswordHash(),
               request->password());
           if (!known || !match) {
-            store_.RecordLoginFailure(email, call.deadline(),
-                                      [call](absl::Status recorded) {
-                                        call.Finish(recorded.ok()
-                                                        ? InvalidCredentials()
-                                                        : recorded);
-                                      });
+            store_.RecordLoginFailure(
+                email, call.deadline(), [call](absl::Status recorded) {
+                  call.Finish(recorded.ok() ? InvalidCredentials() : recorded);
+                });
             return;
           }
           const std::string user_id = record.credentials->user_id;
           if (record.recent_failures > 0) {
-            store_.ClearLoginFailures(email, call.deadline(), [](absl::Status) {});
+            store_.ClearLoginFailures(email, call.deadline(),
+                                      [](absl::Status) {});
           }
           response->set_user(UserName(user_id));
           IssueSession(call, user_id, response->mutable_session());
@@ -221,10 +222,10 @@ grpc::ServerUnaryReactor* AccountService::Logout(
     grpc::CallbackServerContext* context, const v1::LogoutRequest*,
     google::protobuf::Empty*) {
   return authenticator_.Serve(
-      UnaryCall(context, logout_metrics_),
-      [this](UnaryCall call, std::string) {
-        sessions_.Revoke(BearerToken(*call.context()), call.deadline(),
-                         [call](absl::Status revoked) { call.Finish(revoked); });
+      UnaryCall(context, logout_metrics_), [this](UnaryCall call, std::string) {
+        sessions_.Revoke(
+            BearerToken(*call.context()), call.deadline(),
+            [call](absl::Status revoked) { call.Finish(revoked); });
       });
 }
 
@@ -254,8 +255,8 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
   return authenticator_.Serve(
       UnaryCall(context, update_profile_metrics_),
       [this, request, response](UnaryCall call, std::string user_id) {
-        if (absl::Status own =
-                CheckOwnName(request->profile().name(), user_id, "profile.name");
+        if (absl::Status own = CheckOwnName(request->profile().name(), user_id,
+                                            "profile.name");
             !own.ok()) {
           return call.Finish(own);
         }
@@ -267,9 +268,11 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
                 return call.Finish(current.status());
               }
               const absl::Time now = clock_.Now();
-              const int year = absl::ToCivilYear(now, absl::UTCTimeZone()).year();
-              std::vector<std::string> mask(request->update_mask().paths().begin(),
-                                            request->update_mask().paths().end());
+              const int year =
+                  absl::ToCivilYear(now, absl::UTCTimeZone()).year();
+              std::vector<std::string> mask(
+                  request->update_mask().paths().begin(),
+                  request->update_mask().paths().end());
               absl::StatusOr<v1::Profile> next = ApplyProfileUpdate(
                   current->profile, request->profile(), mask, year);
               if (!next.ok()) {
@@ -277,11 +280,11 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
               }
               *next->mutable_update_time() = ToProto(now);
               *response = *next;
-              store_.ReplaceProfile(
-                  user_id, *next, current->version, call.deadline(),
-                  [call](absl::StatusOr<int64_t> version) {
-                    call.Finish(version.status());
-                  });
+              store_.ReplaceProfile(user_id, *next, current->version,
+                                    call.deadline(),
+                                    [call](absl::StatusOr<int64_t> version) {
+                                      call.Finish(version.status());
+                                    });
             });
       });
 }
@@ -294,7 +297,8 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
       [this, request](UnaryCall call, std::string user_id) {
         store_.GetProfile(
             user_id, call.deadline(),
-            [this, call, request, user_id](absl::StatusOr<StoredProfile> profile) {
+            [this, call, request,
+             user_id](absl::StatusOr<StoredProfile> profile) {
               if (!profile.ok()) {
                 return call.Finish(profile.status());
               }
@@ -317,11 +321,10 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                               !VerifyPassword(hash, request->password())) {
                             return call.Finish(InvalidCredentials());
                           }
-                          store_.DeleteAccount(
-                              user_id, email, call.deadline(),
-                              [call](absl::Status deleted) {
-                                call.Finish(deleted);
-                              });
+                          store_.DeleteAccount(user_id, email, call.deadline(),
+                                               [call](absl::Status deleted) {
+                                                 call.Finish(deleted);
+                                               });
                         });
                     if (!queued.ok()) {
                       call.Finish(queued);

@@ -8,9 +8,9 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/redis_server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace gracilis::account {
 namespace {
@@ -36,8 +36,8 @@ class AccountServiceTest : public ::testing::Test {
         std::vector<std::string>{RedisSessionStore::FunctionLibrary(),
                                  RedisAccountStore::FunctionLibrary()},
         nullptr);
-    sessions_ = std::make_unique<RedisSessionStore>(*redis_, clock_,
-                                                    SessionConfig());
+    sessions_ =
+        std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());
     throttle_.max_failures = 3;
     store_ = std::make_unique<RedisAccountStore>(*redis_, throttle_);
     service_ = std::make_unique<AccountService>(*store_, *sessions_, workers_,
@@ -48,10 +48,12 @@ class AccountServiceTest : public ::testing::Test {
     host_ = std::make_unique<ServiceHost>(server_config);
     host_->AddService(service_.get(), "gracilis.account.v1.AccountService");
     ASSERT_THAT(host_->Start(), IsOk());
-    redis_->SetReadinessListener([this](bool ready) { host_->SetServing(ready); });
+    redis_->SetReadinessListener(
+        [this](bool ready) { host_->SetServing(ready); });
     redis_->Start();
-    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", host_->port()),
-                                       grpc::InsecureChannelCredentials());
+    auto channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", host_->port()),
+                            grpc::InsecureChannelCredentials());
     stub_ = v1::AccountService::NewStub(channel);
     health_ = grpc::health::v1::Health::NewStub(channel);
     ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::SERVING));
@@ -62,7 +64,8 @@ class AccountServiceTest : public ::testing::Test {
     redis_->Stop();
   }
 
-  bool WaitForHealth(grpc::health::v1::HealthCheckResponse::ServingStatus want) {
+  bool WaitForHealth(
+      grpc::health::v1::HealthCheckResponse::ServingStatus want) {
     for (int i = 0; i < 500; ++i) {
       grpc::ClientContext context;
       grpc::health::v1::HealthCheckRequest request;
@@ -88,9 +91,9 @@ class AccountServiceTest : public ::testing::Test {
     return FromGrpcStatus(((*stub_).*method)(&context, request, response));
   }
 
-  absl::StatusOr<v1::RegisterResponse> Register(const std::string& email,
-                                                const std::string& request_id,
-                                                const std::string& password = kPassword) {
+  absl::StatusOr<v1::RegisterResponse> Register(
+      const std::string& email, const std::string& request_id,
+      const std::string& password = kPassword) {
     v1::RegisterRequest request;
     request.set_email(email);
     request.set_password(password);
@@ -110,7 +113,8 @@ class AccountServiceTest : public ::testing::Test {
     request.set_email(email);
     request.set_password(password);
     v1::LoginResponse response;
-    absl::Status status = Call(&v1::AccountService::Stub::Login, request, &response);
+    absl::Status status =
+        Call(&v1::AccountService::Stub::Login, request, &response);
     if (!status.ok()) {
       return status;
     }
@@ -180,21 +184,25 @@ TEST_F(AccountServiceTest, RegisterLoginProfileLogoutJourney) {
   // The registration session is independent and still works.
   EXPECT_THAT(GetProfile(registered->session().token()), IsOk());
   // No password or token in Redis.
-  const std::string dump = redis_server_.Cli("--scan") +
-                           redis_server_.Cli("HGETALL '{e:ana@example.com}:login'");
+  const std::string dump =
+      redis_server_.Cli("--scan") +
+      redis_server_.Cli("HGETALL '{e:ana@example.com}:login'");
   EXPECT_THAT(dump, Not(HasSubstr(kPassword)));
   EXPECT_THAT(dump, Not(HasSubstr(token.substr(token.find('.') + 1))));
 }
 
 TEST_F(AccountServiceTest, RegisterIsIdempotentByRequestId) {
-  absl::StatusOr<v1::RegisterResponse> first = Register("b@example.com", "same");
-  absl::StatusOr<v1::RegisterResponse> retry = Register("b@example.com", "same");
+  absl::StatusOr<v1::RegisterResponse> first =
+      Register("b@example.com", "same");
+  absl::StatusOr<v1::RegisterResponse> retry =
+      Register("b@example.com", "same");
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(retry, IsOk());
   EXPECT_EQ(first->profile().name(), retry->profile().name());
   EXPECT_THAT(Register("b@example.com", "other"),
               StatusIs(absl::StatusCode::kAlreadyExists));
-  absl::Status reused = Register("b@example.com", "same", "another password!").status();
+  absl::Status reused =
+      Register("b@example.com", "same", "another password!").status();
   EXPECT_THAT(reused, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(ReasonOf(reused), "REQUEST_ID_REUSED");
 }
@@ -208,7 +216,8 @@ TEST_F(AccountServiceTest, BadRegistrationNamesTheFields) {
   EXPECT_EQ(redis_server_.Cli("DBSIZE"), "0");  // nothing stored
 }
 
-TEST_F(AccountServiceTest, WrongPasswordAndUnknownEmailLookAlikeAndAreThrottled) {
+TEST_F(AccountServiceTest,
+       WrongPasswordAndUnknownEmailLookAlikeAndAreThrottled) {
   ASSERT_THAT(Register("c@example.com", "r"), IsOk());
   absl::Status wrong = Login("c@example.com", "wrong password!").status();
   absl::Status unknown = Login("nobody@example.com", kPassword).status();
@@ -232,8 +241,10 @@ TEST_F(AccountServiceTest, TokensThatAreNotSessionsAreRejected) {
   EXPECT_THAT(GetProfile("random-garbage"),
               StatusIs(absl::StatusCode::kUnauthenticated));
   std::string tampered = token;
-  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'x' ? 'y' : 'x';
-  EXPECT_THAT(GetProfile(tampered), StatusIs(absl::StatusCode::kUnauthenticated));
+  tampered[tampered.size() - 5] =
+      tampered[tampered.size() - 5] == 'x' ? 'y' : 'x';
+  EXPECT_THAT(GetProfile(tampered),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AccountServiceTest, ExpiredSessionIsRejected) {
@@ -242,7 +253,8 @@ TEST_F(AccountServiceTest, ExpiredSessionIsRejected) {
   const std::string token = user->session().token();
   const std::string user_id = user->profile().name().substr(6);
   // Expire it in Redis as the idle timeout would.
-  const std::string keys = redis_server_.Cli("--scan --pattern '{u:" + user_id + "}:session:*'");
+  const std::string keys =
+      redis_server_.Cli("--scan --pattern '{u:" + user_id + "}:session:*'");
   ASSERT_FALSE(keys.empty());
   for (absl::string_view key : absl::StrSplit(keys, '\n')) {
     redis_server_.Cli(absl::StrCat("PEXPIRE '", key, "' 1"));
@@ -258,7 +270,8 @@ TEST_F(AccountServiceTest, AnotherUsersProfileIsDenied) {
   ASSERT_THAT(bea, IsOk());
   EXPECT_THAT(GetProfile(ana->session().token(), bea->profile().name()),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(GetProfile(ana->session().token(), ana->profile().name()), IsOk());
+  EXPECT_THAT(GetProfile(ana->session().token(), ana->profile().name()),
+              IsOk());
 }
 
 TEST_F(AccountServiceTest, BadProfileValuesAreRejectedAndNothingChanges) {
@@ -276,9 +289,9 @@ TEST_F(AccountServiceTest, BadProfileValuesAreRejectedAndNothingChanges) {
   request.mutable_profile()->set_goal(static_cast<v1::Goal>(17));
   request.mutable_update_mask()->add_paths("goal");
   v1::Profile response;
-  EXPECT_THAT(Call(&v1::AccountService::Stub::UpdateProfile, request, &response,
-                   token),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("goal")));
+  EXPECT_THAT(
+      Call(&v1::AccountService::Stub::UpdateProfile, request, &response, token),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("goal")));
   EXPECT_EQ(GetProfile(token)->body_weight().value(), 70);
 }
 
@@ -315,7 +328,8 @@ TEST_F(AccountServiceTest, RedisDownGivesFastUnavailableAndHealthRecovers) {
   absl::StatusOr<v1::RegisterResponse> user = Register("g@example.com", "r");
   ASSERT_THAT(user, IsOk());
   redis_server_.Kill();
-  ASSERT_TRUE(WaitForHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
+  ASSERT_TRUE(
+      WaitForHealth(grpc::health::v1::HealthCheckResponse::NOT_SERVING));
   const absl::Time start = absl::Now();
   EXPECT_THAT(GetProfile(user->session().token()),
               StatusIs(absl::StatusCode::kUnavailable));

@@ -19,12 +19,12 @@ int main(int argc, char** argv) {
   RedisConfig redis_config = RedisConfig::Read(source);
   SessionConfig session_config = SessionConfig::Read(source);
   account::LoginThrottle throttle;
-  throttle.max_failures = static_cast<int>(source.Int(
-      "login_max_failures", throttle.max_failures, 1, 1000,
-      "failed logins per email before RESOURCE_EXHAUSTED"));
-  throttle.window = source.Duration("login_failure_window", throttle.window,
-                                    absl::Seconds(1), absl::Hours(24),
-                                    "how long failed logins are counted");
+  throttle.max_failures = static_cast<int>(
+      source.Int("login_max_failures", throttle.max_failures, 1, 1000,
+                 "failed logins per email before RESOURCE_EXHAUSTED"));
+  throttle.window =
+      source.Duration("login_failure_window", throttle.window, absl::Seconds(1),
+                      absl::Hours(24), "how long failed logins are counted");
   const int hash_threads = static_cast<int>(
       source.Int("password_threads", 2, 1, 64, "Argon2id worker threads"));
   ExitOnConfigError(source, "gracilis-account");

@@ -50,9 +50,10 @@ class PasswordWorkers {
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(
-            +[](PasswordWorkers* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-              return self->stopping_ || !self->queue_.empty();
-            },
+            +[](PasswordWorkers* self)
+                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                   return self->stopping_ || !self->queue_.empty();
+                 },
             this));
         if (queue_.empty()) {
           return;  // stopping

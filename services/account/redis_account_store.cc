@@ -6,8 +6,12 @@
 namespace gracilis::account {
 namespace {
 
-std::string LoginKey(const std::string& email) { return EmailKey(email, "login"); }
-std::string FailsKey(const std::string& email) { return EmailKey(email, "fails"); }
+std::string LoginKey(const std::string& email) {
+  return EmailKey(email, "login");
+}
+std::string FailsKey(const std::string& email) {
+  return EmailKey(email, "fails");
+}
 std::string ProfileKey(const std::string& user_id) {
   return UserKey(user_id, "profile");
 }
@@ -97,9 +101,8 @@ RedisAccountStore::RedisAccountStore(RedisClient& redis, LoginThrottle throttle)
 void RedisAccountStore::Register(const std::string& email,
                                  Credentials credentials, absl::Time deadline,
                                  Done<RegisterResult> done) {
-  std::vector<std::string> args = {credentials.user_id,
-                                   credentials.password_hash,
-                                   credentials.request_id};
+  std::vector<std::string> args = {
+      credentials.user_id, credentials.password_hash, credentials.request_id};
   redis_.Call(
       "account_register", {LoginKey(email)}, std::move(args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
@@ -196,7 +199,8 @@ void RedisAccountStore::GetProfile(const std::string& user_id,
         }
         StoredProfile stored;
         if (!stored.profile.ParseFromString(reply->elements[0].str)) {
-          return std::move(done)(absl::DataLossError("stored profile is corrupt"));
+          return std::move(done)(
+              absl::DataLossError("stored profile is corrupt"));
         }
         stored.version = std::stoll(reply->elements[1].str);
         std::move(done)(std::move(stored));
@@ -207,7 +211,8 @@ void RedisAccountStore::GetProfile(const std::string& user_id,
 void RedisAccountStore::ReplaceProfile(const std::string& user_id,
                                        const v1::Profile& profile,
                                        int64_t expected_version,
-                                       absl::Time deadline, Done<int64_t> done) {
+                                       absl::Time deadline,
+                                       Done<int64_t> done) {
   redis_.Call(
       "profile_replace", {ProfileKey(user_id)},
       {profile.SerializeAsString(), absl::StrCat(expected_version)},
@@ -232,8 +237,8 @@ void RedisAccountStore::DeleteAccount(const std::string& user_id,
   // until the purge) finishes the job.
   redis_.Call(
       "login_release", {LoginKey(email)}, {user_id},
-      [this, user_id, deadline, done = std::move(done)](
-          absl::StatusOr<RedisReply> reply) mutable {
+      [this, user_id, deadline,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }

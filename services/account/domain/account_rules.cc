@@ -19,9 +19,16 @@ using type::v1::MassUnit;
 constexpr double kKgPerLb = 0.45359237;
 
 const std::vector<std::string>& WritablePaths() {
-  static const auto* paths = new std::vector<std::string>{
-      "body_weight", "height", "birth_year", "sex", "experience_level",
-      "equipment", "training_days_per_week", "goal", "time_zone"};
+  static const auto* paths =
+      new std::vector<std::string>{"body_weight",
+                                   "height",
+                                   "birth_year",
+                                   "sex",
+                                   "experience_level",
+                                   "equipment",
+                                   "training_days_per_week",
+                                   "goal",
+                                   "time_zone"};
   return *paths;
 }
 
@@ -35,7 +42,8 @@ void CheckWeight(const type::v1::Mass& mass, Violations& v) {
   if (mass.unit() == type::v1::MASS_UNIT_POUND) {
     kg *= kKgPerLb;
   } else if (mass.unit() != type::v1::MASS_UNIT_KILOGRAM) {
-    v.Add("profile.body_weight.unit", "must be MASS_UNIT_KILOGRAM or MASS_UNIT_POUND");
+    v.Add("profile.body_weight.unit",
+          "must be MASS_UNIT_KILOGRAM or MASS_UNIT_POUND");
     return;
   }
   if (!std::isfinite(kg) || kg < kMinBodyWeightKg || kg > kMaxBodyWeightKg) {
@@ -59,7 +67,8 @@ void CheckHeight(const type::v1::Length& length, Violations& v) {
       break;
     default:
       v.Add("profile.height.unit",
-            "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or LENGTH_UNIT_INCH");
+            "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or "
+            "LENGTH_UNIT_INCH");
       return;
   }
   if (!std::isfinite(cm) || cm < kMinHeightCm || cm > kMaxHeightCm) {
@@ -71,7 +80,8 @@ void CheckHeight(const type::v1::Length& length, Violations& v) {
 void CheckTimeZone(const std::string& zone, Violations& v) {
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(zone, &tz)) {
-    v.Add("profile.time_zone", "must be an IANA time zone such as Europe/Berlin");
+    v.Add("profile.time_zone",
+          "must be an IANA time zone such as Europe/Berlin");
   }
 }
 
@@ -117,8 +127,8 @@ absl::Status ValidateRegistration(absl::string_view request_id,
           "a dot in the domain, no spaces or braces)");
   }
   if (password.size() < kMinPasswordLength) {
-    v.Add("password", absl::StrCat("must be at least ", kMinPasswordLength,
-                                   " characters"));
+    v.Add("password",
+          absl::StrCat("must be at least ", kMinPasswordLength, " characters"));
   } else if (password.size() > kMaxPasswordBytes) {
     v.Add("password",
           absl::StrCat("must be at most ", kMaxPasswordBytes, " bytes"));
@@ -160,8 +170,7 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
       next.set_sex(update.sex());
     } else if (path == "experience_level") {
       if (!type::v1::ExperienceLevel_IsValid(update.experience_level()) ||
-          update.experience_level() ==
-              type::v1::EXPERIENCE_LEVEL_UNSPECIFIED) {
+          update.experience_level() == type::v1::EXPERIENCE_LEVEL_UNSPECIFIED) {
         v.Add("profile.experience_level",
               "must be BEGINNER, INTERMEDIATE or ADVANCED");
       }
@@ -181,8 +190,9 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     } else if (path == "training_days_per_week") {
       if (update.training_days_per_week() < kMinTrainingDays ||
           update.training_days_per_week() > kMaxTrainingDays) {
-        v.Add("profile.training_days_per_week",
-              absl::StrCat("must be ", kMinTrainingDays, "-", kMaxTrainingDays));
+        v.Add(
+            "profile.training_days_per_week",
+            absl::StrCat("must be ", kMinTrainingDays, "-", kMaxTrainingDays));
       }
       next.set_training_days_per_week(update.training_days_per_week());
     } else if (path == "goal") {

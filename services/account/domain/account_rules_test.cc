@@ -21,8 +21,9 @@ std::vector<std::string> FieldsOf(const absl::Status& status) {
 }
 
 TEST(ValidateRegistrationTest, AcceptsAGoodOne) {
-  EXPECT_THAT(ValidateRegistration("req-1", " Ana@Example.com ", "long enough pw"),
-              IsOk());
+  EXPECT_THAT(
+      ValidateRegistration("req-1", " Ana@Example.com ", "long enough pw"),
+      IsOk());
   EXPECT_EQ(NormalizeEmail(" Ana@Example.com "), "ana@example.com");
 }
 
@@ -34,8 +35,9 @@ TEST(ValidateRegistrationTest, NamesEachBadField) {
 }
 
 TEST(ValidateRegistrationTest, RejectsMalformedEmails) {
-  for (const char* email : {"a@b", "@example.com", "a@@example.com",
-                            "a b@example.com", "a{x}@example.com", "a@example."}) {
+  for (const char* email :
+       {"a@b", "@example.com", "a@@example.com", "a b@example.com",
+        "a{x}@example.com", "a@example."}) {
     EXPECT_THAT(ValidateRegistration("r", email, "long enough pw"),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << email;
@@ -86,9 +88,10 @@ TEST(ApplyProfileUpdateTest, WeightRangeHoldsInEitherUnit) {
   for (double kg : {0.0, -1.0, 501.0}) {
     update.mutable_body_weight()->set_value(kg);
     update.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
-    EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {"body_weight"}, 2026)
-                           .status()),
-              std::vector<std::string>{"profile.body_weight.value"})
+    EXPECT_EQ(
+        FieldsOf(
+            ApplyProfileUpdate({}, update, {"body_weight"}, 2026).status()),
+        std::vector<std::string>{"profile.body_weight.value"})
         << kg;
   }
   update.mutable_body_weight()->set_value(1200);  // lb: 544 kg
@@ -108,9 +111,10 @@ TEST(ApplyProfileUpdateTest, UnknownEnumValuesAndPathsAreRejected) {
   EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {}, 2026).status()),
             (std::vector<std::string>{"profile.equipment", "profile.goal",
                                       "profile.time_zone"}));
-  EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, update, {"email", "shoe_size"}, 2026)
-                         .status()),
-            (std::vector<std::string>{"update_mask", "update_mask"}));
+  EXPECT_EQ(
+      FieldsOf(ApplyProfileUpdate({}, update, {"email", "shoe_size"}, 2026)
+                   .status()),
+      (std::vector<std::string>{"update_mask", "update_mask"}));
 }
 
 TEST(PasswordTest, Argon2idHashVerifies) {

@@ -17,7 +17,8 @@ absl::StatusOr<std::string> HashPassword(absl::string_view password) {
   return std::string(out);
 }
 
-bool VerifyPassword(absl::string_view encoded_hash, absl::string_view password) {
+bool VerifyPassword(absl::string_view encoded_hash,
+                    absl::string_view password) {
   const std::string hash(encoded_hash);  // NUL-terminated for libsodium
   return crypto_pwhash_str_verify(hash.c_str(), password.data(),
                                   password.size()) == 0;
