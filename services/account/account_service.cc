@@ -67,6 +67,10 @@ void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
                                   v1::Session* out) {
   sessions_.Create(user_id, call.deadline(),
                    [call, out](absl::StatusOr<IssuedSession> session) {
+                     if (absl::IsNotFound(session.status())) {
+                       // Deleted between the password check and now.
+                       return call.Finish(InvalidCredentials());
+                     }
                      if (!session.ok()) {
                        return call.Finish(session.status());
                      }
