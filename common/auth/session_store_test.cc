@@ -39,10 +39,7 @@ class RedisSessionStoreTest : public ::testing::Test {
         config, std::vector<std::string>{RedisSessionStore::FunctionLibrary()},
         nullptr);
     redis_->Start();
-    for (int i = 0; i < 500 && !redis_->ready(); ++i) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    ASSERT_TRUE(redis_->ready());
+    ASSERT_TRUE(testing::WaitUntil([&] { return redis_->ready(); }));
     SessionConfig sessions;
     sessions.idle_timeout = absl::Milliseconds(400);
     sessions.lifetime = absl::Hours(1);
@@ -128,9 +125,7 @@ TEST_F(RedisSessionStoreTest, RevokeEndsOnlyThatSession) {
 TEST_F(RedisSessionStoreTest, RedisDownIsUnavailable) {
   absl::StatusOr<IssuedSession> session = Create(user_);
   server_.Kill();
-  for (int i = 0; i < 500 && redis_->ready(); ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return !redis_->ready(); }));
   EXPECT_THAT(Resolve(session->token),
               StatusIs(absl::StatusCode::kUnavailable));
 }

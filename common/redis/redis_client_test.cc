@@ -12,6 +12,7 @@ namespace {
 using ::gracilis::testing::IsOk;
 using ::gracilis::testing::StatusIs;
 using ::gracilis::testing::TestRedisServer;
+using ::gracilis::testing::WaitUntil;
 
 constexpr char kLibrary[] = R"lua(#!lua name=gracilis_test
 redis.register_function('swap_counter', function(keys, args)
@@ -20,18 +21,6 @@ redis.register_function('swap_counter', function(keys, args)
   return old
 end)
 )lua";
-
-bool WaitUntil(const std::function<bool()>& predicate,
-               absl::Duration limit = absl::Seconds(10)) {
-  const absl::Time give_up = absl::Now() + limit;
-  while (absl::Now() < give_up) {
-    if (predicate()) {
-      return true;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
-}
 
 class RedisClientTest : public ::testing::Test {
  protected:

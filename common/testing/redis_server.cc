@@ -31,6 +31,17 @@ int PickFreePort() {
   return ntohs(addr.sin_port);
 }
 
+bool WaitUntil(const std::function<bool()>& predicate, absl::Duration limit) {
+  const absl::Time give_up = absl::Now() + limit;
+  while (absl::Now() < give_up) {
+    if (predicate()) {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return predicate();
+}
+
 TestRedisServer::TestRedisServer() : port_(PickFreePort()) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "gracilis-redis-XXXXXX")

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -14,6 +15,11 @@ namespace gracilis::testing {
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int PickFreePort();
+
+// Polls `predicate` every 10 ms until it holds (true) or `limit` passes
+// (false).
+bool WaitUntil(const std::function<bool()>& predicate,
+               absl::Duration limit = absl::Seconds(10));
 
 class TestRedisServer {
  public:

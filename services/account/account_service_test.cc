@@ -66,17 +66,13 @@ class AccountServiceTest : public ::testing::Test {
 
   bool WaitForHealth(
       grpc::health::v1::HealthCheckResponse::ServingStatus want) {
-    for (int i = 0; i < 500; ++i) {
+    return testing::WaitUntil([&] {
       grpc::ClientContext context;
       grpc::health::v1::HealthCheckRequest request;
       grpc::health::v1::HealthCheckResponse response;
-      if (health_->Check(&context, request, &response).ok() &&
-          response.status() == want) {
-        return true;
-      }
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return false;
+      return health_->Check(&context, request, &response).ok() &&
+             response.status() == want;
+    });
   }
 
   template <typename Request, typename Response, typename Method>
