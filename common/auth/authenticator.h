@@ -42,8 +42,6 @@ class Authenticator {
     return call.reactor();
   }
 
-  SessionStore& sessions() { return sessions_; }
-
  private:
   static absl::Status MissingToken();
   SessionStore& sessions_;

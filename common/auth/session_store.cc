@@ -151,15 +151,10 @@ void RedisSessionStore::Revoke(const std::string& token, absl::Time deadline,
     std::move(done)(InvalidSession());
     return;
   }
-  redis_.Call(
-      "session_revoke",
-      {SessionKey(parsed->user_id, parsed->secret_hash),
-       SessionIndexKey(parsed->user_id)},
-      {parsed->secret_hash},
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        std::move(done)(reply.status());
-      },
-      deadline);
+  redis_.Call("session_revoke",
+              {SessionKey(parsed->user_id, parsed->secret_hash),
+               SessionIndexKey(parsed->user_id)},
+              {parsed->secret_hash}, StatusOnly(std::move(done)), deadline);
 }
 
 }  // namespace gracilis

@@ -218,7 +218,7 @@ class RedisClient::Loop {
 
   void Send(std::vector<std::string> args, Callback done, absl::Time deadline,
             bool internal) {
-    if (ctx_ == nullptr || (!ready_ && !internal)) {
+    if (ctx_ == nullptr || (!owner_->ready() && !internal)) {
       if (metrics_ != nullptr) {
         metrics_->RecordError(RedisMetrics::ErrorKind::kConnection);
       }
@@ -444,10 +444,9 @@ class RedisClient::Loop {
   }
 
   void SetReady(bool ready) {
-    if (ready_ == ready) {
+    if (owner_->ready() == ready) {
       return;
     }
-    ready_ = ready;
     owner_->ready_.store(ready, std::memory_order_release);
     if (metrics_ != nullptr) {
       metrics_->SetConnected(ready);
@@ -474,7 +473,6 @@ class RedisClient::Loop {
   event* reconnect_timer_ = nullptr;
   event* connect_timer_ = nullptr;
   redisAsyncContext* ctx_ = nullptr;
-  bool ready_ = false;
   bool had_connection_ = false;
   absl::Duration backoff_ = absl::ZeroDuration();
   std::minstd_rand rng_{std::random_device{}()};
@@ -517,6 +515,13 @@ void RedisClient::Call(absl::string_view function,
     command.push_back(std::move(a));
   }
   Execute(std::move(command), std::move(done), deadline);
+}
+
+RedisClient::Callback StatusOnly(
+    absl::AnyInvocable<void(absl::Status) &&> done) {
+  return [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+    std::move(done)(reply.status());
+  };
 }
 
 absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,

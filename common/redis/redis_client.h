@@ -89,6 +89,11 @@ class RedisClient {
   std::atomic<bool> ready_{false};
 };
 
+// A callback that keeps only the reply's status (for writes whose reply
+// carries nothing).
+RedisClient::Callback StatusOnly(
+    absl::AnyInvocable<void(absl::Status) &&> done);
+
 // Waits for one command: for tests, tools and start-up only, never on a gRPC
 // or Redis loop thread.
 absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,

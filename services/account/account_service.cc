@@ -63,6 +63,13 @@ RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
                               "gracilis.account.v1.AccountService/", name));
 }
 
+void AccountService::OffThread(const UnaryCall& call,
+                               absl::AnyInvocable<void() &&> job) {
+  if (absl::Status queued = workers_.Submit(std::move(job)); !queued.ok()) {
+    call.Finish(queued);
+  }
+}
+
 void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
                                   v1::Session* out) {
   sessions_.Create(user_id, call.deadline(),
@@ -94,7 +101,7 @@ grpc::ServerUnaryReactor* AccountService::Register(
     return call.reactor();
   }
   const std::string email = NormalizeEmail(request->email());
-  absl::Status queued = workers_.Submit([this, call, request, response, email] {
+  OffThread(call, [this, call, request, response, email] {
     absl::StatusOr<std::string> hash = HashPassword(request->password());
     if (!hash.ok()) {
       return call.Finish(hash.status());
@@ -121,48 +128,34 @@ grpc::ServerUnaryReactor* AccountService::Register(
             profile.set_time_zone("UTC");
             *profile.mutable_create_time() = ToProto(clock_.Now());
             *profile.mutable_update_time() = profile.create_time();
-            store_.CreateProfile(
-                stored.user_id, profile, call.deadline(),
-                [this, call, response, stored](absl::Status created) {
-                  if (!created.ok()) {
-                    return call.Finish(created);
-                  }
-                  store_.GetProfile(stored.user_id, call.deadline(),
-                                    [this, call, response, stored](
-                                        absl::StatusOr<StoredProfile> profile) {
-                                      if (!profile.ok()) {
-                                        return call.Finish(profile.status());
-                                      }
-                                      *response->mutable_profile() =
-                                          profile->profile;
-                                      IssueSession(call, stored.user_id,
-                                                   response->mutable_session());
-                                    });
-                });
+            store_.CreateProfile(stored.user_id, profile, call.deadline(),
+                                 [this, call, response, stored](
+                                     absl::StatusOr<StoredProfile> created) {
+                                   if (!created.ok()) {
+                                     return call.Finish(created.status());
+                                   }
+                                   *response->mutable_profile() =
+                                       std::move(created->profile);
+                                   IssueSession(call, stored.user_id,
+                                                response->mutable_session());
+                                 });
           };
           if (result->outcome == RegisterResult::Outcome::kCreated) {
             return create_profile_and_session();
           }
           // A retry of the same request: it must carry the same password.
-          absl::Status queued_verify = workers_.Submit(
-              [call, request, stored, next = create_profile_and_session] {
-                if (!VerifyPassword(stored.password_hash,
-                                    request->password())) {
-                  return call.Finish(WithReason(
-                      InvalidField("request_id",
-                                   "was already used with a different request"),
-                      "REQUEST_ID_REUSED"));
-                }
-                next();
-              });
-          if (!queued_verify.ok()) {
-            call.Finish(queued_verify);
-          }
+          OffThread(call, [call, request, stored,
+                           next = create_profile_and_session] {
+            if (!VerifyPassword(stored.password_hash, request->password())) {
+              return call.Finish(WithReason(
+                  InvalidField("request_id",
+                               "was already used with a different request"),
+                  "REQUEST_ID_REUSED"));
+            }
+            next();
+          });
         });
   });
-  if (!queued.ok()) {
-    call.Finish(queued);
-  }
   return call.reactor();
 }
 
@@ -191,9 +184,8 @@ grpc::ServerUnaryReactor* AccountService::Login(
                          "LOGIN_THROTTLED"),
               record->failure_window_left));
         }
-        absl::Status queued = workers_.Submit([this, call, request, response,
-                                               email,
-                                               record = *std::move(record)] {
+        OffThread(call, [this, call, request, response, email,
+                         record = *std::move(record)] {
           // Unknown emails are checked against a decoy hash so they take as
           // long as a wrong password and get the same answer.
           const bool known = record.credentials.has_value();
@@ -215,9 +207,6 @@ grpc::ServerUnaryReactor* AccountService::Login(
           response->set_user(UserName(user_id));
           IssueSession(call, user_id, response->mutable_session());
         });
-        if (!queued.ok()) {
-          call.Finish(queued);
-        }
       });
   return call.reactor();
 }
@@ -319,8 +308,8 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                     std::string hash = record->credentials.has_value()
                                            ? record->credentials->password_hash
                                            : "";
-                    absl::Status queued = workers_.Submit(
-                        [this, call, request, user_id, email, hash] {
+                    OffThread(
+                        call, [this, call, request, user_id, email, hash] {
                           if (!hash.empty() &&
                               !VerifyPassword(hash, request->password())) {
                             return call.Finish(InvalidCredentials());
@@ -330,9 +319,6 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                                                  call.Finish(deleted);
                                                });
                         });
-                    if (!queued.ok()) {
-                      call.Finish(queued);
-                    }
                   });
             });
       });

@@ -41,6 +41,9 @@ class AccountService final : public v1::AccountService::CallbackService {
 
  private:
   RpcMetrics::Method* MethodMetrics(RpcMetrics* rpc, const char* name);
+  // Runs `job` on the password workers, or finishes `call` with
+  // RESOURCE_EXHAUSTED when their queue is full.
+  void OffThread(const UnaryCall& call, absl::AnyInvocable<void() &&> job);
   // Issues a session for `user_id` into `session`, then finishes `call`.
   void IssueSession(UnaryCall call, const std::string& user_id,
                     v1::Session* session);

@@ -42,10 +42,11 @@ class AccountStore {
   // Claims `email` for `credentials` unless it is claimed already.
   virtual void Register(const std::string& email, Credentials credentials,
                         absl::Time deadline, Done<RegisterResult> done) = 0;
-  // Creates the profile if the user has none (idempotent).
+  // Creates the profile if the user has none (idempotent); returns the
+  // stored one either way.
   virtual void CreateProfile(const std::string& user_id,
                              const v1::Profile& profile, absl::Time deadline,
-                             DoneStatus done) = 0;
+                             Done<StoredProfile> done) = 0;
   virtual void LookupLogin(const std::string& email, absl::Time deadline,
                            Done<LoginRecord> done) = 0;
   // Counts a failed login within the throttle window.
@@ -86,7 +87,7 @@ class RedisAccountStore final : public AccountStore {
   void Register(const std::string& email, Credentials credentials,
                 absl::Time deadline, Done<RegisterResult> done) override;
   void CreateProfile(const std::string& user_id, const v1::Profile& profile,
-                     absl::Time deadline, DoneStatus done) override;
+                     absl::Time deadline, Done<StoredProfile> done) override;
   void LookupLogin(const std::string& email, absl::Time deadline,
                    Done<LoginRecord> done) override;
   void RecordLoginFailure(const std::string& email, absl::Time deadline,

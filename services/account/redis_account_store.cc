@@ -23,6 +23,23 @@ absl::Status Unexpected(absl::string_view what) {
   return absl::InternalError(absl::StrCat("unexpected redis reply to ", what));
 }
 
+// A {data, version} reply as read by HMGET profile data version.
+absl::StatusOr<StoredProfile> ParseStoredProfile(
+    absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) {
+    return reply.status();
+  }
+  if (reply->elements.size() != 2 || reply->elements[0].is_nil()) {
+    return absl::NotFoundError("no such account");
+  }
+  StoredProfile stored;
+  if (!stored.profile.ParseFromString(reply->elements[0].str)) {
+    return absl::DataLossError("stored profile is corrupt");
+  }
+  stored.version = std::stoll(reply->elements[1].str);
+  return stored;
+}
+
 }  // namespace
 
 const std::string& RedisAccountStore::FunctionLibrary() {
@@ -41,12 +58,13 @@ redis.register_function('account_register', function(keys, args)
 end)
 
 -- KEYS: profile, registry, sessions index. ARGV: serialized profile.
+-- {data, version} of the profile now stored.
 redis.register_function('profile_create', function(keys, args)
   if redis.call('HSETNX', keys[1], 'data', args[1]) == 1 then
     redis.call('HSET', keys[1], 'version', 1)
   end
   redis.call('SADD', keys[2], keys[1], keys[3])
-  return 1
+  return redis.call('HMGET', keys[1], 'data', 'version')
 end)
 
 -- KEYS: login, fails. {user_id|false, password_hash|false, request_id|false, fails, fails_ttl_ms}
@@ -126,13 +144,14 @@ void RedisAccountStore::Register(const std::string& email,
 
 void RedisAccountStore::CreateProfile(const std::string& user_id,
                                       const v1::Profile& profile,
-                                      absl::Time deadline, DoneStatus done) {
+                                      absl::Time deadline,
+                                      Done<StoredProfile> done) {
   redis_.Call(
       "profile_create",
       {ProfileKey(user_id), RegistryKey(user_id), SessionIndexKey(user_id)},
       {profile.SerializeAsString()},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        std::move(done)(reply.status());
+        std::move(done)(ParseStoredProfile(std::move(reply)));
       },
       deadline);
 }
@@ -165,24 +184,16 @@ void RedisAccountStore::LookupLogin(const std::string& email,
 void RedisAccountStore::RecordLoginFailure(const std::string& email,
                                            absl::Time deadline,
                                            DoneStatus done) {
-  redis_.Call(
-      "login_failed", {FailsKey(email)},
-      {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window))},
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        std::move(done)(reply.status());
-      },
-      deadline);
+  redis_.Call("login_failed", {FailsKey(email)},
+              {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window))},
+              StatusOnly(std::move(done)), deadline);
 }
 
 void RedisAccountStore::ClearLoginFailures(const std::string& email,
                                            absl::Time deadline,
                                            DoneStatus done) {
-  redis_.Execute(
-      {"DEL", FailsKey(email)},
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        std::move(done)(reply.status());
-      },
-      deadline);
+  redis_.Execute({"DEL", FailsKey(email)}, StatusOnly(std::move(done)),
+                 deadline);
 }
 
 void RedisAccountStore::GetProfile(const std::string& user_id,
@@ -191,19 +202,7 @@ void RedisAccountStore::GetProfile(const std::string& user_id,
   redis_.Execute(
       {"HMGET", ProfileKey(user_id), "data", "version"},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) {
-          return std::move(done)(reply.status());
-        }
-        if (reply->elements.size() != 2 || reply->elements[0].is_nil()) {
-          return std::move(done)(absl::NotFoundError("no such account"));
-        }
-        StoredProfile stored;
-        if (!stored.profile.ParseFromString(reply->elements[0].str)) {
-          return std::move(done)(
-              absl::DataLossError("stored profile is corrupt"));
-        }
-        stored.version = std::stoll(reply->elements[1].str);
-        std::move(done)(std::move(stored));
+        std::move(done)(ParseStoredProfile(std::move(reply)));
       },
       deadline);
 }
@@ -242,13 +241,9 @@ void RedisAccountStore::DeleteAccount(const std::string& user_id,
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        redis_.Call(
-            "account_purge", {RegistryKey(user_id), SessionIndexKey(user_id)},
-            {user_id},
-            [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
-              std::move(done)(r.status());
-            },
-            deadline);
+        redis_.Call("account_purge",
+                    {RegistryKey(user_id), SessionIndexKey(user_id)}, {user_id},
+                    StatusOnly(std::move(done)), deadline);
       },
       deadline);
 }
