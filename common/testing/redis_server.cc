@@ -4,17 +4,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/status/status_macros.h"
 
 namespace gracilis::testing {
 
@@ -50,7 +47,6 @@ TestRedisServer::TestRedisServer() : port_(PickFreePort()) {
 }
 
 TestRedisServer::~TestRedisServer() {
-  Resume();
   Kill();
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
@@ -61,51 +57,28 @@ std::string TestRedisServer::address() const {
 }
 
 absl::Status TestRedisServer::Start() {
-  const std::string port = absl::StrCat(port_);
-  pid_ = fork();
-  if (pid_ == 0) {
-    execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind",
-           "127.0.0.1", "--dir", dir_.c_str(), "--appendonly", "yes",
-           "--appendfsync", "always", "--save", "", "--enable-debug-command",
-           "local", "--daemonize", "no", "--logfile",
-           (dir_ + "/redis.log").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  RETURN_IF_ERROR(process_.Start(
+      {"redis-server", "--port", absl::StrCat(port_), "--bind", "127.0.0.1",
+       "--dir", dir_, "--appendonly", "yes", "--appendfsync", "always",
+       "--save", "", "--enable-debug-command", "local", "--daemonize", "no",
+       "--logfile", dir_ + "/redis.log"}));
+  const bool answered =
+      WaitUntil([&] { return Cli("PING") == "PONG" || !process_.Running(); });
+  if (!process_.Running()) {
+    return absl::InternalError(
+        "redis-server exited at start; is it installed?");
   }
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    if (Cli("PING") == "PONG") {
-      return absl::OkStatus();
-    }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return absl::InternalError(
-          "redis-server exited at start; is it installed?");
-    }
-    absl::SleepFor(absl::Milliseconds(20));
+  if (!answered) {
+    return absl::DeadlineExceededError("redis-server did not answer PING");
   }
-  return absl::DeadlineExceededError("redis-server did not answer PING");
+  return absl::OkStatus();
 }
 
-void TestRedisServer::Kill() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-}
+void TestRedisServer::Kill() { process_.Kill(); }
 
-void TestRedisServer::Pause() {
-  if (pid_ > 0) {
-    kill(pid_, SIGSTOP);
-  }
-}
+void TestRedisServer::Pause() { process_.Signal(SIGSTOP); }
 
-void TestRedisServer::Resume() {
-  if (pid_ > 0) {
-    kill(pid_, SIGCONT);
-  }
-}
+void TestRedisServer::Resume() { process_.Signal(SIGCONT); }
 
 absl::Status TestRedisServer::Restart() {
   Kill();
@@ -113,20 +86,9 @@ absl::Status TestRedisServer::Restart() {
 }
 
 std::string TestRedisServer::Cli(const std::string& args) const {
-  const std::string command =
-      absl::StrCat("redis-cli -h 127.0.0.1 -p ", port_, " ", args, " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return "";
-  }
-  std::string out;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    out.append(buffer.data(), n);
-  }
-  pclose(pipe);
-  return std::string(absl::StripTrailingAsciiWhitespace(out));
+  return RunCommand(
+             absl::StrCat("redis-cli -h 127.0.0.1 -p ", port_, " ", args))
+      .output;
 }
 
 }  // namespace gracilis::testing

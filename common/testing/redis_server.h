@@ -3,13 +3,12 @@
 // A real redis-server for tests: loopback, a free port, a temporary data
 // directory with AOF on, stopped (and the directory removed) on destruction.
 
-#include <sys/types.h>
-
 #include <functional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/testing/child_process.h"
 
 namespace gracilis::testing {
 
@@ -47,7 +46,7 @@ class TestRedisServer {
  private:
   int port_;
   std::string dir_;
-  pid_t pid_ = -1;
+  ChildProcess process_;
 };
 
 }  // namespace gracilis::testing

@@ -1,0 +1,308 @@
+#include "cli/profile_fields.h"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "common/status/errors.h"
+#include "google/protobuf/descriptor.h"
+
+namespace gracilis::cli {
+namespace {
+
+using account::v1::Profile;
+using google::protobuf::EnumDescriptor;
+using type::v1::Equipment;
+using type::v1::Equipment_descriptor;
+using type::v1::LengthUnit;
+using type::v1::MassUnit;
+
+// "SEX_UNSPECIFIED" -> "SEX_": every enum in the contract names its zero
+// value <PREFIX>UNSPECIFIED.
+std::string EnumPrefix(const EnumDescriptor& descriptor) {
+  return std::string(
+      absl::StripSuffix(descriptor.value(0)->name(), "UNSPECIFIED"));
+}
+
+// "EQUIPMENT_RESISTANCE_BAND" -> "resistance_band".
+std::string EnumWord(const EnumDescriptor& descriptor, int number) {
+  const auto* value = descriptor.FindValueByNumber(number);
+  if (value == nullptr || number == 0) {
+    return "-";
+  }
+  return absl::AsciiStrToLower(
+      absl::StripPrefix(value->name(), EnumPrefix(descriptor)));
+}
+
+std::string EnumWords(const EnumDescriptor& descriptor) {
+  std::vector<std::string> words;
+  for (int i = 1; i < descriptor.value_count(); ++i) {
+    words.push_back(EnumWord(descriptor, descriptor.value(i)->number()));
+  }
+  return absl::StrJoin(words, ", ");
+}
+
+absl::StatusOr<int> ParseEnum(const EnumDescriptor& descriptor,
+                              absl::string_view key, absl::string_view text) {
+  const std::string name = absl::StrCat(
+      EnumPrefix(descriptor),
+      absl::AsciiStrToUpper(absl::StrReplaceAll(text, {{"-", "_"}})));
+  const auto* value = descriptor.FindValueByName(name);
+  if (value == nullptr || value->number() == 0) {
+    return InvalidField(std::string(key),
+                        absl::StrCat("one of: ", EnumWords(descriptor)));
+  }
+  return value->number();
+}
+
+// "62.5kg" -> {62.5, "kg"}.
+bool SplitQuantity(absl::string_view text, double* value, std::string* unit) {
+  size_t end = 0;
+  while (end < text.size() &&
+         (absl::ascii_isdigit(text[end]) || text[end] == '.')) {
+    ++end;
+  }
+  *unit = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(end)));
+  return end > 0 && absl::SimpleAtod(text.substr(0, end), value) &&
+         std::isfinite(*value);
+}
+
+using Assign = std::function<absl::Status(absl::string_view key,
+                                          absl::string_view text, Profile&)>;
+
+struct Key {
+  std::string mask_path;
+  std::string form;  // for help and errors
+  Assign assign;
+};
+
+absl::Status AssignWeight(absl::string_view key, absl::string_view text,
+                          Profile& profile) {
+  double value = 0;
+  std::string unit;
+  const std::map<std::string, MassUnit> units = {
+      {"kg", type::v1::MASS_UNIT_KILOGRAM},
+      {"lb", type::v1::MASS_UNIT_POUND},
+      {"lbs", type::v1::MASS_UNIT_POUND}};
+  if (!SplitQuantity(text, &value, &unit) || !units.contains(unit)) {
+    return InvalidField(std::string(key), "a number with kg or lb, e.g. 62kg");
+  }
+  profile.mutable_body_weight()->set_value(value);
+  profile.mutable_body_weight()->set_unit(units.at(unit));
+  return absl::OkStatus();
+}
+
+absl::Status AssignHeight(absl::string_view key, absl::string_view text,
+                          Profile& profile) {
+  double value = 0;
+  std::string unit;
+  const std::map<std::string, LengthUnit> units = {
+      {"cm", type::v1::LENGTH_UNIT_CENTIMETER},
+      {"m", type::v1::LENGTH_UNIT_METER},
+      {"in", type::v1::LENGTH_UNIT_INCH}};
+  if (!SplitQuantity(text, &value, &unit) || !units.contains(unit)) {
+    return InvalidField(std::string(key),
+                        "a number with cm, m or in, e.g. 168cm");
+  }
+  profile.mutable_height()->set_value(value);
+  profile.mutable_height()->set_unit(units.at(unit));
+  return absl::OkStatus();
+}
+
+Assign AssignInt(void (Profile::*set)(int32_t)) {
+  return [set](absl::string_view key, absl::string_view text,
+               Profile& profile) -> absl::Status {
+    int32_t value = 0;
+    if (!absl::SimpleAtoi(text, &value)) {
+      return InvalidField(std::string(key), "a whole number");
+    }
+    (profile.*set)(value);
+    return absl::OkStatus();
+  };
+}
+
+template <typename EnumT>
+Assign AssignEnum(const EnumDescriptor* descriptor,
+                  void (Profile::*set)(EnumT)) {
+  return [descriptor, set](absl::string_view key, absl::string_view text,
+                           Profile& profile) -> absl::Status {
+    absl::StatusOr<int> number = ParseEnum(*descriptor, key, text);
+    if (!number.ok()) {
+      return number.status();
+    }
+    (profile.*set)(static_cast<EnumT>(*number));
+    return absl::OkStatus();
+  };
+}
+
+absl::Status AssignEquipment(absl::string_view key, absl::string_view text,
+                             Profile& profile) {
+  profile.clear_equipment();
+  if (absl::AsciiStrToLower(text) == "none") {
+    return absl::OkStatus();
+  }
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    absl::StatusOr<int> number = ParseEnum(*Equipment_descriptor(), key,
+                                           absl::StripAsciiWhitespace(item));
+    if (!number.ok()) {
+      return InvalidField(std::string(key),
+                          absl::StrCat("none, or a comma-separated list of: ",
+                                       EnumWords(*Equipment_descriptor())));
+    }
+    profile.add_equipment(static_cast<Equipment>(*number));
+  }
+  return absl::OkStatus();
+}
+
+const std::map<std::string, Key>& Keys() {
+  static const auto* keys = new std::map<std::string, Key>{
+      {"weight", {"body_weight", "62kg | 136lb", AssignWeight}},
+      {"height", {"height", "168cm | 1.68m | 66in", AssignHeight}},
+      {"birth_year",
+       {"birth_year", "1992", AssignInt(&Profile::set_birth_year)}},
+      {"sex",
+       {"sex", EnumWords(*account::v1::Sex_descriptor()),
+        AssignEnum(account::v1::Sex_descriptor(), &Profile::set_sex)}},
+      {"experience",
+       {"experience_level", EnumWords(*type::v1::ExperienceLevel_descriptor()),
+        AssignEnum(type::v1::ExperienceLevel_descriptor(),
+                   &Profile::set_experience_level)}},
+      {"equipment",
+       {"equipment",
+        absl::StrCat("none | list of ", EnumWords(*Equipment_descriptor())),
+        AssignEquipment}},
+      {"days",
+       {"training_days_per_week", "2-6",
+        AssignInt(&Profile::set_training_days_per_week)}},
+      {"goal",
+       {"goal", EnumWords(*account::v1::Goal_descriptor()),
+        AssignEnum(account::v1::Goal_descriptor(), &Profile::set_goal)}},
+      {"time_zone",
+       {"time_zone", "Europe/Berlin",
+        [](absl::string_view, absl::string_view text, Profile& profile) {
+          profile.set_time_zone(std::string(text));
+          return absl::OkStatus();
+        }}},
+  };
+  return *keys;
+}
+
+std::string Quantity(double value, absl::string_view unit) {
+  return absl::StrCat(absl::StrFormat("%.4g", value), " ", unit);
+}
+
+std::string FormatTime(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0) {
+    return "-";
+  }
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                          absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::StatusOr<account::v1::UpdateProfileRequest> ParseProfileAssignments(
+    const std::vector<std::string>& assignments) {
+  account::v1::UpdateProfileRequest request;
+  if (assignments.empty()) {
+    return InvalidField("profile set", "needs at least one key=value");
+  }
+  Violations violations;
+  for (const std::string& assignment : assignments) {
+    const std::vector<std::string> parts =
+        absl::StrSplit(assignment, absl::MaxSplits('=', 1));
+    const auto key = Keys().find(parts[0]);
+    if (parts.size() != 2 || key == Keys().end()) {
+      violations.Add(
+          assignment,
+          absl::StrCat("expected key=value with key one of: ",
+                       absl::StrJoin(Keys(), ", ",
+                                     [](std::string* out, const auto& entry) {
+                                       out->append(entry.first);
+                                     })));
+      continue;
+    }
+    absl::Status assigned =
+        key->second.assign(parts[0], parts[1], *request.mutable_profile());
+    if (!assigned.ok()) {
+      for (const FieldViolation& violation : FieldViolationsOf(assigned)) {
+        violations.Add(violation.field, violation.rule);
+      }
+      continue;
+    }
+    request.mutable_update_mask()->add_paths(key->second.mask_path);
+  }
+  if (!violations.empty()) {
+    return violations.ToStatus();
+  }
+  return request;
+}
+
+std::string ProfileAssignmentHelp() {
+  std::string help;
+  for (const auto& [key, entry] : Keys()) {
+    absl::StrAppend(&help, "    ", key, "=", entry.form, "\n");
+  }
+  return help;
+}
+
+std::string FormatProfile(const Profile& profile) {
+  const auto mass = [](const type::v1::Mass& mass) {
+    return mass.value() == 0
+               ? std::string("-")
+               : Quantity(mass.value(), mass.unit() == type::v1::MASS_UNIT_POUND
+                                            ? "lb"
+                                            : "kg");
+  };
+  const auto length = [](const type::v1::Length& length) {
+    switch (length.unit()) {
+      case type::v1::LENGTH_UNIT_METER:
+        return Quantity(length.value(), "m");
+      case type::v1::LENGTH_UNIT_INCH:
+        return Quantity(length.value(), "in");
+      default:
+        return length.value() == 0 ? std::string("-")
+                                   : Quantity(length.value(), "cm");
+    }
+  };
+  std::vector<std::string> equipment;
+  for (int item : profile.equipment()) {
+    equipment.push_back(EnumWord(*Equipment_descriptor(), item));
+  }
+  const auto number = [](int value) {
+    return value == 0 ? std::string("-") : absl::StrCat(value);
+  };
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {"user", profile.name()},
+      {"email", profile.email()},
+      {"weight", mass(profile.body_weight())},
+      {"height", length(profile.height())},
+      {"birth_year", number(profile.birth_year())},
+      {"sex", EnumWord(*account::v1::Sex_descriptor(), profile.sex())},
+      {"experience", EnumWord(*type::v1::ExperienceLevel_descriptor(),
+                              profile.experience_level())},
+      {"equipment",
+       equipment.empty() ? std::string("none") : absl::StrJoin(equipment, ",")},
+      {"days", number(profile.training_days_per_week())},
+      {"goal", EnumWord(*account::v1::Goal_descriptor(), profile.goal())},
+      {"time_zone", profile.time_zone().empty() ? "-" : profile.time_zone()},
+      {"updated", FormatTime(profile.update_time())},
+  };
+  std::string text;
+  for (const auto& [label, value] : lines) {
+    absl::StrAppend(&text, absl::StrFormat("%-11s %s\n", label, value));
+  }
+  return text;
+}
+
+}  // namespace gracilis::cli

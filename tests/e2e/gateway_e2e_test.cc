@@ -1,0 +1,268 @@
+// End to end through the real gateway: HAProxy with deploy/gateway's config
+// in front of the real service binaries and redis-server, called by gRPC
+// stubs and by the `gracilis` CLI as a user would.
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gracilis/account/v1/account.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/test_stack.h"
+
+namespace gracilis::testing {
+namespace {
+
+namespace v1 = gracilis::account::v1;
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kPassword[] = "correct horse battery staple";
+
+absl::Status Call(const std::shared_ptr<grpc::Channel>& channel,
+                  const std::function<grpc::Status(v1::AccountService::Stub&,
+                                                   grpc::ClientContext&)>& call,
+                  const std::string& token = "") {
+  auto stub = v1::AccountService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  if (!token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + token);
+  }
+  return FromGrpcStatus(call(*stub, context));
+}
+
+absl::Status Register(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& email, v1::RegisterResponse* response,
+                      const std::string& password = kPassword) {
+  v1::RegisterRequest request;
+  request.set_request_id(absl::StrCat("e2e-", absl::ToUnixNanos(absl::Now())));
+  request.set_email(email);
+  request.set_password(password);
+  return Call(channel, [&](auto& stub, auto& context) {
+    return stub.Register(&context, request, response);
+  });
+}
+
+absl::Status GetProfile(const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& token,
+                        const std::string& name = "users/me") {
+  v1::GetProfileRequest request;
+  request.set_name(name);
+  v1::Profile profile;
+  return Call(
+      channel,
+      [&](auto& stub, auto& context) {
+        return stub.GetProfile(&context, request, &profile);
+      },
+      token);
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_THAT(stack_.Start(), IsOk()); }
+
+  // Runs the CLI against this stack's gateway.
+  CommandResult Cli(const std::string& args) {
+    return RunCommand(absl::StrCat(
+        "GRACILIS_PASSWORD='", kPassword, "' ", GRACILIS_CLI_BINARY,
+        " --gateway=", stack_.gateway_address(), " --token_file=", stack_.dir(),
+        "/token ", args));
+  }
+
+  TestStack stack_;
+};
+
+TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
+  CommandResult registered = Cli("register ana@example.com");
+  ASSERT_EQ(registered.exit_code, 0) << registered.output;
+  EXPECT_THAT(registered.output,
+              HasSubstr("registered and signed in as users/"));
+
+  CommandResult logged_in = Cli("login ana@example.com");
+  ASSERT_EQ(logged_in.exit_code, 0) << logged_in.output;
+  EXPECT_THAT(logged_in.output, HasSubstr("signed in as users/"));
+
+  CommandResult set =
+      Cli("profile set weight=64kg height=168cm birth_year=1994 sex=female "
+          "experience=beginner equipment=dumbbell,resistance_band days=4 "
+          "goal=slim_and_tone time_zone=Europe/Berlin");
+  ASSERT_EQ(set.exit_code, 0) << set.output;
+  EXPECT_THAT(set.output, HasSubstr("profile updated: body_weight, height"));
+
+  CommandResult got = Cli("profile get");
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_THAT(got.output,
+              AllOf(HasSubstr("email       ana@example.com"),
+                    HasSubstr("weight      64 kg"),
+                    HasSubstr("equipment   dumbbell,resistance_band"),
+                    HasSubstr("goal        slim_and_tone"),
+                    HasSubstr("time_zone   Europe/Berlin")));
+
+  // A bad value is one clear line naming the field and the rule.
+  CommandResult bad = Cli("profile set weight=900kg");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output,
+              AllOf(HasSubstr("INVALID_ARGUMENT"),
+                    HasSubstr("profile.body_weight"), HasSubstr("500 kg")));
+  EXPECT_EQ(std::count(bad.output.begin(), bad.output.end(), '\n'), 0);
+
+  CommandResult out = Cli("logout");
+  EXPECT_EQ(out.exit_code, 0) << out.output;
+  CommandResult after = Cli("profile get");
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_THAT(after.output, HasSubstr("not logged in"));
+
+  // The access log has the method, the status and the latency of each call.
+  EXPECT_THAT(stack_.GatewayLog(),
+              AllOf(HasSubstr("/gracilis.account.v1.AccountService/Register "
+                              "status=200"),
+                    HasSubstr("/gracilis.account.v1.AccountService/"
+                              "UpdateProfile status=200 grpc-status=3 ms=")));
+}
+
+TEST_F(GatewayTest, ServiceErrorsAndTheirDetailsPassThrough) {
+  const auto channel = stack_.GatewayChannel();
+  EXPECT_THAT(GetProfile(channel, ""),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(GetProfile(channel, "0123456789abcdef01234567.not-a-secret"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+
+  v1::RegisterResponse ana;
+  ASSERT_THAT(Register(channel, "ana@example.com", &ana), IsOk());
+  v1::RegisterResponse bea;
+  ASSERT_THAT(Register(channel, "bea@example.com", &bea), IsOk());
+  EXPECT_THAT(GetProfile(channel, ana.session().token()), IsOk());
+  EXPECT_THAT(GetProfile(channel, ana.session().token(), bea.profile().name()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+
+  // google.rpc.BadRequest details survive the gateway.
+  v1::RegisterResponse ignored;
+  absl::Status bad = Register(channel, "not-an-email", &ignored, "short");
+  ASSERT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(FieldViolationsOf(bad),
+              AllOf(Contains(Field(&FieldViolation::field, "email")),
+                    Contains(Field(&FieldViolation::field, "password"))));
+}
+
+TEST_F(GatewayTest, UnknownServiceIsUnimplemented) {
+  auto health = grpc::health::v1::Health::NewStub(stack_.GatewayChannel());
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::Status status = health->Check(
+      &context, grpc::health::v1::HealthCheckRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("unknown service grpc.health.v1.Health"));
+}
+
+TEST_F(GatewayTest, RequestOverTheSizeLimitIsResourceExhausted) {
+  const auto channel = stack_.GatewayChannel();
+  v1::RegisterResponse ignored;
+  // Just under the limit: the service itself answers (password too long).
+  absl::Status under = Register(channel, "big@example.com", &ignored,
+                                std::string(200 * 1024, 'x'));
+  EXPECT_THAT(under, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(FieldViolationsOf(under),
+              Contains(Field(&FieldViolation::field, "password")));
+  // Over it: the gateway refuses without bothering the service.
+  absl::Status over = Register(channel, "big@example.com", &ignored,
+                               std::string(300 * 1024, 'x'));
+  EXPECT_THAT(over, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(over.message(), HasSubstr("larger than 256 KiB"));
+}
+
+TEST_F(GatewayTest, RedisDownTakesTheBackendOutAndBackIn) {
+  const auto channel = stack_.GatewayChannel();
+  v1::RegisterResponse ana;
+  ASSERT_THAT(Register(channel, "ana@example.com", &ana), IsOk());
+
+  stack_.redis().Kill();
+  // The service reports NOT_SERVING and the gateway's health check notices.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return stack_.GatewaySees("account", "account1", "DOWN"); }));
+  const absl::Time start = absl::Now();
+  absl::Status down = GetProfile(channel, ana.session().token());
+  EXPECT_THAT(down, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(down.message(), HasSubstr("gateway: service unavailable"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+
+  ASSERT_THAT(stack_.redis().Restart(), IsOk());
+  ASSERT_TRUE(WaitUntil(
+      [&] { return stack_.GatewaySees("account", "account1", "UP"); }));
+  EXPECT_THAT(GetProfile(channel, ana.session().token()), IsOk());
+}
+
+TEST_F(GatewayTest, ServiceProcessGoneIsUnavailable) {
+  stack_.account_service().Kill();
+  const absl::Time start = absl::Now();
+  absl::Status status = GetProfile(stack_.GatewayChannel(), "");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(GatewayTest, PrometheusExporterReportsTraffic) {
+  ASSERT_THAT(GetProfile(stack_.GatewayChannel(), ""),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  const std::string metrics = stack_.GatewayMetrics();
+  EXPECT_THAT(metrics,
+              HasSubstr("haproxy_frontend_http_requests_total{proxy=\"grpc_"
+                        "public\"}"));
+  EXPECT_THAT(metrics, HasSubstr("haproxy_backend_http_responses_total{proxy="
+                                 "\"account\",code=\"2xx\"} 1"));
+}
+
+TEST(GatewayRateLimitTest, OverTheLimitIsResourceExhausted) {
+  TestStack stack(GatewaySettings{.rate_limit = 5, .tls_cert = ""});
+  ASSERT_THAT(stack.Start(), IsOk());
+  const auto channel = stack.GatewayChannel();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(GetProfile(channel, ""),
+                StatusIs(absl::StatusCode::kUnauthenticated))
+        << "call " << i;
+  }
+  absl::Status limited = GetProfile(channel, "");
+  EXPECT_THAT(limited, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_THAT(limited.message(), HasSubstr("too many requests"));
+  EXPECT_THAT(stack.GatewayLog(), HasSubstr("status=429 grpc-status=8"));
+}
+
+TEST(GatewayTlsTest, TlsListenerServesGrpcWhenACertificateIsConfigured) {
+  TestStack probe;  // only for its temporary directory
+  const std::string cert = probe.dir() + "/gateway.pem";
+  const std::string key = probe.dir() + "/key.pem";
+  CommandResult made = RunCommand(absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout ",
+      key, " -out ", probe.dir(), "/cert.pem && cat ", probe.dir(),
+      "/cert.pem ", key, " > ", cert));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+
+  TestStack stack(GatewaySettings{.rate_limit = 100000, .tls_cert = cert});
+  ASSERT_THAT(stack.Start(), IsOk());
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = RunCommand("cat " + probe.dir() + "/cert.pem").output;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto secure = grpc::CreateCustomChannel(stack.gateway_address(),
+                                          grpc::SslCredentials(ssl), args);
+  v1::RegisterResponse ana;
+  EXPECT_THAT(Register(secure, "ana@example.com", &ana), IsOk());
+  EXPECT_THAT(GetProfile(secure, ana.session().token()), IsOk());
+  // Plaintext is not accepted on a TLS listener.
+  EXPECT_THAT(GetProfile(stack.GatewayChannel(), ana.session().token()),
+              Not(IsOk()));
+}
+
+}  // namespace
+}  // namespace gracilis::testing

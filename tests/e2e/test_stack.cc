@@ -1,0 +1,123 @@
+#include "tests/e2e/test_stack.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace gracilis::testing {
+namespace {
+
+bool IsServing(const std::string& address) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(500));
+  grpc::health::v1::HealthCheckResponse response;
+  return stub->Check(&context, grpc::health::v1::HealthCheckRequest(),
+                     &response)
+             .ok() &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+}  // namespace
+
+TestStack::TestStack(GatewaySettings gateway)
+    : gateway_settings_(std::move(gateway)),
+      account_port_(PickFreePort()),
+      gateway_port_(PickFreePort()),
+      gateway_metrics_port_(PickFreePort()) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "gracilis-stack-XXXXXX")
+          .string();
+  dir_ = mkdtemp(pattern.data());
+}
+
+TestStack::~TestStack() {
+  // Killed, not stopped: graceful drain is not under test here, and a
+  // service's metrics exposer takes a second to stop.
+  gateway_.Kill();
+  account_.Kill();
+  redis_.Kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+absl::Status TestStack::Start() {
+  RETURN_IF_ERROR(redis_.Start());
+  const std::string account_address = absl::StrCat("127.0.0.1:", account_port_);
+  RETURN_IF_ERROR(account_.Start(
+      {GRACILIS_ACCOUNT_BINARY, "--listen=" + account_address,
+       absl::StrCat("--metrics_listen=127.0.0.1:", PickFreePort()),
+       "--redis=" + redis_.address(), "--redis_command_timeout=500ms",
+       "--shutdown_grace=1s", "--drain_delay=0s"},
+      {}, dir_ + "/account.log"));
+  if (!WaitUntil([&] { return IsServing(account_address); })) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "account service not SERVING; see ", dir_, "/account.log"));
+  }
+  return StartGateway();
+}
+
+absl::Status TestStack::StartGateway() {
+  std::map<std::string, std::string> env = {
+      {"GRACILIS_GATEWAY_LISTEN", gateway_address()},
+      {"GRACILIS_GATEWAY_METRICS",
+       absl::StrCat("127.0.0.1:", gateway_metrics_port_)},
+      {"GRACILIS_GATEWAY_RATE_LIMIT",
+       absl::StrCat(gateway_settings_.rate_limit)},
+      {"GRACILIS_GATEWAY_CHECK_INTERVAL", "200ms"},
+      {"GRACILIS_ACCOUNT_ADDR", absl::StrCat("127.0.0.1:", account_port_)},
+  };
+  if (!gateway_settings_.tls_cert.empty()) {
+    env["GRACILIS_GATEWAY_TLS_CERT"] = gateway_settings_.tls_cert;
+  }
+  RETURN_IF_ERROR(gateway_.Start({"haproxy", "-f", GRACILIS_GATEWAY_CONFIG},
+                                 env, dir_ + "/gateway.log"));
+  if (!WaitUntil([&] { return GatewaySees("account", "account1", "UP"); })) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("gateway not routing; its log:\n", GatewayLog()));
+  }
+  return absl::OkStatus();
+}
+
+std::string TestStack::gateway_address() const {
+  return absl::StrCat("127.0.0.1:", gateway_port_);
+}
+
+std::shared_ptr<grpc::Channel> TestStack::GatewayChannel() const {
+  return grpc::CreateChannel(gateway_address(),
+                             grpc::InsecureChannelCredentials());
+}
+
+std::string TestStack::GatewayMetrics() const {
+  return RunCommand(absl::StrCat("curl -sf http://127.0.0.1:",
+                                 gateway_metrics_port_, "/metrics"),
+                    /*with_stderr=*/false)
+      .output;
+}
+
+bool TestStack::GatewaySees(const std::string& backend,
+                            const std::string& server,
+                            const std::string& state) const {
+  return absl::StrContains(
+      GatewayMetrics(),
+      absl::StrCat("haproxy_server_status{proxy=\"", backend, "\",server=\"",
+                   server, "\",state=\"", state, "\"} 1"));
+}
+
+std::string TestStack::GatewayLog() const {
+  std::ifstream in(dir_ + "/gateway.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace gracilis::testing

@@ -1,0 +1,61 @@
+#pragma once
+
+// The whole Gracilis stack for end-to-end tests, all real processes on
+// loopback with free ports and a temporary directory: redis-server, each
+// service binary, and HAProxy with deploy/gateway/haproxy.cfg. Stopped and
+// cleaned up on destruction.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/testing/child_process.h"
+#include "common/testing/redis_server.h"
+#include "grpcpp/grpcpp.h"
+
+namespace gracilis::testing {
+
+struct GatewaySettings {
+  int rate_limit = 100000;  // requests per client per 10 s
+  std::string tls_cert;     // PEM with certificate and key; empty: h2c
+};
+
+class TestStack {
+ public:
+  explicit TestStack(GatewaySettings gateway = {});
+  ~TestStack();
+
+  // Starts Redis, the services (waiting for each to be SERVING) and the
+  // gateway (waiting until it routes to them).
+  absl::Status Start();
+
+  TestRedisServer& redis() { return redis_; }
+  ChildProcess& account_service() { return account_; }
+  const std::string& dir() const { return dir_; }
+
+  std::string gateway_address() const;
+  // A plaintext channel to the gateway (an h2c gateway only).
+  std::shared_ptr<grpc::Channel> GatewayChannel() const;
+  // HAProxy's Prometheus exporter output.
+  std::string GatewayMetrics() const;
+  // Whether the gateway's health checks currently have `server` of
+  // `backend` in `state` ("UP" or "DOWN").
+  bool GatewaySees(const std::string& backend, const std::string& server,
+                   const std::string& state) const;
+  // Everything the gateway wrote: its access log and its notices.
+  std::string GatewayLog() const;
+
+ private:
+  absl::Status StartGateway();
+
+  GatewaySettings gateway_settings_;
+  std::string dir_;
+  TestRedisServer redis_;
+  ChildProcess account_;
+  ChildProcess gateway_;
+  int account_port_;
+  int gateway_port_;
+  int gateway_metrics_port_;
+};
+
+}  // namespace gracilis::testing
