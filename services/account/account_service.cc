@@ -90,6 +90,17 @@ void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
                    });
 }
 
+v1::Profile AccountService::NewProfile(const std::string& user_id,
+                                       const std::string& email) const {
+  v1::Profile profile;
+  profile.set_name(UserName(user_id));
+  profile.set_email(email);
+  profile.set_time_zone("UTC");
+  *profile.mutable_create_time() = ToProto(clock_.Now());
+  *profile.mutable_update_time() = profile.create_time();
+  return profile;
+}
+
 grpc::ServerUnaryReactor* AccountService::Register(
     grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
     v1::RegisterResponse* response) {
@@ -122,23 +133,18 @@ grpc::ServerUnaryReactor* AccountService::Register(
           const Credentials stored = result->stored;
           auto create_profile_and_session = [this, call, response, email,
                                              stored] {
-            v1::Profile profile;
-            profile.set_name(UserName(stored.user_id));
-            profile.set_email(email);
-            profile.set_time_zone("UTC");
-            *profile.mutable_create_time() = ToProto(clock_.Now());
-            *profile.mutable_update_time() = profile.create_time();
-            store_.CreateProfile(stored.user_id, profile, call.deadline(),
-                                 [this, call, response, stored](
-                                     absl::StatusOr<StoredProfile> created) {
-                                   if (!created.ok()) {
-                                     return call.Finish(created.status());
-                                   }
-                                   *response->mutable_profile() =
-                                       std::move(created->profile);
-                                   IssueSession(call, stored.user_id,
-                                                response->mutable_session());
-                                 });
+            store_.CreateProfile(
+                stored.user_id, NewProfile(stored.user_id, email),
+                call.deadline(),
+                [this, call, response,
+                 stored](absl::StatusOr<StoredProfile> created) {
+                  if (!created.ok()) {
+                    return call.Finish(created.status());
+                  }
+                  *response->mutable_profile() = std::move(created->profile);
+                  IssueSession(call, stored.user_id,
+                               response->mutable_session());
+                });
           };
           if (result->outcome == RegisterResult::Outcome::kCreated) {
             return create_profile_and_session();
@@ -205,7 +211,22 @@ grpc::ServerUnaryReactor* AccountService::Login(
                                       [](absl::Status) {});
           }
           response->set_user(UserName(user_id));
-          IssueSession(call, user_id, response->mutable_session());
+          // Register writes the login and the profile in two steps (they
+          // live in different cluster slots); if it stopped between them,
+          // the profile is created here. A user deleted while this login
+          // was checking the password stays deleted.
+          store_.CreateProfile(
+              user_id, NewProfile(user_id, email), call.deadline(),
+              [this, call, response,
+               user_id](absl::StatusOr<StoredProfile> profile) {
+                if (absl::IsNotFound(profile.status())) {
+                  return call.Finish(InvalidCredentials());
+                }
+                if (!profile.ok()) {
+                  return call.Finish(profile.status());
+                }
+                IssueSession(call, user_id, response->mutable_session());
+              });
         });
       });
   return call.reactor();

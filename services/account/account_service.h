@@ -44,6 +44,9 @@ class AccountService final : public v1::AccountService::CallbackService {
   // Runs `job` on the password workers, or finishes `call` with
   // RESOURCE_EXHAUSTED when their queue is full.
   void OffThread(const UnaryCall& call, absl::AnyInvocable<void() &&> job);
+  // The profile an account starts with: its name, email and UTC.
+  v1::Profile NewProfile(const std::string& user_id,
+                         const std::string& email) const;
   // Issues a session for `user_id` into `session`, then finishes `call`.
   void IssueSession(UnaryCall call, const std::string& user_id,
                     v1::Session* session);

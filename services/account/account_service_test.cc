@@ -2,6 +2,8 @@
 
 #include "services/account/account_service.h"
 
+#include <future>
+
 #include "absl/strings/str_split.h"
 #include "common/grpc/service_host.h"
 #include "common/status/errors.h"
@@ -309,8 +311,24 @@ TEST_F(AccountServiceTest, DeleteAccountRemovesEveryKeyAndSession) {
   ASSERT_THAT(Call(&v1::AccountService::Stub::DeleteAccount, request, &empty,
                    gone->session().token()),
               IsOk());
-  EXPECT_EQ(redis_server_.Cli("--scan --pattern '{u:" + user_id + "}*'"), "");
+  // Only the short-lived deleted marker is left, holding no personal data.
+  EXPECT_EQ(redis_server_.Cli("--scan --pattern '{u:" + user_id + "}*'"),
+            "{u:" + user_id + "}:deleted");
+  const int marker_ttl =
+      std::stoi(redis_server_.Cli("TTL '{u:" + user_id + "}:deleted'"));
+  EXPECT_GT(marker_ttl, 0);
+  EXPECT_LE(marker_ttl, 600);
   EXPECT_EQ(redis_server_.Cli("--scan --pattern '{e:gone@example.com}*'"), "");
+  // A login that was already past its password check cannot bring the
+  // profile back.
+  std::promise<absl::StatusOr<StoredProfile>> recreated;
+  store_->CreateProfile(user_id, v1::Profile(), absl::Now() + absl::Seconds(5),
+                        [&](absl::StatusOr<StoredProfile> profile) {
+                          recreated.set_value(std::move(profile));
+                        });
+  EXPECT_THAT(recreated.get_future().get().status(),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(redis_server_.Cli("EXISTS '{u:" + user_id + "}:profile'"), "0");
   EXPECT_THAT(GetProfile(gone->session().token()),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(Login("gone@example.com", kPassword),
@@ -318,6 +336,25 @@ TEST_F(AccountServiceTest, DeleteAccountRemovesEveryKeyAndSession) {
   EXPECT_THAT(GetProfile(keep->session().token()), IsOk());
   // The email can be registered afresh.
   EXPECT_THAT(Register("gone@example.com", "r2"), IsOk());
+}
+
+TEST_F(AccountServiceTest, LoginCompletesARegistrationThatStoppedHalfway) {
+  absl::StatusOr<v1::RegisterResponse> user = Register("half@example.com", "r");
+  ASSERT_THAT(user, IsOk());
+  const std::string user_id = user->profile().name().substr(6);
+  // As if Register stopped after claiming the email, before the profile.
+  redis_server_.Cli("DEL '{u:" + user_id + "}:profile' '{u:" + user_id +
+                    "}:keys'");
+  ASSERT_THAT(GetProfile(user->session().token()),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  absl::StatusOr<v1::LoginResponse> login =
+      Login("half@example.com", kPassword);
+  ASSERT_THAT(login, IsOk());
+  absl::StatusOr<v1::Profile> profile = GetProfile(login->session().token());
+  ASSERT_THAT(profile, IsOk());
+  EXPECT_EQ(profile->email(), "half@example.com");
+  EXPECT_EQ(profile->name(), user->profile().name());
 }
 
 TEST_F(AccountServiceTest, RedisDownGivesFastUnavailableAndHealthRecovers) {

@@ -43,7 +43,7 @@ class AccountStore {
   virtual void Register(const std::string& email, Credentials credentials,
                         absl::Time deadline, Done<RegisterResult> done) = 0;
   // Creates the profile if the user has none (idempotent); returns the
-  // stored one either way.
+  // stored one either way. NOT_FOUND if the user was deleted moments ago.
   virtual void CreateProfile(const std::string& user_id,
                              const v1::Profile& profile, absl::Time deadline,
                              Done<StoredProfile> done) = 0;
@@ -79,6 +79,7 @@ struct LoginThrottle {
 //   {e:<email>}:fails    failed logins in the window (TTL = window)
 //   {u:<id>}:profile     HASH data (serialized Profile), version
 //   {u:<id>}:keys        SET of the user's keys, for DeleteAccount
+//   {u:<id>}:deleted     marker left by DeleteAccount for 10 minutes
 class RedisAccountStore final : public AccountStore {
  public:
   static const std::string& FunctionLibrary();

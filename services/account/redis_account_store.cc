@@ -18,6 +18,12 @@ std::string ProfileKey(const std::string& user_id) {
 std::string RegistryKey(const std::string& user_id) {
   return UserKey(user_id, "keys");
 }
+// Set by DeleteAccount so that a login already past its password check
+// cannot recreate the deleted user's profile; holds no personal data.
+std::string DeletedKey(const std::string& user_id) {
+  return UserKey(user_id, "deleted");
+}
+constexpr absl::Duration kDeletedMarkerLifetime = absl::Minutes(10);
 
 absl::Status Unexpected(absl::string_view what) {
   return absl::InternalError(absl::StrCat("unexpected redis reply to ", what));
@@ -57,9 +63,11 @@ redis.register_function('account_register', function(keys, args)
   return {'created', args[1], args[2], args[3]}
 end)
 
--- KEYS: profile, registry, sessions index. ARGV: serialized profile.
--- {data, version} of the profile now stored.
+-- KEYS: profile, registry, sessions index, deleted marker.
+-- ARGV: serialized profile. {data, version} of the profile now stored, or
+-- nil when the user was just deleted.
 redis.register_function('profile_create', function(keys, args)
+  if redis.call('EXISTS', keys[4]) == 1 then return false end
   if redis.call('HSETNX', keys[1], 'data', args[1]) == 1 then
     redis.call('HSET', keys[1], 'version', 1)
   end
@@ -97,8 +105,9 @@ redis.register_function('login_release', function(keys, args)
   return 1
 end)
 
--- KEYS: registry, sessions index. ARGV: user_id.
--- Deletes every key of the user: registered keys and each session.
+-- KEYS: registry, sessions index, deleted marker. ARGV: user_id, marker_ms.
+-- Deletes every key of the user: registered keys and each session; leaves
+-- only the short-lived deleted marker.
 redis.register_function('account_purge', function(keys, args)
   for _, hash in ipairs(redis.call('ZRANGE', keys[2], 0, -1)) do
     redis.call('DEL', '{u:' .. args[1] .. '}:session:' .. hash)
@@ -107,6 +116,7 @@ redis.register_function('account_purge', function(keys, args)
     redis.call('DEL', key)
   end
   redis.call('DEL', keys[1], keys[2])
+  redis.call('SET', keys[3], '1', 'PX', args[2])
   return 1
 end)
 )lua");
@@ -148,7 +158,8 @@ void RedisAccountStore::CreateProfile(const std::string& user_id,
                                       Done<StoredProfile> done) {
   redis_.Call(
       "profile_create",
-      {ProfileKey(user_id), RegistryKey(user_id), SessionIndexKey(user_id)},
+      {ProfileKey(user_id), RegistryKey(user_id), SessionIndexKey(user_id),
+       DeletedKey(user_id)},
       {profile.SerializeAsString()},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         std::move(done)(ParseStoredProfile(std::move(reply)));
@@ -241,9 +252,13 @@ void RedisAccountStore::DeleteAccount(const std::string& user_id,
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        redis_.Call("account_purge",
-                    {RegistryKey(user_id), SessionIndexKey(user_id)}, {user_id},
-                    StatusOnly(std::move(done)), deadline);
+        redis_.Call(
+            "account_purge",
+            {RegistryKey(user_id), SessionIndexKey(user_id),
+             DeletedKey(user_id)},
+            {user_id,
+             absl::StrCat(absl::ToInt64Milliseconds(kDeletedMarkerLifetime))},
+            StatusOnly(std::move(done)), deadline);
       },
       deadline);
 }
