@@ -1,0 +1,77 @@
+#pragma once
+
+// The coaching rules of ../shared/domain.md as named constants. Every plan
+// element carries a Rationale whose `rule` is one of the ids below, so each
+// "why" the app shows traces back to a rule here.
+
+#include <string>
+
+#include "gracilis/plan/v1/plan.pb.h"
+
+namespace gracilis::plan::rules {
+
+// Rule ids (Rationale.rule).
+inline constexpr char kNoSpotReduction[] = "no_spot_reduction";
+inline constexpr char kTwoProngs[] = "two_prongs";
+inline constexpr char kAdductorFrequency[] = "adductor_frequency";
+inline constexpr char kSessionOrder[] = "session_order";
+inline constexpr char kProgressiveOverload[] = "progressive_overload";
+inline constexpr char kPhaseLearn[] = "phase_learn";
+inline constexpr char kPhaseAddResistance[] = "phase_add_resistance";
+inline constexpr char kPhaseHighVolume[] = "phase_high_volume";
+inline constexpr char kMaintenance[] = "maintenance_minimum";
+inline constexpr char kRunProgression[] = "run_progression";
+inline constexpr char kRunVolumeGuardrail[] = "run_volume_guardrail";
+inline constexpr char kSingleRunGuardrail[] = "single_run_guardrail";
+inline constexpr char kHardRunSpacing[] = "hard_run_spacing";
+inline constexpr char kEquipmentSubstitution[] = "equipment_substitution";
+inline constexpr char kSessionLength[] = "session_length";
+inline constexpr char kProteinTarget[] = "protein_target";
+inline constexpr char kCalorieDeficit[] = "calorie_deficit";
+inline constexpr char kHydration[] = "hydration";
+inline constexpr char kHeavyIsFine[] = "heavy_is_fine";
+inline constexpr char kAdaptHold[] = "adapt_hold";
+inline constexpr char kAdaptDeload[] = "adapt_deload";
+inline constexpr char kAdaptRepeatWeek[] = "adapt_repeat_week";
+
+// Program shape.
+inline constexpr int kProgramWeeks = 8;
+inline constexpr int kMaintenanceWeek = kProgramWeeks + 1;
+inline constexpr int kMinAdductorSessionsProgram = 2;
+inline constexpr int kMinHeavyAdductorMovesMaintenance = 1;
+inline constexpr int kFirstAddResistanceWeek = 3;
+inline constexpr int kFirstHighVolumeWeek = 5;
+
+// Running guardrails.
+inline constexpr double kMaxTwoWeekRunVolumeRise = 0.30;  // +30% over 2 weeks
+inline constexpr double kMaxSingleRunVsRecentLongest = 1.10;
+inline constexpr int kRecentRunWindowDays = 30;
+inline constexpr double kWeeklyRunGrowth = 0.10;  // per week, stays under both
+inline constexpr int kLongestRunMinutes = 60;
+
+// Load steps (domain fact 4): +2.5 kg or +5 lb.
+inline constexpr double kLoadStepKg = 2.5;
+inline constexpr double kLoadStepLb = 5.0;
+inline constexpr int kMaxSets = 5;
+
+// Nutrition.
+inline constexpr double kProteinGramsPerLbMin = 0.8;
+inline constexpr double kProteinGramsPerLbMax = 1.0;
+inline constexpr int kDeficitKcalMin = 200;
+inline constexpr int kDeficitKcalMax = 300;
+inline constexpr int kWaterMlPerKg = 35;
+
+// Adaptation.
+inline constexpr double kDeloadFraction = 0.10;
+inline constexpr int kStalledWeeksBeforeDeload = 2;
+// Below this share of planned sessions done, the week is repeated.
+inline constexpr double kRepeatWeekBelowAdherence = 0.75;
+
+inline v1::Rationale Why(const char* rule, std::string text) {
+  v1::Rationale why;
+  why.set_rule(rule);
+  why.set_text(std::move(text));
+  return why;
+}
+
+}  // namespace gracilis::plan::rules

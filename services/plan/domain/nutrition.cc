@@ -1,0 +1,81 @@
+#include "services/plan/domain/nutrition.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/plan/domain/coaching_rules.h"
+
+namespace gracilis::plan {
+
+constexpr double kLbPerKg = 2.20462262;
+
+double MifflinStJeorKcal(const internal::plan::v1::PlanInputs& inputs) {
+  const double base = 10 * inputs.body_weight_kg() + 6.25 * inputs.height_cm() -
+                      5 * inputs.age_years();
+  return inputs.sex() == account::v1::SEX_MALE ? base + 5 : base - 161;
+}
+
+double ActivityFactor(int days_per_week) {
+  if (days_per_week <= 2) {
+    return 1.375;
+  }
+  return days_per_week <= 4 ? 1.55 : 1.725;
+}
+
+int DeficitKcal(account::v1::Goal goal) {
+  switch (goal) {
+    case account::v1::GOAL_SLIM_THIGHS:
+      return rules::kDeficitKcalMax;
+    case account::v1::GOAL_TONE_INNER_THIGHS:
+      return rules::kDeficitKcalMin;
+    default:
+      return (rules::kDeficitKcalMin + rules::kDeficitKcalMax) / 2;
+  }
+}
+
+v1::NutritionTargets NutritionFor(
+    const internal::plan::v1::PlanInputs& inputs) {
+  v1::NutritionTargets targets;
+  const double pounds = inputs.body_weight_kg() * kLbPerKg;
+  targets.set_protein_grams_min(
+      static_cast<int>(std::ceil(pounds * rules::kProteinGramsPerLbMin)));
+  targets.set_protein_grams_max(
+      static_cast<int>(std::floor(pounds * rules::kProteinGramsPerLbMax)));
+  targets.set_protein_basis(v1::PROTEIN_BASIS_BODY_WEIGHT);
+  const double factor = ActivityFactor(inputs.days_per_week());
+  const int maintenance =
+      static_cast<int>(std::lround(MifflinStJeorKcal(inputs) * factor));
+  const int deficit = DeficitKcal(inputs.goal());
+  targets.set_maintenance_kcal(maintenance);
+  targets.set_target_kcal(maintenance - deficit);
+  targets.set_maintenance_method(
+      absl::StrFormat("mifflin_st_jeor x %.3g", factor));
+  // Rounded to a 50 ml measure.
+  targets.set_water_ml(static_cast<int>(
+      std::lround(inputs.body_weight_kg() * rules::kWaterMlPerKg / 50.0) * 50));
+  *targets.add_why() = rules::Why(
+      rules::kProteinTarget,
+      absl::StrFormat("Protein %d-%d g a day: 0.8-1.0 g per lb of body weight "
+                      "(basis: total body weight, %.0f lb), to build adductor "
+                      "muscle while in a deficit.",
+                      targets.protein_grams_min(), targets.protein_grams_max(),
+                      pounds));
+  *targets.add_why() = rules::Why(
+      rules::kCalorieDeficit,
+      absl::StrFormat(
+          "%d kcal a day: %d below your estimated maintenance of %d "
+          "(Mifflin-St Jeor x %.3g for %d training days). Thigh fat only "
+          "falls with whole-body fat loss; a modest deficit keeps strength "
+          "rising. Re-estimated once your logged weight shows a trend.",
+          targets.target_kcal(), deficit, maintenance, factor,
+          inputs.days_per_week()));
+  *targets.add_why() = rules::Why(
+      rules::kHydration,
+      absl::StrCat("Drink about ", targets.water_ml(),
+                   " ml of water a day (35 ml per kg), more on run days: "
+                   "hydration changes how the thigh skin looks."));
+  return targets;
+}
+
+}  // namespace gracilis::plan

@@ -1,0 +1,803 @@
+#include "services/plan/domain/plan_generator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "services/plan/domain/coaching_rules.h"
+#include "services/plan/domain/nutrition.h"
+
+namespace gracilis::plan {
+namespace {
+
+using internal::plan::v1::Slot;
+using Kind = v1::PlannedSession::Kind;
+
+constexpr double kLbPerKg = 2.20462262;
+constexpr int kWarmupMinutes = 5;
+constexpr int kDefaultTempoSeconds = 2;
+
+// Training days of a week, as offsets from its first day, and what each is.
+// Strength days are never the last day of a week, so the day before a
+// week's first day is always a rest day.
+struct DaySlot {
+  int offset;
+  bool strength;
+  bool run;
+};
+std::vector<DaySlot> WeekLayout(int days_per_week) {
+  switch (days_per_week) {
+    case 2:
+      return {{0, true, true}, {3, true, true}};
+    case 3:
+      return {{0, true, false}, {2, false, true}, {4, true, false}};
+    case 4:
+      return {{0, true, false},
+              {1, false, true},
+              {3, true, false},
+              {5, false, true}};
+    case 5:
+      return {{0, true, false},
+              {1, false, true},
+              {3, true, false},
+              {4, false, true},
+              {5, false, true}};
+    default:
+      return {{0, true, false}, {1, false, true}, {2, true, false},
+              {3, false, true}, {4, false, true}, {5, true, false}};
+  }
+}
+
+// Which catalog exercises each strength session (A, B, A, ...) holds in a
+// phase, in session order.
+std::vector<std::string> SessionTemplate(v1::Phase phase, int index) {
+  const bool a = index % 2 == 0;
+  switch (phase) {
+    case v1::PHASE_LEARN:
+      return a ? std::vector<std::string>{"sumo_squat", "copenhagen_plank"}
+               : std::vector<std::string>{"sumo_squat", "lateral_lunge",
+                                          "copenhagen_plank"};
+    case v1::PHASE_ADD_RESISTANCE:
+      return a ? std::vector<std::string>{"sumo_squat", "lateral_lunge",
+                                          "copenhagen_plank"}
+               : std::vector<std::string>{"sumo_deadlift", "lateral_lunge",
+                                          "copenhagen_plank"};
+    case v1::PHASE_HIGH_VOLUME:
+      return a ? std::vector<std::string>{"sumo_squat", "lateral_lunge",
+                                          "copenhagen_plank", "cable_adduction"}
+               : std::vector<std::string>{"sumo_deadlift", "copenhagen_plank",
+                                          "cable_adduction"};
+    default:  // maintenance: one heavy movement leads session A
+      return a ? std::vector<std::string>{"sumo_deadlift", "copenhagen_plank",
+                                          "cable_adduction"}
+               : std::vector<std::string>{"sumo_squat", "lateral_lunge",
+                                          "copenhagen_plank"};
+  }
+}
+
+v1::Phase PhaseOf(int week) {
+  if (week < rules::kFirstAddResistanceWeek) {
+    return v1::PHASE_LEARN;
+  }
+  if (week < rules::kFirstHighVolumeWeek) {
+    return v1::PHASE_ADD_RESISTANCE;
+  }
+  return week <= rules::kProgramWeeks ? v1::PHASE_HIGH_VOLUME
+                                      : v1::PHASE_MAINTENANCE;
+}
+
+std::string PhaseText(v1::Phase phase) {
+  switch (phase) {
+    case v1::PHASE_LEARN:
+      return "Weeks 1-2: learn the sumo squat and the Copenhagen plank "
+             "(beginner version), twice a week; feel the stretch at the "
+             "bottom.";
+    case v1::PHASE_ADD_RESISTANCE:
+      return "Weeks 3-4: add resistance: load on lunges and squats, longer "
+             "plank holds.";
+    case v1::PHASE_HIGH_VOLUME:
+      return "Weeks 5-8: add high-volume adductor isolation; calories are "
+             "re-evaluated if fat loss is a goal.";
+    default:
+      return "Maintenance: at least one heavy adductor movement every week "
+             "keeps the result.";
+  }
+}
+
+const char* PhaseRule(v1::Phase phase) {
+  switch (phase) {
+    case v1::PHASE_LEARN:
+      return rules::kPhaseLearn;
+    case v1::PHASE_ADD_RESISTANCE:
+      return rules::kPhaseAddResistance;
+    case v1::PHASE_HIGH_VOLUME:
+      return rules::kPhaseHighVolume;
+    default:
+      return rules::kMaintenance;
+  }
+}
+
+// One exercise's prescription in a week.
+struct Dose {
+  int variant = 0;
+  int sets = 0;
+  int reps = 0;
+  double load = 0;  // in the user's unit; 0 when unloaded
+  int hold = 0;
+  int tempo = 0;  // lowering seconds; 0 when not prescribed
+};
+
+class DoseLadder {
+ public:
+  DoseLadder(const CatalogExercise& exercise, const PlanInputs& inputs,
+             const EquipmentSet& have)
+      : exercise_(exercise), inputs_(inputs), have_(have) {}
+
+  Dose Start() const {
+    const auto& d = exercise_.dosing();
+    Dose dose;
+    dose.sets = d.sets();
+    dose.reps = d.reps_max() > 0 ? d.reps_min() : 0;
+    dose.hold = d.hold_max_seconds() > 0 ? d.hold_start_seconds() : 0;
+    dose.tempo = d.tempo_eccentric_max_seconds() > 0 ? kDefaultTempoSeconds : 0;
+    // Beginners and holds start at the first step; others at the first
+    // loaded step they have the equipment for.
+    if (inputs_.experience_level() != type::v1::EXPERIENCE_LEVEL_BEGINNER &&
+        dose.hold == 0 && CanStep(0) && exercise_.ladder(1).loaded()) {
+      dose.variant = 1;
+    }
+    if (exercise_.ladder(dose.variant).loaded()) {
+      dose.load = StartLoad();
+    }
+    return dose;
+  }
+
+  // One week's progression, by the ladder: reps, then load or variant, then
+  // slower lowering, then a set. Unchanged when everything is at its top.
+  Dose Next(Dose dose) const {
+    const auto& d = exercise_.dosing();
+    const bool loaded = exercise_.ladder(dose.variant).loaded();
+    if (dose.reps > 0 && dose.reps < d.reps_max()) {
+      ++dose.reps;
+    } else if (dose.hold > 0 && dose.hold < d.hold_max_seconds()) {
+      dose.hold =
+          std::min(d.hold_max_seconds(), dose.hold + d.hold_step_seconds());
+    } else if (loaded) {
+      dose.load += LoadStep();
+      dose.reps = d.reps_min();
+    } else if (CanStep(dose.variant)) {
+      ++dose.variant;
+      dose.reps = dose.reps > 0 ? d.reps_min() : 0;
+      dose.hold = dose.hold > 0 ? d.hold_start_seconds() : 0;
+      if (exercise_.ladder(dose.variant).loaded()) {
+        dose.load = StartLoad();
+      }
+    } else if (dose.tempo > 0 && dose.tempo < d.tempo_eccentric_max_seconds()) {
+      ++dose.tempo;
+    } else if (dose.sets < rules::kMaxSets) {
+      ++dose.sets;
+    }
+    return dose;
+  }
+
+  // About 10% easier: load, else reps, else hold time.
+  Dose Deload(Dose dose) const {
+    const auto& d = exercise_.dosing();
+    if (dose.load > 0) {
+      dose.load = std::max(
+          LoadStep(),
+          std::floor(dose.load * (1 - rules::kDeloadFraction) / LoadStep()) *
+              LoadStep());
+    } else if (dose.reps > 0) {
+      dose.reps = std::max(1, static_cast<int>(std::floor(
+                                  dose.reps * (1 - rules::kDeloadFraction))));
+    } else if (dose.hold > 0) {
+      dose.hold = std::max(d.hold_start_seconds() / 2,
+                           static_cast<int>(std::floor(
+                               dose.hold * (1 - rules::kDeloadFraction))));
+    }
+    return dose;
+  }
+
+  double LoadStep() const {
+    return inputs_.load_unit() == type::v1::MASS_UNIT_POUND
+               ? rules::kLoadStepLb
+               : rules::kLoadStepKg;
+  }
+
+ private:
+  bool CanStep(int variant) const {
+    return variant + 1 < exercise_.ladder_size() &&
+           Allows(exercise_.ladder(variant + 1).equipment_options(), have_);
+  }
+
+  double StartLoad() const {
+    const auto& d = exercise_.dosing();
+    double fraction = d.start_load_beginner();
+    if (inputs_.experience_level() == type::v1::EXPERIENCE_LEVEL_INTERMEDIATE) {
+      fraction = d.start_load_intermediate();
+    } else if (inputs_.experience_level() ==
+               type::v1::EXPERIENCE_LEVEL_ADVANCED) {
+      fraction = d.start_load_advanced();
+    }
+    const double body_weight = inputs_.load_unit() == type::v1::MASS_UNIT_POUND
+                                   ? inputs_.body_weight_kg() * kLbPerKg
+                                   : inputs_.body_weight_kg();
+    return std::max(
+        LoadStep(),
+        std::round(body_weight * fraction / LoadStep()) * LoadStep());
+  }
+
+  const CatalogExercise& exercise_;
+  const PlanInputs& inputs_;
+  const EquipmentSet& have_;
+};
+
+std::string LoadText(double load, type::v1::MassUnit unit) {
+  return absl::StrCat(absl::StrFormat("%g", load),
+                      unit == type::v1::MASS_UNIT_POUND ? " lb" : " kg");
+}
+
+// What went up from `before` to `after`, for people.
+std::string Progression(const CatalogExercise& exercise, const Dose& before,
+                        const Dose& after, type::v1::MassUnit unit) {
+  std::vector<std::string> changes;
+  if (after.variant != before.variant) {
+    changes.push_back(absl::StrCat("new variant: ",
+                                   exercise.ladder(after.variant).variant()));
+  } else if (after.load > before.load) {
+    changes.push_back(
+        absl::StrCat("+", LoadText(after.load - before.load, unit)));
+  }
+  if (after.variant == before.variant && after.reps > before.reps) {
+    changes.push_back(absl::StrCat("+", after.reps - before.reps, " rep"));
+  }
+  if (after.variant == before.variant && after.hold > before.hold) {
+    changes.push_back(absl::StrCat("+", after.hold - before.hold, " s hold"));
+  }
+  if (after.tempo > before.tempo) {
+    changes.push_back(absl::StrCat("slower lowering: ", after.tempo, " s"));
+  }
+  if (after.sets > before.sets) {
+    changes.push_back("+1 set");
+  }
+  return absl::StrJoin(changes, ", ");
+}
+
+bool Matches(const Adjustment& adjustment, const std::string& id,
+             const std::string& original_id) {
+  return adjustment.exercise_id().empty() || adjustment.exercise_id() == id ||
+         adjustment.exercise_id() == original_id;
+}
+
+class PlanBuilder {
+ public:
+  PlanBuilder(const ExerciseCatalog& catalog, const PlanInputs& inputs,
+              const Adjustments& adjustments)
+      : catalog_(catalog),
+        inputs_(inputs),
+        adjustments_(adjustments),
+        have_(EquipmentOf(inputs.equipment())),
+        layout_(WeekLayout(inputs.days_per_week())),
+        start_(ToCivilDay(inputs.start_date())) {
+    PlaceTemplates();
+  }
+
+  absl::StatusOr<v1::Plan> Build() {
+    v1::Plan plan;
+    *plan.mutable_start_date() = inputs_.start_date();
+    plan.set_days_per_week(inputs_.days_per_week());
+    plan.set_session_minutes(inputs_.session_minutes());
+    plan.set_running_level(inputs_.running_level());
+    plan.set_catalog_version(catalog_.version());
+    *plan.mutable_nutrition() = NutritionFor(inputs_);
+    *plan.add_why() = rules::Why(
+        rules::kNoSpotReduction,
+        "Training the inner thighs does not burn the fat on them: thigh fat "
+        "falls only with whole-body fat loss, which comes from the calorie "
+        "target and the runs.");
+    *plan.add_why() = rules::Why(
+        rules::kTwoProngs,
+        "Firmer thighs need both: adductor muscle that grows under "
+        "progressive load, and lower body fat. This plan trains one and "
+        "targets the other.");
+    *plan.add_why() = rules::Why(
+        rules::kHeavyIsFine,
+        "Heavy loads will not make thighs bulky without a large calorie "
+        "surplus and years of heavy training, so loads keep going up.");
+    for (int week = 1; week <= rules::kProgramWeeks; ++week) {
+      *plan.add_weeks() = BuildWeek(week);
+    }
+    *plan.mutable_maintenance() = BuildWeek(rules::kMaintenanceWeek);
+    return plan;
+  }
+
+ private:
+  struct Placed {
+    const CatalogExercise* exercise;
+    std::string original_id;
+  };
+
+  // The exercise the user can do for catalog entry `id`.
+  std::optional<Placed> Place(const std::string& id) const {
+    const auto it = placements_.find(id);
+    return it == placements_.end() ? std::nullopt : it->second;
+  }
+
+  // The first program week an exercise (as placed) appears in.
+  int FirstWeek(const std::string& id) const {
+    const auto it = first_week_.find(id);
+    return it == first_week_.end() ? rules::kMaintenanceWeek : it->second;
+  }
+
+  // Placements and first weeks, worked out once per plan.
+  void PlaceTemplates() {
+    for (int week = 1; week <= rules::kMaintenanceWeek; ++week) {
+      for (int s = 0; s < 2; ++s) {
+        for (const std::string& entry : SessionTemplate(PhaseOf(week), s)) {
+          if (!placements_.contains(entry)) {
+            const CatalogExercise* exercise = catalog_.Available(entry, have_);
+            placements_[entry] =
+                exercise == nullptr
+                    ? std::nullopt
+                    : std::optional<Placed>(Placed{exercise, entry});
+          }
+          if (const auto& placed = placements_[entry]) {
+            first_week_.emplace(placed->exercise->id(), week);
+          }
+        }
+      }
+    }
+  }
+
+  // Holds or deloads on `id` that start in weeks [from, to].
+  int Pauses(const std::string& id, const std::string& original, int from,
+             int to) const {
+    int n = 0;
+    for (const Adjustment& a : adjustments_) {
+      if (a.week_number() >= from && a.week_number() <= to &&
+          Matches(a, id, original)) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  const Adjustment* AdjustmentAt(const std::string& id,
+                                 const std::string& original, int week) const {
+    const Adjustment* found = nullptr;
+    for (const Adjustment& a : adjustments_) {
+      const bool applies = week == rules::kMaintenanceWeek
+                               ? a.week_number() >= week
+                               : a.week_number() == week;
+      if (applies && Matches(a, id, original) &&
+          (found == nullptr || !a.exercise_id().empty())) {
+        found = &a;
+      }
+    }
+    return found;
+  }
+
+  // The dose of `placed` in `week`: one ladder step per week since it first
+  // appeared, less the weeks held; maintenance keeps week 8's dose.
+  Dose DoseAt(const Placed& placed, int week) const {
+    const CatalogExercise& exercise = *placed.exercise;
+    const DoseLadder ladder(exercise, inputs_, have_);
+    const int first = FirstWeek(exercise.id());
+    const int last_progressing = std::min(week, rules::kProgramWeeks);
+    int steps =
+        last_progressing - first -
+        Pauses(exercise.id(), placed.original_id, first + 1, last_progressing);
+    Dose dose = ladder.Start();
+    for (int i = 0; i < steps; ++i) {
+      dose = ladder.Next(dose);
+    }
+    if (week == rules::kMaintenanceWeek) {
+      for (const Adjustment& a : adjustments_) {
+        if (a.week_number() >= week && a.kind() == Adjustment::KIND_DELOAD &&
+            Matches(a, exercise.id(), placed.original_id)) {
+          dose = ladder.Deload(dose);
+        }
+      }
+      return dose;
+    }
+    const Adjustment* adjustment =
+        AdjustmentAt(exercise.id(), placed.original_id, week);
+    if (adjustment != nullptr &&
+        adjustment->kind() == Adjustment::KIND_DELOAD) {
+      dose = ladder.Deload(dose);
+    }
+    return dose;
+  }
+
+  v1::PrescribedExercise Prescribe(const Placed& placed, int week) const {
+    const CatalogExercise& exercise = *placed.exercise;
+    const Dose dose = DoseAt(placed, week);
+    v1::PrescribedExercise out;
+    out.set_exercise_id(exercise.id());
+    out.set_variant(exercise.ladder(dose.variant).variant());
+    out.set_sets(dose.sets);
+    out.set_reps(dose.reps);
+    if (dose.load > 0) {
+      out.mutable_load()->set_value(dose.load);
+      out.mutable_load()->set_unit(inputs_.load_unit());
+    }
+    out.set_hold_seconds(dose.hold);
+    if (dose.tempo > 0) {
+      out.mutable_tempo()->set_eccentric_seconds(dose.tempo);
+      out.mutable_tempo()->set_concentric_seconds(1);
+    }
+    out.set_per_side(exercise.dosing().per_side());
+    out.set_rest_seconds(exercise.dosing().rest_seconds());
+    if (exercise.id() != placed.original_id) {
+      out.set_substitutes_for(placed.original_id);
+    }
+    const int first = FirstWeek(exercise.id());
+    const int previous_week = std::min(week - 1, rules::kProgramWeeks);
+    const Adjustment* adjustment =
+        week > first ? AdjustmentAt(exercise.id(), placed.original_id, week)
+                     : nullptr;
+    if (week > first && week <= rules::kProgramWeeks) {
+      out.set_progression(Progression(exercise, DoseAt(placed, previous_week),
+                                      dose, inputs_.load_unit()));
+    }
+    if (adjustment != nullptr) {
+      *out.mutable_why() = adjustment->why();
+      out.set_progression(adjustment->kind() == Adjustment::KIND_DELOAD
+                              ? "deload: about 10% lighter this week"
+                              : "held at last week's dose");
+    } else if (!out.substitutes_for().empty()) {
+      const CatalogExercise* original = catalog_.Find(placed.original_id);
+      *out.mutable_why() = rules::Why(
+          rules::kEquipmentSubstitution,
+          absl::StrCat(exercise.display_name(), " replaces ",
+                       original->display_name(),
+                       ", which needs equipment you have not listed."));
+    } else if (!out.progression().empty()) {
+      *out.mutable_why() = rules::Why(
+          rules::kProgressiveOverload,
+          absl::StrCat("Something goes up every week (", out.progression(),
+                       "): if you aren't getting stronger, you aren't getting "
+                       "more toned."));
+    } else {
+      const v1::Phase phase = PhaseOf(week);
+      *out.mutable_why() = rules::Why(PhaseRule(phase), PhaseText(phase));
+    }
+    return out;
+  }
+
+  static int WorkSeconds(const v1::PrescribedExercise& e,
+                         const CatalogExercise& exercise) {
+    const int per_set =
+        e.hold_seconds() > 0
+            ? e.hold_seconds()
+            : e.reps() * std::max(exercise.dosing().seconds_per_rep(),
+                                  e.tempo().eccentric_seconds() + 1);
+    return per_set * (e.per_side() ? 2 : 1);
+  }
+
+  int StrengthMinutes(const v1::PlannedSession& session) const {
+    int seconds = 0;
+    for (const auto& e : session.exercises()) {
+      seconds += e.sets() * (WorkSeconds(e, *catalog_.Find(e.exercise_id())) +
+                             e.rest_seconds());
+    }
+    return kWarmupMinutes + (seconds + 59) / 60;
+  }
+
+  // Fits the strength work into `budget` minutes: drops exercises from the
+  // end but never the first two (the compound and the Copenhagen work), then
+  // trims sets to two.
+  void FitToLength(v1::PlannedSession& session, int budget) const {
+    while (session.exercises_size() > 2 && StrengthMinutes(session) > budget) {
+      session.mutable_exercises()->RemoveLast();
+    }
+    for (auto& e : *session.mutable_exercises()) {
+      if (StrengthMinutes(session) <= budget) {
+        break;
+      }
+      e.set_sets(std::min(e.sets(), 2));
+    }
+  }
+
+  // Minutes of each run in `week`: +10% a week (rounded down, so no run is
+  // over 110% of the last) until the cap; a held week repeats.
+  int RunMinutes(int week) const {
+    int minutes = 15;
+    if (inputs_.running_level() == v1::RUNNING_LEVEL_CASUAL) {
+      minutes = 25;
+    } else if (inputs_.running_level() == v1::RUNNING_LEVEL_REGULAR) {
+      minutes = 35;
+    }
+    for (int w = 2; w <= std::min(week, rules::kProgramWeeks); ++w) {
+      if (!RunsHeld(w)) {
+        minutes = std::min(rules::kLongestRunMinutes,
+                           static_cast<int>(std::floor(
+                               minutes * (1 + rules::kWeeklyRunGrowth))));
+      }
+    }
+    return minutes;
+  }
+
+  const Adjustment* RunsHeldBy(int week) const {
+    for (const Adjustment& a : adjustments_) {
+      if (a.exercise_id().empty() && a.week_number() == week) {
+        return &a;
+      }
+    }
+    return nullptr;
+  }
+  bool RunsHeld(int week) const { return RunsHeldBy(week) != nullptr; }
+
+  std::string HardRunId(int week) const {
+    const int start = inputs_.running_level() == v1::RUNNING_LEVEL_NONE ? 7 : 5;
+    if (week < start || RunsHeld(week)) {
+      return "";
+    }
+    if (week == 7) {
+      return "hill_repeats";
+    }
+    return week == 8 ? "sprints" : "intervals";
+  }
+
+  v1::RunPrescription Run(const std::string& id, int minutes, int week) const {
+    const CatalogExercise& exercise = *catalog_.Find(id);
+    v1::RunPrescription run;
+    run.set_type(exercise.run_type());
+    run.set_minutes(minutes);
+    if (exercise.run_type() == type::v1::RUN_TYPE_EASY) {
+      run.set_effort(4);
+      std::string text =
+          absl::StrCat(minutes,
+                       " min easy: running builds frequency and time first, "
+                       "then intensity; it also adds to the calorie deficit.");
+      if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE && week <= 4) {
+        absl::StrAppend(&text,
+                        " Alternate 1 min running and 1 min walking until you "
+                        "can run it all.");
+      }
+      *run.mutable_why() = rules::Why(
+          RunsHeld(week) ? rules::kAdaptRepeatWeek : rules::kRunProgression,
+          RunsHeld(week) ? RunsHeldBy(week)->why().text() : text);
+      return run;
+    }
+    int work = 60, recovery = 90;
+    run.set_effort(8);
+    if (exercise.run_type() == type::v1::RUN_TYPE_HILL_REPEATS) {
+      work = 45;
+    } else if (exercise.run_type() == type::v1::RUN_TYPE_SPRINTS) {
+      work = 15;
+      recovery = 105;
+      run.set_effort(9);
+    }
+    const int warmup = minutes >= 30 ? 10 : 8;
+    run.set_warmup_minutes(warmup);
+    run.set_work_seconds(work);
+    run.set_recovery_seconds(recovery);
+    run.set_repetitions(
+        std::max(4, (minutes - warmup - 5) * 60 / (work + recovery)));
+    *run.mutable_why() = rules::Why(
+        rules::kHardRunSpacing,
+        absl::StrCat(exercise.display_name(),
+                     " recruit more muscle fibre than steady running; placed "
+                     "so that no hard run follows a heavy lower-body day."));
+    return run;
+  }
+
+  v1::PlanWeek BuildWeek(int week) const {
+    const v1::Phase phase = PhaseOf(week);
+    v1::PlanWeek out;
+    out.set_week_number(week);
+    out.set_phase(phase);
+    const absl::CivilDay first_day = start_ + 7 * (week - 1);
+    *out.mutable_start_date() = ToDate(first_day);
+    const int run_minutes = RunMinutes(week);
+    const std::string hard = HardRunId(week);
+    bool hard_placed = false;
+    int strength_index = 0;
+    for (size_t i = 0; i < layout_.size(); ++i) {
+      const DaySlot& slot = layout_[i];
+      v1::PlannedSession session;
+      const absl::CivilDay day = first_day + slot.offset;
+      *session.mutable_date() = ToDate(day);
+      const char* kind_name = "run";
+      if (slot.strength) {
+        session.set_kind(slot.run ? v1::PlannedSession::KIND_LOWER_BODY_AND_RUN
+                                  : v1::PlannedSession::KIND_LOWER_BODY);
+        kind_name = "lower";
+        std::set<std::string> used;
+        for (const std::string& entry :
+             SessionTemplate(phase, strength_index)) {
+          const auto placed = Place(entry);
+          if (placed && used.insert(placed->exercise->id()).second) {
+            *session.add_exercises() = Prescribe(*placed, week);
+          }
+        }
+        ++strength_index;
+      } else {
+        session.set_kind(v1::PlannedSession::KIND_RUN);
+      }
+      if (slot.run) {
+        // A hard run only where the day before had no strength work.
+        const bool after_strength = i > 0 && layout_[i - 1].strength &&
+                                    layout_[i - 1].offset == slot.offset - 1;
+        std::string id = "easy_run";
+        if (!hard.empty() && !hard_placed && !after_strength) {
+          id = hard;
+          hard_placed = true;
+        }
+        *session.mutable_run() = Run(id, run_minutes, week);
+      }
+      const int run_part = slot.run ? run_minutes : 0;
+      if (slot.strength) {
+        FitToLength(session,
+                    std::max(15, inputs_.session_minutes() - run_part));
+      }
+      session.set_estimated_minutes(
+          (slot.strength ? StrengthMinutes(session) : 0) + run_part);
+      session.set_id(absl::StrCat(
+          week <= rules::kProgramWeeks ? absl::StrCat("w", week) : "m", "-d",
+          i + 1, "-", kind_name));
+      if (slot.strength) {
+        *session.mutable_why() = rules::Why(
+            rules::kSessionOrder,
+            "Compound lifts first while fresh, then Copenhagen work, then "
+            "isolation; the inner-thigh work sits inside a lower-body "
+            "session, never a separate inner-thigh day.");
+      } else {
+        *session.mutable_why() = session.run().why();
+      }
+      out.set_running_minutes(out.running_minutes() + run_part);
+      bool adductors = false;
+      for (const auto& e : session.exercises()) {
+        for (int muscle : catalog_.Find(e.exercise_id())->muscles()) {
+          adductors = adductors || (muscle >= type::v1::MUSCLE_PECTINEUS &&
+                                    muscle <= type::v1::MUSCLE_GRACILIS);
+        }
+      }
+      out.set_adductor_sessions(out.adductor_sessions() + (adductors ? 1 : 0));
+      *out.add_sessions() = std::move(session);
+    }
+    *out.add_why() = rules::Why(PhaseRule(phase), PhaseText(phase));
+    *out.add_why() = rules::Why(
+        rules::kAdductorFrequency,
+        absl::StrCat(out.adductor_sessions(),
+                     " sessions load the adductors this week: at least 2 a "
+                     "week during the program, 1 heavy one after it."));
+    *out.add_why() = rules::Why(
+        rules::kRunVolumeGuardrail,
+        absl::StrCat(out.running_minutes(),
+                     " running minutes: weekly volume rises at most 30% over "
+                     "two weeks and no run is over 110% of your longest in "
+                     "the last 30 days."));
+    for (const Adjustment& a : adjustments_) {
+      if (a.week_number() == week ||
+          (week == rules::kMaintenanceWeek && a.week_number() > week)) {
+        *out.add_why() = a.why();
+      }
+    }
+    return out;
+  }
+
+  const ExerciseCatalog& catalog_;
+  const PlanInputs& inputs_;
+  const Adjustments& adjustments_;
+  const EquipmentSet have_;
+  const std::vector<DaySlot> layout_;
+  const absl::CivilDay start_;
+  std::map<std::string, std::optional<Placed>> placements_;
+  std::map<std::string, int> first_week_;
+};
+
+}  // namespace
+
+absl::CivilDay ToCivilDay(const type::v1::Date& date) {
+  return absl::CivilDay(date.year(), date.month(), date.day());
+}
+
+type::v1::Date ToDate(absl::CivilDay day) {
+  type::v1::Date date;
+  date.set_year(static_cast<int>(day.year()));
+  date.set_month(day.month());
+  date.set_day(day.day());
+  return date;
+}
+
+absl::Status ValidatePlanInputs(const PlanInputs& inputs) {
+  Violations v;
+  if (inputs.days_per_week() < 2 || inputs.days_per_week() > 6) {
+    v.Add("days_per_week", "must be 2-6");
+  }
+  if (inputs.session_minutes() < 20 || inputs.session_minutes() > 120) {
+    v.Add("session_minutes", "must be 20-120");
+  }
+  if (!v1::RunningLevel_IsValid(inputs.running_level()) ||
+      inputs.running_level() == v1::RUNNING_LEVEL_UNSPECIFIED) {
+    v.Add("running_level", "must be NONE, CASUAL or REGULAR");
+  }
+  for (int item : inputs.equipment()) {
+    if (!type::v1::Equipment_IsValid(item) ||
+        item == type::v1::EQUIPMENT_UNSPECIFIED) {
+      v.Add("equipment", absl::StrCat("unknown equipment value ", item));
+    }
+  }
+  if (!account::v1::Goal_IsValid(inputs.goal()) ||
+      inputs.goal() == account::v1::GOAL_UNSPECIFIED) {
+    v.Add("goal", "must be SLIM_THIGHS, TONE_INNER_THIGHS or SLIM_AND_TONE");
+  }
+  if (inputs.body_weight_kg() < 20 || inputs.body_weight_kg() > 500 ||
+      inputs.height_cm() < 100 || inputs.height_cm() > 250 ||
+      inputs.age_years() < 13 || inputs.age_years() > 100) {
+    v.Add("profile", "body weight, height and age must be in range");
+  }
+  const type::v1::Date& start = inputs.start_date();
+  const absl::CivilDay day = ToCivilDay(start);
+  if (day.year() != start.year() || day.month() != start.month() ||
+      day.day() != start.day()) {
+    v.Add("start_date", "must be a valid date");
+  }
+  return v.ToStatus();
+}
+
+absl::StatusOr<v1::Plan> GeneratePlan(const ExerciseCatalog& catalog,
+                                      const PlanInputs& inputs,
+                                      const Adjustments& adjustments) {
+  RETURN_IF_ERROR(ValidatePlanInputs(inputs));
+  return PlanBuilder(catalog, inputs, adjustments).Build();
+}
+
+absl::StatusOr<v1::PlanWeek> PlanWeekOf(const v1::Plan& plan, int week_number) {
+  if (week_number < 1) {
+    return InvalidField("week_number", "must be 1 or more");
+  }
+  if (week_number <= plan.weeks_size()) {
+    return plan.weeks(week_number - 1);
+  }
+  v1::PlanWeek week = plan.maintenance();
+  const int shift = 7 * (week_number - rules::kMaintenanceWeek);
+  const auto moved = [shift](const type::v1::Date& date) {
+    return ToDate(ToCivilDay(date) + shift);
+  };
+  week.set_week_number(week_number);
+  *week.mutable_start_date() = moved(week.start_date());
+  for (auto& session : *week.mutable_sessions()) {
+    *session.mutable_date() = moved(session.date());
+  }
+  return week;
+}
+
+absl::StatusOr<v1::PlanDay> PlanDayOf(const v1::Plan& plan,
+                                      absl::CivilDay day) {
+  const absl::CivilDay start = ToCivilDay(plan.start_date());
+  if (day < start) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("the plan starts on %04d-%02d-%02d", start.year(),
+                        start.month(), start.day()));
+  }
+  const int week_number = static_cast<int>((day - start) / 7) + 1;
+  absl::StatusOr<v1::PlanWeek> week = PlanWeekOf(plan, week_number);
+  if (!week.ok()) {
+    return week.status();
+  }
+  v1::PlanDay out;
+  *out.mutable_date() = ToDate(day);
+  out.set_day_of_week(static_cast<type::v1::DayOfWeek>(
+      static_cast<int>(absl::GetWeekday(day)) + 1));
+  out.set_week_number(week_number);
+  for (const auto& session : week->sessions()) {
+    if (ToCivilDay(session.date()) == day) {
+      *out.add_sessions() = session;
+    }
+  }
+  out.set_rest_day(out.sessions().empty());
+  return out;
+}
+
+}  // namespace gracilis::plan

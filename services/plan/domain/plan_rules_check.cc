@@ -1,0 +1,285 @@
+#include "services/plan/domain/plan_rules_check.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+
+namespace gracilis::plan {
+namespace {
+
+using internal::plan::v1::Adjustment;
+using internal::plan::v1::PlanInputs;
+
+absl::CivilDay Day(const type::v1::Date& date) {
+  return absl::CivilDay(date.year(), date.month(), date.day());
+}
+
+bool LoadsAdductors(const CatalogExercise& exercise) {
+  for (int muscle : exercise.muscles()) {
+    if (muscle == type::v1::MUSCLE_PECTINEUS ||
+        muscle == type::v1::MUSCLE_ADDUCTOR_BREVIS ||
+        muscle == type::v1::MUSCLE_ADDUCTOR_LONGUS ||
+        muscle == type::v1::MUSCLE_ADDUCTOR_MAGNUS ||
+        muscle == type::v1::MUSCLE_GRACILIS) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Hard(const v1::RunPrescription& run) {
+  return run.type() == type::v1::RUN_TYPE_INTERVALS ||
+         run.type() == type::v1::RUN_TYPE_SPRINTS ||
+         run.type() == type::v1::RUN_TYPE_HILL_REPEATS;
+}
+
+// The slot the exercise fills: a substitute fills its original's slot.
+int SlotOf(const v1::PrescribedExercise& e, const ExerciseCatalog& catalog) {
+  const CatalogExercise* as = catalog.Find(
+      e.substitutes_for().empty() ? e.exercise_id() : e.substitutes_for());
+  return as == nullptr ? 0 : as->slot();
+}
+
+int VariantIndex(const CatalogExercise& exercise, const std::string& variant) {
+  for (int i = 0; i < exercise.ladder_size(); ++i) {
+    if (exercise.ladder(i).variant() == variant) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+// Whether `after` is a harder prescription than `before`.
+bool Harder(const CatalogExercise& exercise,
+            const v1::PrescribedExercise& before,
+            const v1::PrescribedExercise& after) {
+  const int vb = VariantIndex(exercise, before.variant());
+  const int va = VariantIndex(exercise, after.variant());
+  if (va != vb) {
+    return va > vb;
+  }
+  if (after.load().value() != before.load().value()) {
+    return after.load().value() > before.load().value();
+  }
+  return (after.reps() > before.reps() ||
+          after.hold_seconds() > before.hold_seconds() ||
+          after.tempo().eccentric_seconds() >
+              before.tempo().eccentric_seconds() ||
+          after.sets() > before.sets()) &&
+         after.reps() >= before.reps() &&
+         after.hold_seconds() >= before.hold_seconds();
+}
+
+double BaselineLongestRun(v1::RunningLevel level) {
+  switch (level) {
+    case v1::RUNNING_LEVEL_REGULAR:
+      return 35;
+    case v1::RUNNING_LEVEL_CASUAL:
+      return 25;
+    default:
+      return 15;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CheckCoachingRules(
+    const v1::Plan& plan, const ExerciseCatalog& catalog,
+    const PlanInputs& inputs,
+    const google::protobuf::RepeatedPtrField<Adjustment>& adjustments) {
+  std::vector<std::string> broken;
+  const auto fail = [&](const std::string& where, const std::string& what) {
+    broken.push_back(absl::StrCat(where, ": ", what));
+  };
+  const EquipmentSet have = EquipmentOf(inputs.equipment());
+  if (plan.weeks_size() != 8) {
+    fail("plan", "must have 8 program weeks");
+    return broken;
+  }
+  std::vector<v1::PlanWeek> weeks(plan.weeks().begin(), plan.weeks().end());
+  weeks.push_back(plan.maintenance());
+
+  // Every run with its date, for the 30-day longest-run rule.
+  std::vector<std::pair<absl::CivilDay, int>> runs;
+  std::map<int, int> weekly_minutes;
+  weekly_minutes[-1] = weekly_minutes[0] =
+      static_cast<int>(BaselineLongestRun(inputs.running_level())) * [&] {
+        int n = 0;
+        for (const auto& s : plan.weeks(0).sessions()) {
+          n += s.has_run() ? 1 : 0;
+        }
+        return n;
+      }();
+
+  for (const v1::PlanWeek& week : weeks) {
+    const bool maintenance = week.phase() == v1::PHASE_MAINTENANCE;
+    const std::string w =
+        maintenance ? "maintenance" : absl::StrCat("week ", week.week_number());
+    if (week.why().empty()) {
+      fail(w, "has no why");
+    }
+    int adductor_sessions = 0, heavy = 0, minutes = 0;
+    std::set<absl::CivilDay> strength_days;
+    for (const auto& session : week.sessions()) {
+      const std::string s = absl::StrCat(w, " ", session.id());
+      if (!session.exercises().empty()) {
+        strength_days.insert(Day(session.date()));
+      }
+      if (session.why().rule().empty() || session.why().text().empty()) {
+        fail(s, "has no why");
+      }
+      int previous_slot = 0;
+      bool adductors = false, compound = false;
+      for (const auto& e : session.exercises()) {
+        const CatalogExercise* exercise = catalog.Find(e.exercise_id());
+        if (exercise == nullptr) {
+          fail(s, absl::StrCat("unknown exercise ", e.exercise_id()));
+          continue;
+        }
+        const int slot = SlotOf(e, catalog);
+        if (slot < previous_slot) {
+          fail(s,
+               "order must be compound, then Copenhagen work, then isolation");
+        }
+        previous_slot = slot;
+        adductors = adductors || LoadsAdductors(*exercise);
+        compound = compound || slot == internal::plan::v1::SLOT_COMPOUND;
+        heavy += exercise->heavy() ? 1 : 0;
+        const int variant = VariantIndex(*exercise, e.variant());
+        if (variant < 0 || !Allows(exercise->equipment_options(), have) ||
+            !Allows(exercise->ladder(variant).equipment_options(), have)) {
+          fail(s, absl::StrCat(e.exercise_id(), " (", e.variant(),
+                               ") needs equipment the user lacks"));
+        }
+        if (!e.substitutes_for().empty() &&
+            Allows(catalog.Find(e.substitutes_for())->equipment_options(),
+                   have)) {
+          fail(s, absl::StrCat(e.exercise_id(), " substitutes for ",
+                               e.substitutes_for(), " without need"));
+        }
+        if (e.why().rule().empty() || e.why().text().empty()) {
+          fail(s, absl::StrCat(e.exercise_id(), " has no why"));
+        }
+        if (e.sets() < 1 || (e.reps() < 1 && e.hold_seconds() < 1) ||
+            e.reps() > 100) {
+          fail(s, absl::StrCat(e.exercise_id(), " has no valid dose"));
+        }
+      }
+      if (adductors) {
+        ++adductor_sessions;
+        if (!compound) {
+          fail(s,
+               "an inner-thigh-only session: adductor work must sit in a "
+               "lower-body session with a compound lift");
+        }
+      }
+      if (session.has_run()) {
+        minutes += session.run().minutes();
+        if (session.run().why().text().empty()) {
+          fail(s, "run has no why");
+        }
+        runs.emplace_back(Day(session.date()), session.run().minutes());
+        if (Hard(session.run()) &&
+            strength_days.contains(Day(session.date()) - 1)) {
+          fail(s, "hard run the day after a heavy lower-body session");
+        }
+      }
+    }
+    if (!maintenance && adductor_sessions < 2) {
+      fail(w, "fewer than 2 adductor sessions");
+    }
+    if (maintenance && heavy < 1) {
+      fail(w, "no heavy adductor movement in maintenance");
+    }
+    if (minutes != week.running_minutes()) {
+      fail(w, "running_minutes does not add up");
+    }
+    const int n = maintenance ? 9 : week.week_number();
+    weekly_minutes[n] = minutes;
+    if (minutes > weekly_minutes[n - 2] * 1.3 + 1e-9) {
+      fail(w, absl::StrCat("running minutes rose over 30% in two weeks (",
+                           weekly_minutes[n - 2], " -> ", minutes, ")"));
+    }
+  }
+
+  // No run over 110% of the longest in the previous 30 days (the running
+  // level's usual run stands in before the plan).
+  for (const auto& [day, minutes] : runs) {
+    double longest = BaselineLongestRun(inputs.running_level());
+    for (const auto& [other_day, other_minutes] : runs) {
+      if (other_day < day && day - other_day <= 30) {
+        longest = std::max<double>(longest, other_minutes);
+      }
+    }
+    if (minutes > longest * 1.1 + 1e-9) {
+      fail(absl::StrCat("run on day ", day - Day(plan.start_date())),
+           absl::StrCat(minutes, " min is over 110% of the longest recent (",
+                        longest, ")"));
+    }
+  }
+
+  // Every program week something progresses, unless the week was held.
+  for (int i = 1; i < 8; ++i) {
+    bool held = false;
+    for (const Adjustment& a : adjustments) {
+      held = held || (a.week_number() == i + 1);
+    }
+    if (held) {
+      continue;
+    }
+    bool progressed = false;
+    for (const auto& now : weeks[i].sessions()) {
+      for (const auto& e : now.exercises()) {
+        for (const auto& before_session : weeks[i - 1].sessions()) {
+          for (const auto& b : before_session.exercises()) {
+            if (b.exercise_id() == e.exercise_id() &&
+                Harder(*catalog.Find(e.exercise_id()), b, e)) {
+              progressed = true;
+            }
+          }
+        }
+      }
+    }
+    if (!progressed) {
+      fail(absl::StrCat("week ", i + 1), "nothing progressed");
+    }
+  }
+
+  // Nutrition: protein 0.8-1.0 g/lb on body weight, 200-300 kcal deficit
+  // from Mifflin-St Jeor x an activity factor of 1.2-1.9.
+  const auto& n = plan.nutrition();
+  const double pounds = inputs.body_weight_kg() * 2.20462262;
+  if (n.protein_basis() != v1::PROTEIN_BASIS_BODY_WEIGHT ||
+      n.protein_grams_min() < std::floor(pounds * 0.8) ||
+      n.protein_grams_max() > std::ceil(pounds * 1.0) ||
+      n.protein_grams_min() > n.protein_grams_max()) {
+    fail("nutrition", "protein must be 0.8-1.0 g per lb of body weight");
+  }
+  const double bmr = 10 * inputs.body_weight_kg() + 6.25 * inputs.height_cm() -
+                     5 * inputs.age_years() +
+                     (inputs.sex() == account::v1::SEX_MALE ? 5 : -161);
+  if (n.maintenance_kcal() < bmr * 1.2 - 1 ||
+      n.maintenance_kcal() > bmr * 1.9 + 1) {
+    fail("nutrition", "maintenance is not Mifflin-St Jeor x 1.2-1.9");
+  }
+  const int deficit = n.maintenance_kcal() - n.target_kcal();
+  if (deficit < 200 || deficit > 300) {
+    fail("nutrition", absl::StrCat("deficit ", deficit, " is outside 200-300"));
+  }
+  if (n.water_ml() <= 0 || n.why_size() < 3) {
+    fail("nutrition", "needs a water target and a why for each target");
+  }
+  bool spot = false;
+  for (const auto& why : plan.why()) {
+    spot = spot || why.rule() == "no_spot_reduction";
+  }
+  if (!spot) {
+    fail("plan", "must state that there is no spot reduction");
+  }
+  return broken;
+}
+
+}  // namespace gracilis::plan
