@@ -17,6 +17,12 @@ inline std::string UserKey(absl::string_view user_id,
   return absl::StrCat("{u:", user_id, "}:", suffix);
 }
 
+// The SET of every key a user owns; DeleteAccount deletes them all, so any
+// service that stores per-user data adds its keys here.
+inline std::string UserKeyRegistry(absl::string_view user_id) {
+  return UserKey(user_id, "keys");
+}
+
 inline std::string EmailKey(absl::string_view email, absl::string_view suffix) {
   return absl::StrCat("{e:", email, "}:", suffix);
 }

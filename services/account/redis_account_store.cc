@@ -16,7 +16,7 @@ std::string ProfileKey(const std::string& user_id) {
   return UserKey(user_id, "profile");
 }
 std::string RegistryKey(const std::string& user_id) {
-  return UserKey(user_id, "keys");
+  return UserKeyRegistry(user_id);
 }
 // Set by DeleteAccount so that a login already past its password check
 // cannot recreate the deleted user's profile; holds no personal data.

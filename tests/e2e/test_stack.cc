@@ -32,6 +32,7 @@ bool IsServing(const std::string& address) {
 TestStack::TestStack(GatewaySettings gateway)
     : gateway_settings_(std::move(gateway)),
       account_port_(PickFreePort()),
+      plan_port_(PickFreePort()),
       gateway_port_(PickFreePort()),
       gateway_metrics_port_(PickFreePort()) {
   std::string pattern =
@@ -44,6 +45,7 @@ TestStack::~TestStack() {
   // Killed, not stopped: graceful drain is not under test here, and a
   // service's metrics exposer takes a second to stop.
   gateway_.Kill();
+  plan_.Kill();
   account_.Kill();
   redis_.Kill();
   std::error_code ignored;
@@ -52,18 +54,35 @@ TestStack::~TestStack() {
 
 absl::Status TestStack::Start() {
   RETURN_IF_ERROR(redis_.Start());
-  const std::string account_address = absl::StrCat("127.0.0.1:", account_port_);
-  RETURN_IF_ERROR(account_.Start(
-      {GRACILIS_ACCOUNT_BINARY, "--listen=" + account_address,
-       absl::StrCat("--metrics_listen=127.0.0.1:", PickFreePort()),
-       "--redis=" + redis_.address(), "--redis_command_timeout=500ms",
-       "--shutdown_grace=1s", "--drain_delay=0s"},
-      {}, dir_ + "/account.log"));
-  if (!WaitUntil([&] { return IsServing(account_address); })) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "account service not SERVING; see ", dir_, "/account.log"));
-  }
+  RETURN_IF_ERROR(
+      StartService(account_, GRACILIS_ACCOUNT_BINARY, account_port_, {}));
+  RETURN_IF_ERROR(
+      StartService(plan_, GRACILIS_PLAN_BINARY, plan_port_,
+                   {absl::StrCat("--account=127.0.0.1:", account_port_)}));
   return StartGateway();
+}
+
+absl::Status TestStack::StartService(ChildProcess& process,
+                                     const std::string& binary, int port,
+                                     std::vector<std::string> flags) {
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  const std::string name = std::filesystem::path(binary).filename().string();
+  std::vector<std::string> argv = {
+      binary,
+      "--listen=" + address,
+      absl::StrCat("--metrics_listen=127.0.0.1:", PickFreePort()),
+      "--redis=" + redis_.address(),
+      "--redis_command_timeout=500ms",
+      "--shutdown_grace=1s",
+      "--drain_delay=0s"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  RETURN_IF_ERROR(
+      process.Start(argv, {}, absl::StrCat(dir_, "/", name, ".log")));
+  if (!WaitUntil([&] { return IsServing(address); })) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(name, " not SERVING; see ", dir_, "/", name, ".log"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status TestStack::StartGateway() {
@@ -75,13 +94,17 @@ absl::Status TestStack::StartGateway() {
        absl::StrCat(gateway_settings_.rate_limit)},
       {"GRACILIS_GATEWAY_CHECK_INTERVAL", "200ms"},
       {"GRACILIS_ACCOUNT_ADDR", absl::StrCat("127.0.0.1:", account_port_)},
+      {"GRACILIS_PLAN_ADDR", absl::StrCat("127.0.0.1:", plan_port_)},
   };
   if (!gateway_settings_.tls_cert.empty()) {
     env["GRACILIS_GATEWAY_TLS_CERT"] = gateway_settings_.tls_cert;
   }
   RETURN_IF_ERROR(gateway_.Start({"haproxy", "-f", GRACILIS_GATEWAY_CONFIG},
                                  env, dir_ + "/gateway.log"));
-  if (!WaitUntil([&] { return GatewaySees("account", "account1", "UP"); })) {
+  if (!WaitUntil([&] {
+        return GatewaySees("account", "account1", "UP") &&
+               GatewaySees("plan", "plan1", "UP");
+      })) {
     return absl::DeadlineExceededError(
         absl::StrCat("gateway not routing; its log:\n", GatewayLog()));
   }

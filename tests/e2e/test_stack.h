@@ -31,6 +31,7 @@ class TestStack {
 
   TestRedisServer& redis() { return redis_; }
   ChildProcess& account_service() { return account_; }
+  ChildProcess& plan_service() { return plan_; }
   const std::string& dir() const { return dir_; }
 
   std::string gateway_address() const;
@@ -51,9 +52,14 @@ class TestStack {
   GatewaySettings gateway_settings_;
   std::string dir_;
   TestRedisServer redis_;
+  absl::Status StartService(ChildProcess& process, const std::string& binary,
+                            int port, std::vector<std::string> flags);
+
   ChildProcess account_;
+  ChildProcess plan_;
   ChildProcess gateway_;
   int account_port_;
+  int plan_port_;
   int gateway_port_;
   int gateway_metrics_port_;
 };

@@ -1,0 +1,129 @@
+#include "services/plan/domain/plan_inputs.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "services/plan/domain/plan_generator.h"
+
+namespace gracilis::plan {
+namespace {
+
+bool IsRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
+    const account::v1::Profile& profile, const v1::GeneratePlanRequest& request,
+    absl::CivilDay today) {
+  Violations bad;
+  if (!IsRequestId(request.request_id())) {
+    bad.Add("request_id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  }
+  if (request.session_minutes() != 0 &&
+      (request.session_minutes() < 20 || request.session_minutes() > 120)) {
+    bad.Add("session_minutes", "must be 20-120, or 0 for 45");
+  }
+  if (request.days_per_week() != 0 &&
+      (request.days_per_week() < 2 || request.days_per_week() > 6)) {
+    bad.Add("days_per_week", "must be 2-6, or 0 for the profile's");
+  }
+  if (!v1::RunningLevel_IsValid(request.running_level())) {
+    bad.Add("running_level", "must be NONE, CASUAL or REGULAR");
+  }
+  absl::CivilDay start =
+      today + (7 - static_cast<int>(absl::GetWeekday(today)));
+  if (request.has_start_date()) {
+    const auto& d = request.start_date();
+    const absl::CivilDay day(d.year(), d.month(), d.day());
+    if (day.year() != d.year() || day.month() != d.month() ||
+        day.day() != d.day()) {
+      bad.Add("start_date", "must be a valid date");
+    } else if (day < today - kStartDaysBackMax ||
+               day > today + kStartDaysAheadMax) {
+      bad.Add("start_date", "must be from 7 days ago to 90 days ahead");
+    }
+    start = day;
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+
+  std::vector<std::string> missing;
+  if (profile.body_weight().value() <= 0) {
+    missing.push_back("body_weight");
+  }
+  if (profile.height().value() <= 0) {
+    missing.push_back("height");
+  }
+  if (profile.birth_year() == 0) {
+    missing.push_back("birth_year");
+  }
+  if (profile.sex() == account::v1::SEX_UNSPECIFIED) {
+    missing.push_back("sex");
+  }
+  if (profile.experience_level() == type::v1::EXPERIENCE_LEVEL_UNSPECIFIED) {
+    missing.push_back("experience_level");
+  }
+  if (profile.goal() == account::v1::GOAL_UNSPECIFIED) {
+    missing.push_back("goal");
+  }
+  if (request.days_per_week() == 0 && profile.training_days_per_week() == 0) {
+    missing.push_back("training_days_per_week");
+  }
+  if (!missing.empty()) {
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "set these profile fields before generating a plan: ",
+                          absl::StrJoin(missing, ", "))),
+                      "PROFILE_INCOMPLETE");
+  }
+
+  internal::plan::v1::PlanInputs inputs;
+  const bool pounds = profile.body_weight().unit() == type::v1::MASS_UNIT_POUND;
+  inputs.set_body_weight_kg(pounds ? profile.body_weight().value() * 0.45359237
+                                   : profile.body_weight().value());
+  double cm = profile.height().value();
+  switch (profile.height().unit()) {
+    case type::v1::LENGTH_UNIT_METER:
+      cm *= 100;
+      break;
+    case type::v1::LENGTH_UNIT_INCH:
+      cm *= 2.54;
+      break;
+    default:
+      break;
+  }
+  inputs.set_height_cm(cm);
+  inputs.set_age_years(static_cast<int>(today.year()) - profile.birth_year());
+  inputs.set_sex(profile.sex());
+  inputs.set_experience_level(profile.experience_level());
+  *inputs.mutable_equipment() = profile.equipment();
+  inputs.set_goal(profile.goal());
+  inputs.set_load_unit(pounds ? type::v1::MASS_UNIT_POUND
+                              : type::v1::MASS_UNIT_KILOGRAM);
+  *inputs.mutable_start_date() = ToDate(start);
+  inputs.set_days_per_week(request.days_per_week() != 0
+                               ? request.days_per_week()
+                               : profile.training_days_per_week());
+  inputs.set_session_minutes(request.session_minutes() != 0
+                                 ? request.session_minutes()
+                                 : kDefaultSessionMinutes);
+  inputs.set_running_level(request.running_level() ==
+                                   v1::RUNNING_LEVEL_UNSPECIFIED
+                               ? v1::RUNNING_LEVEL_NONE
+                               : request.running_level());
+  inputs.set_time_zone(profile.time_zone());
+  RETURN_IF_ERROR(ValidatePlanInputs(inputs));
+  return inputs;
+}
+
+}  // namespace gracilis::plan

@@ -1,0 +1,24 @@
+#pragma once
+
+// From a profile and a GeneratePlan request to the generator's inputs,
+// with every problem named: INVALID_ARGUMENT for the request's fields,
+// FAILED_PRECONDITION (PROFILE_INCOMPLETE) for profile fields still unset.
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "gracilis/account/v1/account.pb.h"
+#include "gracilis/internal/plan/v1/plan_record.pb.h"
+#include "gracilis/plan/v1/plan.pb.h"
+
+namespace gracilis::plan {
+
+inline constexpr int kDefaultSessionMinutes = 45;
+inline constexpr int kStartDaysBackMax = 7;
+inline constexpr int kStartDaysAheadMax = 90;
+
+// `today` is the date in the user's time zone.
+absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
+    const account::v1::Profile& profile, const v1::GeneratePlanRequest& request,
+    absl::CivilDay today);
+
+}  // namespace gracilis::plan

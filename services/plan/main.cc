@@ -1,0 +1,72 @@
+// gracilis-plan: personalised 8-week programs and what follows them.
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/session_store.h"
+#include "common/config/config.h"
+#include "common/grpc/service_host.h"
+#include "common/log/log.h"
+#include "common/metrics/metrics.h"
+#include "common/redis/redis_client.h"
+#include "services/plan/plan_service.h"
+
+int main(int argc, char** argv) {
+  using namespace gracilis;
+  BlockShutdownSignals();
+
+  ConfigSource source(argc, argv);
+  ServerConfig server_config =
+      ServerConfig::Read(source, "127.0.0.1:50052", "127.0.0.1:9102");
+  RedisConfig redis_config = RedisConfig::Read(source);
+  SessionConfig session_config = SessionConfig::Read(source);
+  const HostPort account = source.Address("account", "127.0.0.1:50051",
+                                          "the account service (for profiles)");
+  ExitOnConfigError(source, "gracilis-plan");
+
+  absl::StatusOr<plan::ExerciseCatalog> catalog =
+      plan::ExerciseCatalog::Parse(plan::BuiltInCatalogText());
+  if (!catalog.ok()) {
+    Log("fatal",
+        absl::StrCat("exercise catalog: ", catalog.status().ToString()));
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
+      MetricsExposer::Start(server_config.metrics_listen);
+  if (!metrics.ok()) {
+    Log("fatal", metrics.status().ToString());
+    return 1;
+  }
+  RpcMetrics rpc_metrics((*metrics)->registry());
+  RedisMetrics redis_metrics((*metrics)->registry());
+
+  RedisClient redis(redis_config,
+                    {RedisSessionStore::FunctionLibrary(),
+                     plan::RedisPlanStore::FunctionLibrary()},
+                    &redis_metrics);
+  SystemClock clock;
+  RedisSessionStore sessions(redis, clock, session_config);
+  plan::RedisPlanStore store(redis);
+  plan::AccountServiceProfiles profiles(grpc::CreateChannel(
+      account.ToString(), grpc::InsecureChannelCredentials()));
+  plan::PlanService service(*catalog, store, sessions, profiles, clock,
+                            &rpc_metrics);
+
+  ServiceHost host(server_config);
+  host.AddService(&service, "gracilis.plan.v1.PlanService");
+  if (absl::Status started = host.Start(); !started.ok()) {
+    Log("fatal", started.ToString());
+    return 1;
+  }
+  redis.SetReadinessListener([&host, &redis_config](bool ready) {
+    Log(ready ? "info" : "warn",
+        absl::StrCat("redis ", redis_config.address.ToString(),
+                     ready ? " ready: SERVING" : " lost: NOT_SERVING"));
+    host.SetServing(ready);
+  });
+  redis.Start();
+  Log("info", absl::StrCat("gracilis-plan listening on port ", host.port(),
+                           ", metrics on port ", (*metrics)->port(),
+                           ", catalog ", catalog->version()));
+  host.ServeUntilSignal();
+  redis.Stop();
+  return 0;
+}

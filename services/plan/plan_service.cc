@@ -1,0 +1,382 @@
+#include "services/plan/plan_service.h"
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "common/status/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/plan/domain/adaptation.h"
+#include "services/plan/domain/coaching_rules.h"
+#include "services/plan/domain/plan_generator.h"
+#include "services/plan/domain/plan_inputs.h"
+#include "services/plan/domain/plan_rules_check.h"
+
+namespace gracilis::plan {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// "users/{me|own id}/plans/{plan_id|current}" -> plan id. Another user's
+// plan answers NOT_FOUND, as if it did not exist.
+absl::StatusOr<std::string> PlanIdOf(const std::string& name,
+                                     const std::string& user_id,
+                                     absl::string_view field) {
+  if (name.empty()) {
+    return std::string("current");
+  }
+  const std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "users" || parts[2] != "plans" ||
+      parts[3].empty()) {
+    return InvalidField(std::string(field),
+                        "must be users/{user}/plans/{plan_id} (user may be "
+                        "'me', plan_id 'current')");
+  }
+  if (parts[1] != "me" && parts[1] != user_id) {
+    return absl::NotFoundError("no such plan");
+  }
+  return parts[3];
+}
+
+std::string NewPlanId() {
+  absl::BitGen bits;
+  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits));
+}
+
+absl::CivilDay Today(absl::Time now, const std::string& time_zone) {
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (!time_zone.empty() && !absl::LoadTimeZone(time_zone, &zone)) {
+    zone = absl::UTCTimeZone();
+  }
+  return absl::ToCivilDay(now, zone);
+}
+
+// Finishes `call` with `record`'s plan (or its status) into `response`.
+void FinishWithPlan(const UnaryCall& call, v1::Plan* response,
+                    absl::StatusOr<PlanRecord> record) {
+  if (record.ok()) {
+    *response = std::move(*record->mutable_plan());
+  }
+  call.Finish(record.status());
+}
+
+}  // namespace
+
+PlanService::PlanService(const ExerciseCatalog& catalog, PlanStore& store,
+                         SessionStore& sessions, ProfileSource& profiles,
+                         const Clock& clock, RpcMetrics* metrics)
+    : catalog_(catalog),
+      store_(store),
+      authenticator_(sessions),
+      profiles_(profiles),
+      clock_(clock),
+      metrics_(metrics),
+      generate_metrics_(Metrics("GeneratePlan")),
+      get_metrics_(Metrics("GetPlan")),
+      list_revisions_metrics_(Metrics("ListPlanRevisions")),
+      get_week_metrics_(Metrics("GetPlanWeek")),
+      get_day_metrics_(Metrics("GetPlanDay")),
+      list_exercises_metrics_(Metrics("ListExercises")),
+      adapt_metrics_(Metrics("AdaptPlan")) {}
+
+RpcMetrics::Method* PlanService::Metrics(const char* name) {
+  return metrics_ == nullptr ? nullptr
+                             : &metrics_->ForMethod(absl::StrCat(
+                                   "gracilis.plan.v1.PlanService/", name));
+}
+
+absl::StatusOr<PlanRecord> PlanService::Build(PlanRecord record) const {
+  absl::StatusOr<v1::Plan> plan =
+      plan::GeneratePlan(catalog_, record.inputs(), record.adjustments());
+  if (!plan.ok()) {
+    return plan.status();
+  }
+  // The independent rule check guards every plan a user receives.
+  const std::vector<std::string> broken = CheckCoachingRules(
+      *plan, catalog_, record.inputs(), record.adjustments());
+  if (!broken.empty()) {
+    return absl::InternalError(absl::StrCat(
+        "generated plan breaks a coaching rule: ", broken.front()));
+  }
+  plan->set_name(record.plan().name());
+  plan->set_revision(record.revision().revision());
+  *plan->mutable_create_time() = record.revision().create_time();
+  *record.mutable_plan() = *std::move(plan);
+  return record;
+}
+
+grpc::ServerUnaryReactor* PlanService::GeneratePlan(
+    grpc::CallbackServerContext* context,
+    const v1::GeneratePlanRequest* request, v1::Plan* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, generate_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        profiles_.GetProfile(
+            BearerToken(*call.context()), call.deadline(),
+            [this, call, request, response,
+             user_id](absl::StatusOr<account::v1::Profile> profile) {
+              if (!profile.ok()) {
+                return call.Finish(profile.status());
+              }
+              const absl::Time now = clock_.Now();
+              absl::StatusOr<PlanInputs> inputs = PlanInputsFrom(
+                  *profile, *request, Today(now, profile->time_zone()));
+              if (!inputs.ok()) {
+                return call.Finish(inputs.status());
+              }
+              PlanRecord record;
+              *record.mutable_inputs() = *std::move(inputs);
+              record.mutable_plan()->set_name(
+                  absl::StrCat("users/", user_id, "/plans/", NewPlanId()));
+              record.mutable_revision()->set_revision(1);
+              *record.mutable_revision()->mutable_create_time() =
+                  TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+              *record.mutable_revision()->mutable_reason() =
+                  rules::Why("generated", "generated from your profile");
+              absl::StatusOr<PlanRecord> built = Build(std::move(record));
+              if (!built.ok()) {
+                return call.Finish(built.status());
+              }
+              store_.Create(
+                  user_id, request->request_id(), *built, call.deadline(),
+                  [call, response](absl::StatusOr<PlanRecord> stored) {
+                    FinishWithPlan(call, response, std::move(stored));
+                  });
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::GetPlan(
+    grpc::CallbackServerContext* context, const v1::GetPlanRequest* request,
+    v1::Plan* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, get_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->name(), user_id, "name");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        if (request->revision() < 0) {
+          return call.Finish(
+              InvalidField("revision", "must be 0 (latest) or more"));
+        }
+        store_.Get(user_id, *plan_id, request->revision(), call.deadline(),
+                   [call, response](absl::StatusOr<PlanRecord> record) {
+                     FinishWithPlan(call, response, std::move(record));
+                   });
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::ListPlanRevisions(
+    grpc::CallbackServerContext* context,
+    const v1::ListPlanRevisionsRequest* request,
+    v1::ListPlanRevisionsResponse* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, list_revisions_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->name(), user_id, "name");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        int offset = 0;
+        if (request->page_size() < 0 || request->page_size() > 100 ||
+            (!request->page_token().empty() &&
+             !absl::SimpleAtoi(request->page_token(), &offset)) ||
+            offset < 0) {
+          return call.Finish(InvalidFields(
+              {{"page_size", "must be 0-100"},
+               {"page_token", "must be a token from a previous page"}}));
+        }
+        const int size = request->page_size() == 0 ? 20 : request->page_size();
+        store_.ListRevisions(
+            user_id, *plan_id, call.deadline(),
+            [call, response, offset,
+             size](absl::StatusOr<std::vector<v1::PlanRevision>> revisions) {
+              if (!revisions.ok()) {
+                return call.Finish(revisions.status());
+              }
+              const int end = std::min<int>(revisions->size(), offset + size);
+              for (int i = offset; i < end; ++i) {
+                *response->add_revisions() = (*revisions)[i];
+              }
+              if (end < static_cast<int>(revisions->size())) {
+                response->set_next_page_token(absl::StrCat(end));
+              }
+              call.Finish(absl::OkStatus());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::GetPlanWeek(
+    grpc::CallbackServerContext* context, const v1::GetPlanWeekRequest* request,
+    v1::PlanWeek* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, get_week_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->plan(), user_id, "plan");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        if (request->week_number() < 1 || request->week_number() > 520) {
+          return call.Finish(InvalidField(
+              "week_number", "must be 1-8 (program) or 9+ (maintenance)"));
+        }
+        store_.Get(
+            user_id, *plan_id, 0, call.deadline(),
+            [call, request, response](absl::StatusOr<PlanRecord> record) {
+              if (!record.ok()) {
+                return call.Finish(record.status());
+              }
+              absl::StatusOr<v1::PlanWeek> week =
+                  PlanWeekOf(record->plan(), request->week_number());
+              if (week.ok()) {
+                *response = *std::move(week);
+              }
+              call.Finish(week.status());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::GetPlanDay(
+    grpc::CallbackServerContext* context, const v1::GetPlanDayRequest* request,
+    v1::PlanDay* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, get_day_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->plan(), user_id, "plan");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        if (request->has_date()) {
+          const auto& d = request->date();
+          const absl::CivilDay day(d.year(), d.month(), d.day());
+          if (day.year() != d.year() || day.month() != d.month() ||
+              day.day() != d.day()) {
+            return call.Finish(InvalidField("date", "must be a valid date"));
+          }
+        }
+        store_.Get(
+            user_id, *plan_id, 0, call.deadline(),
+            [this, call, request, response](absl::StatusOr<PlanRecord> record) {
+              if (!record.ok()) {
+                return call.Finish(record.status());
+              }
+              const absl::CivilDay day =
+                  request->has_date()
+                      ? ToCivilDay(request->date())
+                      : Today(clock_.Now(), record->inputs().time_zone());
+              absl::StatusOr<v1::PlanDay> out = PlanDayOf(record->plan(), day);
+              if (out.ok()) {
+                *response = *std::move(out);
+              }
+              call.Finish(out.status());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::ListExercises(
+    grpc::CallbackServerContext* context,
+    const v1::ListExercisesRequest* request,
+    v1::ListExercisesResponse* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, list_exercises_metrics_),
+      [this, request, response](UnaryCall call, std::string) {
+        int offset = 0;
+        if (request->page_size() < 0 || request->page_size() > 100 ||
+            (!request->page_token().empty() &&
+             !absl::SimpleAtoi(request->page_token(), &offset)) ||
+            offset < 0) {
+          return call.Finish(InvalidFields(
+              {{"page_size", "must be 0-100"},
+               {"page_token", "must be a token from a previous page"}}));
+        }
+        const int size = request->page_size() == 0 ? 50 : request->page_size();
+        const int total = catalog_.exercises().size();
+        const int end = std::min(total, offset + size);
+        for (int i = offset; i < end; ++i) {
+          *response->add_exercises() =
+              catalog_.ToApi(catalog_.exercises().Get(i));
+        }
+        if (end < total) {
+          response->set_next_page_token(absl::StrCat(end));
+        }
+        call.Finish(absl::OkStatus());
+      });
+}
+
+grpc::ServerUnaryReactor* PlanService::AdaptPlan(
+    grpc::CallbackServerContext* context, const v1::AdaptPlanRequest* request,
+    v1::Plan* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, adapt_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->plan(), user_id, "plan");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        Violations bad;
+        if (request->request_id().empty() ||
+            request->request_id().size() > 64) {
+          bad.Add("request_id", "must be 1-64 characters");
+        }
+        for (const FieldViolation& v :
+             FieldViolationsOf(ValidateAdaptation(*request, catalog_))) {
+          bad.Add(v.field, v.rule);
+        }
+        if (!bad.empty()) {
+          return call.Finish(bad.ToStatus());
+        }
+        store_.Get(
+            user_id, *plan_id, 0, call.deadline(),
+            [this, call, request, response,
+             user_id](absl::StatusOr<PlanRecord> current) {
+              if (!current.ok()) {
+                return call.Finish(current.status());
+              }
+              const std::string id = current->plan().name().substr(
+                  current->plan().name().rfind('/') + 1);
+              auto finish = [call,
+                             response](absl::StatusOr<PlanRecord> stored) {
+                FinishWithPlan(call, response, std::move(stored));
+              };
+              // A week adapted before answers with the revision it made:
+              // the store returns it for the request that made it.
+              const auto adapted =
+                  current->adapted_weeks().find(request->week_number());
+              if (adapted != current->adapted_weeks().end()) {
+                return store_.Revise(user_id, id, adapted->second,
+                                     current->revision().revision(), *current,
+                                     call.deadline(), std::move(finish));
+              }
+              PlanRecord next = *current;
+              for (auto& adjustment : AdjustmentsFor(*request)) {
+                *next.add_adjustments() = std::move(adjustment);
+              }
+              (*next.mutable_adapted_weeks())[request->week_number()] =
+                  request->request_id();
+              const int revision = current->revision().revision() + 1;
+              next.mutable_revision()->set_revision(revision);
+              *next.mutable_revision()->mutable_create_time() =
+                  TimeUtil::NanosecondsToTimestamp(
+                      absl::ToUnixNanos(clock_.Now()));
+              *next.mutable_revision()->mutable_reason() = rules::Why(
+                  "adapted",
+                  absl::StrCat("adapted after week ", request->week_number()));
+              absl::StatusOr<PlanRecord> built = Build(std::move(next));
+              if (!built.ok()) {
+                return call.Finish(built.status());
+              }
+              store_.Revise(user_id, id, request->request_id(), revision - 1,
+                            *built, call.deadline(), std::move(finish));
+            });
+      });
+}
+
+}  // namespace gracilis::plan

@@ -1,0 +1,67 @@
+#pragma once
+
+// PlanService RPC adapter: authenticates, validates, calls the domain and
+// the store, maps status once (UnaryCall).
+
+#include "common/auth/authenticator.h"
+#include "common/clock/clock.h"
+#include "common/metrics/metrics.h"
+#include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "services/plan/domain/catalog.h"
+#include "services/plan/plan_store.h"
+#include "services/plan/profile_source.h"
+
+namespace gracilis::plan {
+
+class PlanService final : public v1::PlanService::CallbackService {
+ public:
+  // `metrics` may be null.
+  PlanService(const ExerciseCatalog& catalog, PlanStore& store,
+              SessionStore& sessions, ProfileSource& profiles,
+              const Clock& clock, RpcMetrics* metrics);
+
+  grpc::ServerUnaryReactor* GeneratePlan(grpc::CallbackServerContext* context,
+                                         const v1::GeneratePlanRequest* request,
+                                         v1::Plan* response) override;
+  grpc::ServerUnaryReactor* GetPlan(grpc::CallbackServerContext* context,
+                                    const v1::GetPlanRequest* request,
+                                    v1::Plan* response) override;
+  grpc::ServerUnaryReactor* ListPlanRevisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListPlanRevisionsRequest* request,
+      v1::ListPlanRevisionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetPlanWeek(grpc::CallbackServerContext* context,
+                                        const v1::GetPlanWeekRequest* request,
+                                        v1::PlanWeek* response) override;
+  grpc::ServerUnaryReactor* GetPlanDay(grpc::CallbackServerContext* context,
+                                       const v1::GetPlanDayRequest* request,
+                                       v1::PlanDay* response) override;
+  grpc::ServerUnaryReactor* ListExercises(
+      grpc::CallbackServerContext* context,
+      const v1::ListExercisesRequest* request,
+      v1::ListExercisesResponse* response) override;
+  grpc::ServerUnaryReactor* AdaptPlan(grpc::CallbackServerContext* context,
+                                      const v1::AdaptPlanRequest* request,
+                                      v1::Plan* response) override;
+
+ private:
+  RpcMetrics::Method* Metrics(const char* name);
+  // Builds, checks against the coaching rules and stamps a revision.
+  absl::StatusOr<PlanRecord> Build(PlanRecord record) const;
+
+  const ExerciseCatalog& catalog_;
+  PlanStore& store_;
+  Authenticator authenticator_;
+  ProfileSource& profiles_;
+  const Clock& clock_;
+  RpcMetrics* metrics_;
+  RpcMetrics::Method* generate_metrics_;
+  RpcMetrics::Method* get_metrics_;
+  RpcMetrics::Method* list_revisions_metrics_;
+  RpcMetrics::Method* get_week_metrics_;
+  RpcMetrics::Method* get_day_metrics_;
+  RpcMetrics::Method* list_exercises_metrics_;
+  RpcMetrics::Method* adapt_metrics_;
+};
+
+}  // namespace gracilis::plan

@@ -1,0 +1,71 @@
+#pragma once
+
+// Where plans live. Every revision of every plan is kept; nothing is
+// overwritten: a new revision must name the one it follows (else ABORTED).
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/redis/redis_client.h"
+#include "common/status/done.h"
+#include "gracilis/internal/plan/v1/plan_record.pb.h"
+
+namespace gracilis::plan {
+
+using internal::plan::v1::PlanRecord;
+
+class PlanStore {
+ public:
+  virtual ~PlanStore() = default;
+  // Stores revision 1 of a new plan and makes it the user's current plan.
+  // A request_id seen before returns the record it stored instead.
+  virtual void Create(const std::string& user_id, const std::string& request_id,
+                      const PlanRecord& record, absl::Time deadline,
+                      Done<PlanRecord> done) = 0;
+  // `plan_id` may be "current"; revision 0 is the latest. NOT_FOUND.
+  virtual void Get(const std::string& user_id, const std::string& plan_id,
+                   int revision, absl::Time deadline,
+                   Done<PlanRecord> done) = 0;
+  // Revisions, newest first. NOT_FOUND for an unknown plan.
+  virtual void ListRevisions(const std::string& user_id,
+                             const std::string& plan_id, absl::Time deadline,
+                             Done<std::vector<v1::PlanRevision>> done) = 0;
+  // Stores `record` as the revision after `expected_revision`; ABORTED if
+  // another revision got there first. A request_id seen before returns the
+  // record it stored.
+  virtual void Revise(const std::string& user_id, const std::string& plan_id,
+                      const std::string& request_id, int expected_revision,
+                      const PlanRecord& record, absl::Time deadline,
+                      Done<PlanRecord> done) = 0;
+};
+
+// Redis layout, all in the user's slot:
+//   {u:<id>}:plans   HASH  current -> plan id
+//                          <plan>:latest -> n, <plan>:r<n> -> PlanRecord,
+//                          <plan>:m<n> -> PlanRevision,
+//                          req:<request id> -> "<plan> <n>"
+// and the hash is listed in {u:<id>}:keys so DeleteAccount removes it.
+class RedisPlanStore final : public PlanStore {
+ public:
+  static const std::string& FunctionLibrary();
+
+  explicit RedisPlanStore(RedisClient& redis) : redis_(redis) {}
+  void Create(const std::string& user_id, const std::string& request_id,
+              const PlanRecord& record, absl::Time deadline,
+              Done<PlanRecord> done) override;
+  void Get(const std::string& user_id, const std::string& plan_id, int revision,
+           absl::Time deadline, Done<PlanRecord> done) override;
+  void ListRevisions(const std::string& user_id, const std::string& plan_id,
+                     absl::Time deadline,
+                     Done<std::vector<v1::PlanRevision>> done) override;
+  void Revise(const std::string& user_id, const std::string& plan_id,
+              const std::string& request_id, int expected_revision,
+              const PlanRecord& record, absl::Time deadline,
+              Done<PlanRecord> done) override;
+
+ private:
+  RedisClient& redis_;
+};
+
+}  // namespace gracilis::plan

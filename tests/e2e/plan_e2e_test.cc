@@ -1,0 +1,270 @@
+// The plan service end to end: through the gateway, with the real account
+// service for profiles and a real Redis.
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gracilis/account/v1/account.grpc.pb.h"
+#include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/test_stack.h"
+
+namespace gracilis::testing {
+namespace {
+
+namespace account = gracilis::account::v1;
+namespace plan = gracilis::plan::v1;
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+
+template <typename Stub>
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(5));
+  if (!token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + token);
+  }
+  return context;
+}
+
+class PlanE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(stack_.Start(), IsOk());
+    accounts_ = account::AccountService::NewStub(stack_.GatewayChannel());
+    plans_ = plan::PlanService::NewStub(stack_.GatewayChannel());
+  }
+
+  // A registered user; with a complete profile unless `bare`.
+  std::string NewUser(const std::string& email, bool bare = false) {
+    account::RegisterRequest request;
+    request.set_request_id(absl::StrCat("r-", absl::ToUnixNanos(absl::Now())));
+    request.set_email(email);
+    request.set_password("correct horse battery staple");
+    account::RegisterResponse registered;
+    EXPECT_TRUE(
+        accounts_->Register(Context<void>("").get(), request, &registered)
+            .ok());
+    const std::string token = registered.session().token();
+    if (!bare) {
+      account::UpdateProfileRequest update;
+      auto* p = update.mutable_profile();
+      p->mutable_body_weight()->set_value(140);
+      p->mutable_body_weight()->set_unit(type::v1::MASS_UNIT_POUND);
+      p->mutable_height()->set_value(165);
+      p->mutable_height()->set_unit(type::v1::LENGTH_UNIT_CENTIMETER);
+      p->set_birth_year(1993);
+      p->set_sex(account::SEX_FEMALE);
+      p->set_experience_level(type::v1::EXPERIENCE_LEVEL_BEGINNER);
+      p->add_equipment(type::v1::EQUIPMENT_DUMBBELL);
+      p->set_training_days_per_week(3);
+      p->set_goal(account::GOAL_SLIM_AND_TONE);
+      for (const char* path :
+           {"body_weight", "height", "birth_year", "sex", "experience_level",
+            "equipment", "training_days_per_week", "goal"}) {
+        update.mutable_update_mask()->add_paths(path);
+      }
+      account::Profile profile;
+      EXPECT_TRUE(
+          accounts_->UpdateProfile(Context<void>(token).get(), update, &profile)
+              .ok());
+    }
+    return token;
+  }
+
+  absl::Status Generate(const std::string& token, const std::string& request_id,
+                        plan::Plan* out, int days = 0) {
+    plan::GeneratePlanRequest request;
+    request.set_request_id(request_id);
+    request.set_running_level(plan::RUNNING_LEVEL_CASUAL);
+    request.set_days_per_week(days);
+    return FromGrpcStatus(
+        plans_->GeneratePlan(Context<void>(token).get(), request, out));
+  }
+
+  TestStack stack_;
+  std::unique_ptr<account::AccountService::Stub> accounts_;
+  std::unique_ptr<plan::PlanService::Stub> plans_;
+};
+
+TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
+  const std::string token = NewUser("ana@example.com");
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-1", &generated), IsOk());
+  EXPECT_EQ(generated.revision(), 1);
+  EXPECT_EQ(generated.weeks_size(), 8);
+  EXPECT_THAT(generated.name(), HasSubstr("/plans/"));
+  // Loads are in the unit the user weighs in.
+  int loaded = 0;
+  for (const auto& week : generated.weeks()) {
+    for (const auto& session : week.sessions()) {
+      for (const auto& e : session.exercises()) {
+        if (e.has_load()) {
+          ++loaded;
+          EXPECT_EQ(e.load().unit(), type::v1::MASS_UNIT_POUND);
+        }
+      }
+    }
+  }
+  EXPECT_GT(loaded, 0);
+
+  // Idempotent by request id.
+  plan::Plan again;
+  ASSERT_THAT(Generate(token, "gen-1", &again), IsOk());
+  EXPECT_EQ(again.name(), generated.name());
+
+  plan::GetPlanRequest get;
+  get.set_name("users/me/plans/current");
+  plan::Plan current;
+  ASSERT_TRUE(plans_->GetPlan(Context<void>(token).get(), get, &current).ok());
+  EXPECT_EQ(current.SerializeAsString(), generated.SerializeAsString());
+
+  plan::GetPlanWeekRequest week_request;
+  week_request.set_plan(generated.name());
+  week_request.set_week_number(10);
+  plan::PlanWeek week;
+  ASSERT_TRUE(
+      plans_->GetPlanWeek(Context<void>(token).get(), week_request, &week)
+          .ok());
+  EXPECT_EQ(week.phase(), plan::PHASE_MAINTENANCE);
+
+  plan::GetPlanDayRequest day_request;
+  *day_request.mutable_date() = generated.start_date();
+  plan::PlanDay day;
+  ASSERT_TRUE(
+      plans_->GetPlanDay(Context<void>(token).get(), day_request, &day).ok());
+  EXPECT_FALSE(day.rest_day());
+  EXPECT_EQ(day.week_number(), 1);
+
+  plan::AdaptPlanRequest adapt;
+  adapt.set_request_id("adapt-w2");
+  adapt.set_plan("users/me/plans/current");
+  adapt.set_week_number(2);
+  adapt.set_sessions_planned(3);
+  adapt.set_sessions_done(3);
+  auto* outcome = adapt.add_outcomes();
+  outcome->set_exercise_id("sumo_squat");
+  outcome->set_outcome(plan::EXERCISE_OUTCOME_MISSED_TARGET);
+  plan::Plan adapted;
+  ASSERT_TRUE(
+      plans_->AdaptPlan(Context<void>(token).get(), adapt, &adapted).ok());
+  EXPECT_EQ(adapted.revision(), 2);
+  EXPECT_EQ(adapted.weeks(2).sessions(0).exercises(0).why().rule(),
+            "adapt_hold");
+  // The same week again, even under another request id, gives revision 2.
+  adapt.set_request_id("adapt-w2-retry");
+  plan::Plan repeated;
+  ASSERT_TRUE(
+      plans_->AdaptPlan(Context<void>(token).get(), adapt, &repeated).ok());
+  EXPECT_EQ(repeated.revision(), 2);
+
+  plan::ListPlanRevisionsRequest list;
+  list.set_name(generated.name());
+  plan::ListPlanRevisionsResponse revisions;
+  ASSERT_TRUE(
+      plans_->ListPlanRevisions(Context<void>(token).get(), list, &revisions)
+          .ok());
+  ASSERT_EQ(revisions.revisions_size(), 2);
+  EXPECT_EQ(revisions.revisions(0).revision(), 2);
+  // Revision 1 is still there, unchanged.
+  get.set_revision(1);
+  plan::Plan first;
+  ASSERT_TRUE(plans_->GetPlan(Context<void>(token).get(), get, &first).ok());
+  EXPECT_EQ(first.SerializeAsString(), generated.SerializeAsString());
+}
+
+TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
+  const std::string ana = NewUser("ana@example.com");
+  const std::string bea = NewUser("bea@example.com");
+  plan::Plan anas;
+  ASSERT_THAT(Generate(ana, "gen-1", &anas), IsOk());
+
+  plan::GetPlanRequest get;
+  get.set_name(anas.name());
+  plan::Plan out;
+  EXPECT_EQ(plans_->GetPlan(Context<void>(bea).get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  plan::GeneratePlanRequest bad;
+  bad.set_request_id("gen-2");
+  bad.set_days_per_week(7);
+  bad.set_session_minutes(5);
+  bad.mutable_start_date()->set_year(2020);
+  bad.mutable_start_date()->set_month(1);
+  bad.mutable_start_date()->set_day(1);
+  absl::Status status =
+      FromGrpcStatus(plans_->GeneratePlan(Context<void>(ana).get(), bad, &out));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(FieldViolationsOf(status),
+              Contains(Field(&FieldViolation::field, "days_per_week")));
+  EXPECT_THAT(FieldViolationsOf(status),
+              Contains(Field(&FieldViolation::field, "session_minutes")));
+  EXPECT_THAT(FieldViolationsOf(status),
+              Contains(Field(&FieldViolation::field, "start_date")));
+
+  const std::string bare = NewUser("cai@example.com", /*bare=*/true);
+  absl::Status incomplete = Generate(bare, "gen-1", &out);
+  EXPECT_THAT(incomplete, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(incomplete.message(), HasSubstr("body_weight"));
+  EXPECT_EQ(ReasonOf(incomplete), "PROFILE_INCOMPLETE");
+
+  EXPECT_THAT(Generate("", "gen-1", &out),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  get.set_name("users/me/plans/current");
+  EXPECT_EQ(plans_->GetPlan(Context<void>(bare).get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(PlanE2eTest, CatalogIsListedInPages) {
+  const std::string token = NewUser("ana@example.com");
+  plan::ListExercisesRequest request;
+  request.set_page_size(4);
+  std::vector<std::string> ids;
+  do {
+    plan::ListExercisesResponse page;
+    ASSERT_TRUE(
+        plans_->ListExercises(Context<void>(token).get(), request, &page).ok());
+    for (const auto& e : page.exercises()) {
+      ids.push_back(e.id());
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_THAT(ids, Contains("copenhagen_plank"));
+  EXPECT_THAT(ids, Contains("sprints"));
+  EXPECT_GE(ids.size(), 10u);
+}
+
+TEST_F(PlanE2eTest, DeleteAccountRemovesPlans) {
+  const std::string token = NewUser("ana@example.com");
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-1", &generated), IsOk());
+  const std::string user_id = generated.name().substr(6, 24);
+  ASSERT_EQ(stack_.redis().Cli("EXISTS '{u:" + user_id + "}:plans'"), "1");
+  account::DeleteAccountRequest request;
+  request.set_password("correct horse battery staple");
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(
+      accounts_->DeleteAccount(Context<void>(token).get(), request, &empty)
+          .ok());
+  EXPECT_EQ(stack_.redis().Cli("EXISTS '{u:" + user_id + "}:plans'"), "0");
+}
+
+TEST_F(PlanE2eTest, RedisDownIsUnavailableFast) {
+  const std::string token = NewUser("ana@example.com");
+  stack_.redis().Kill();
+  const absl::Time start = absl::Now();
+  plan::Plan out;
+  EXPECT_THAT(Generate(token, "gen-1", &out),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+}  // namespace
+}  // namespace gracilis::testing
