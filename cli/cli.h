@@ -73,5 +73,6 @@ struct Command {
 
 // Commands of each area, listed by `gracilis help`.
 std::vector<Command> AccountCommands();
+std::vector<Command> PlanCommands();
 
 }  // namespace gracilis::cli

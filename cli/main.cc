@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
                       absl::Minutes(5), "deadline of each call");
 
   std::vector<Command> commands = gracilis::cli::AccountCommands();
+  for (Command& command : gracilis::cli::PlanCommands()) {
+    commands.push_back(std::move(command));
+  }
   if (source.help_requested() || words.empty() || words[0] == "help") {
     PrintHelp(commands, source.Usage());
     return words.empty() && !source.help_requested() ? gracilis::cli::kExitUsage

@@ -18,7 +18,8 @@ void AccountServiceProfiles::GetProfile(const std::string& bearer_token,
     account::v1::Profile response;
     Done<account::v1::Profile> done;
   };
-  auto* call = new Call{.done = std::move(done)};
+  auto* call = new Call;
+  call->done = std::move(done);
   // The account call gets at most 5 s, and never more than the caller has.
   call->context.set_deadline(
       absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Seconds(5))));

@@ -95,7 +95,7 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
 
   CommandResult set =
       Cli("profile set weight=64kg height=168cm birth_year=1994 sex=female "
-          "experience=beginner equipment=dumbbell,resistance_band days=4 "
+          "experience=beginner equipment=dumbbell,resistance_band,bench days=4 "
           "goal=slim_and_tone time_zone=Europe/Berlin");
   ASSERT_EQ(set.exit_code, 0) << set.output;
   EXPECT_THAT(set.output, HasSubstr("profile updated: body_weight, height"));
@@ -105,7 +105,7 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   EXPECT_THAT(got.output,
               AllOf(HasSubstr("email       ana@example.com"),
                     HasSubstr("weight      64 kg"),
-                    HasSubstr("equipment   dumbbell,resistance_band"),
+                    HasSubstr("equipment   dumbbell,resistance_band,bench"),
                     HasSubstr("goal        slim_and_tone"),
                     HasSubstr("time_zone   Europe/Berlin")));
 
@@ -116,6 +116,15 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
               AllOf(HasSubstr("INVALID_ARGUMENT"),
                     HasSubstr("profile.body_weight"), HasSubstr("500 kg")));
   EXPECT_EQ(std::count(bad.output.begin(), bad.output.end(), '\n'), 0);
+
+  CommandResult plan = Cli("plan generate running=casual minutes=45");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_THAT(plan.output,
+              AllOf(HasSubstr("Week 1 (learn)"),
+                    HasSubstr("copenhagen_plank (knee_on_bench)")));
+  CommandResult week = Cli("plan week 5");
+  ASSERT_EQ(week.exit_code, 0) << week.output;
+  EXPECT_THAT(week.output, HasSubstr("Week 5 (high volume)"));
 
   CommandResult out = Cli("logout");
   EXPECT_EQ(out.exit_code, 0) << out.output;

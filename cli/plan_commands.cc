@@ -1,0 +1,140 @@
+// gracilis plan generate | show | today | week N
+
+#include <iostream>
+#include <map>
+
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "cli/cli.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "services/plan/domain/plan_text.h"
+
+namespace gracilis::cli {
+namespace {
+
+namespace v1 = gracilis::plan::v1;
+
+constexpr char kUsage[] =
+    "plan generate [days=2-6] [minutes=20-120] [running=none|casual|regular] "
+    "[start=YYYY-MM-DD]\n"
+    "       gracilis plan show | plan today | plan week N";
+
+int Usage() {
+  std::cerr << "usage: gracilis " << kUsage << "\n";
+  return kExitUsage;
+}
+
+absl::StatusOr<v1::GeneratePlanRequest> ParseGenerate(
+    const std::vector<std::string>& args) {
+  v1::GeneratePlanRequest request;
+  absl::BitGen bits;
+  request.set_request_id(
+      absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits)));
+  Violations bad;
+  for (const std::string& arg : args) {
+    const std::vector<std::string> kv =
+        absl::StrSplit(arg, absl::MaxSplits('=', 1));
+    int number = 0;
+    if (kv.size() == 2 && kv[0] == "days" && absl::SimpleAtoi(kv[1], &number)) {
+      request.set_days_per_week(number);
+    } else if (kv.size() == 2 && kv[0] == "minutes" &&
+               absl::SimpleAtoi(kv[1], &number)) {
+      request.set_session_minutes(number);
+    } else if (kv.size() == 2 && kv[0] == "running") {
+      v1::RunningLevel level;
+      if (!v1::RunningLevel_Parse(
+              "RUNNING_LEVEL_" + absl::AsciiStrToUpper(kv[1]), &level) ||
+          level == v1::RUNNING_LEVEL_UNSPECIFIED) {
+        bad.Add("running", "one of: none, casual, regular");
+      }
+      request.set_running_level(level);
+    } else if (kv.size() == 2 && kv[0] == "start") {
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(kv[1], &day)) {
+        bad.Add("start", "a date like 2026-11-30");
+      }
+      request.mutable_start_date()->set_year(static_cast<int>(day.year()));
+      request.mutable_start_date()->set_month(day.month());
+      request.mutable_start_date()->set_day(day.day());
+    } else {
+      bad.Add(arg, "expected days=, minutes=, running= or start=");
+    }
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+  return request;
+}
+
+int PlanCommand(const Cli& cli, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    return Usage();
+  }
+  auto context = cli.NewSignedInContext();
+  if (!context.ok()) {
+    return cli.Fail(context.status());
+  }
+  auto stub = v1::PlanService::NewStub(cli.channel());
+  const std::string current = "users/me/plans/current";
+  grpc::Status status;
+  if (args[0] == "generate") {
+    absl::StatusOr<v1::GeneratePlanRequest> request =
+        ParseGenerate({args.begin() + 1, args.end()});
+    if (!request.ok()) {
+      cli.Fail(request.status());
+      return Usage();
+    }
+    v1::Plan plan;
+    status = stub->GeneratePlan(context->get(), *request, &plan);
+    if (status.ok()) {
+      std::cout << plan::FormatPlanSummary(plan) << "\n"
+                << plan::FormatPlanWeek(plan.weeks(0));
+    }
+  } else if (args[0] == "show" && args.size() == 1) {
+    v1::GetPlanRequest request;
+    request.set_name(current);
+    v1::Plan plan;
+    status = stub->GetPlan(context->get(), request, &plan);
+    if (status.ok()) {
+      std::cout << plan::FormatPlanSummary(plan);
+    }
+  } else if (args[0] == "today" && args.size() == 1) {
+    v1::GetPlanDayRequest request;
+    request.set_plan(current);
+    v1::PlanDay day;
+    status = stub->GetPlanDay(context->get(), request, &day);
+    if (status.ok()) {
+      std::cout << plan::FormatPlanDay(day);
+    }
+  } else if (args[0] == "week" && args.size() == 2) {
+    v1::GetPlanWeekRequest request;
+    request.set_plan(current);
+    int number = 0;
+    if (!absl::SimpleAtoi(args[1], &number)) {
+      return Usage();
+    }
+    request.set_week_number(number);
+    v1::PlanWeek week;
+    status = stub->GetPlanWeek(context->get(), request, &week);
+    if (status.ok()) {
+      std::cout << plan::FormatPlanWeek(week);
+    }
+  } else {
+    return Usage();
+  }
+  return status.ok() ? kExitOk : cli.Fail(status);
+}
+
+}  // namespace
+
+std::vector<Command> PlanCommands() {
+  return {{"plan", "plan generate|show|today|week N",
+           "build your 8-week plan from your profile, or read it",
+           PlanCommand}};
+}
+
+}  // namespace gracilis::cli
