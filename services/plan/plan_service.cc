@@ -37,6 +37,14 @@ absl::StatusOr<std::string> PlanIdOf(const std::string& name,
   if (parts[1] != "me" && parts[1] != user_id) {
     return absl::NotFoundError("no such plan");
   }
+  // Plan ids are 16 lowercase hex digits (NewPlanId); nothing else can name
+  // a stored plan.
+  const bool hex = parts[3].size() == 16 &&
+                   parts[3].find_first_not_of("0123456789abcdef") ==
+                       std::string::npos;
+  if (parts[3] != "current" && !hex) {
+    return absl::NotFoundError("no such plan");
+  }
   return parts[3];
 }
 

@@ -191,6 +191,9 @@ TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
   plan::Plan out;
   EXPECT_EQ(plans_->GetPlan(Context<void>(bea).get(), get, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
+  get.set_name("users/me/plans/req:gen-1");
+  EXPECT_EQ(plans_->GetPlan(Context<void>(ana).get(), get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   plan::GeneratePlanRequest bad;
   bad.set_request_id("gen-2");
