@@ -6,7 +6,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "common/status/client_id.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/plan/domain/adaptation.h"
 #include "services/plan/domain/coaching_rules.h"
@@ -39,13 +41,36 @@ absl::StatusOr<std::string> PlanIdOf(const std::string& name,
   }
   // Plan ids are 16 lowercase hex digits (NewPlanId); nothing else can name
   // a stored plan.
-  const bool hex = parts[3].size() == 16 &&
-                   parts[3].find_first_not_of("0123456789abcdef") ==
-                       std::string::npos;
+  const bool hex =
+      parts[3].size() == 16 &&
+      parts[3].find_first_not_of("0123456789abcdef") == std::string::npos;
   if (parts[3] != "current" && !hex) {
     return absl::NotFoundError("no such plan");
   }
   return parts[3];
+}
+
+// A list request's page: page_size 1-100 (0: the default), page_token the
+// offset a previous page handed out.
+struct Page {
+  int offset = 0;
+  int size = 0;
+};
+template <typename ListRequest>
+absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
+  Violations bad;
+  Page page;
+  if (request.page_size() < 0 || request.page_size() > 100) {
+    bad.Add("page_size", "must be 0-100");
+  }
+  if (!request.page_token().empty() &&
+      (!absl::SimpleAtoi(request.page_token(), &page.offset) ||
+       page.offset < 0)) {
+    bad.Add("page_token", "must be a token from a previous page");
+  }
+  RETURN_IF_ERROR(bad.ToStatus());
+  page.size = request.page_size() == 0 ? default_size : request.page_size();
+  return page;
 }
 
 std::string NewPlanId() {
@@ -190,16 +215,11 @@ grpc::ServerUnaryReactor* PlanService::ListPlanRevisions(
         if (!plan_id.ok()) {
           return call.Finish(plan_id.status());
         }
-        int offset = 0;
-        if (request->page_size() < 0 || request->page_size() > 100 ||
-            (!request->page_token().empty() &&
-             !absl::SimpleAtoi(request->page_token(), &offset)) ||
-            offset < 0) {
-          return call.Finish(InvalidFields(
-              {{"page_size", "must be 0-100"},
-               {"page_token", "must be a token from a previous page"}}));
+        absl::StatusOr<Page> page = PageOf(*request, /*default_size=*/20);
+        if (!page.ok()) {
+          return call.Finish(page.status());
         }
-        const int size = request->page_size() == 0 ? 20 : request->page_size();
+        const int offset = page->offset, size = page->size;
         store_.ListRevisions(
             user_id, *plan_id, call.deadline(),
             [call, response, offset,
@@ -295,16 +315,11 @@ grpc::ServerUnaryReactor* PlanService::ListExercises(
   return authenticator_.Serve(
       UnaryCall(context, list_exercises_metrics_),
       [this, request, response](UnaryCall call, std::string) {
-        int offset = 0;
-        if (request->page_size() < 0 || request->page_size() > 100 ||
-            (!request->page_token().empty() &&
-             !absl::SimpleAtoi(request->page_token(), &offset)) ||
-            offset < 0) {
-          return call.Finish(InvalidFields(
-              {{"page_size", "must be 0-100"},
-               {"page_token", "must be a token from a previous page"}}));
+        absl::StatusOr<Page> page = PageOf(*request, /*default_size=*/50);
+        if (!page.ok()) {
+          return call.Finish(page.status());
         }
-        const int size = request->page_size() == 0 ? 50 : request->page_size();
+        const int offset = page->offset, size = page->size;
         const int total = catalog_.exercises().size();
         const int end = std::min(total, offset + size);
         for (int i = offset; i < end; ++i) {

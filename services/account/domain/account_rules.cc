@@ -91,24 +91,12 @@ std::string NormalizeEmail(absl::string_view email) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
 }
 
-bool IsValidClientId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) {
-    return false;
-  }
-  for (char c : id) {
-    if (!absl::ascii_isalnum(c) && c != '_' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view email,
                                   absl::string_view password) {
   Violations v;
   if (!IsValidClientId(request_id)) {
-    v.Add("request_id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+    v.Add("request_id", kClientIdRule);
   }
   const std::string e = NormalizeEmail(email);
   const size_t at = e.find('@');

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/status/client_id.h"
 #include "gracilis/account/v1/account.pb.h"
 
 namespace gracilis::account {
@@ -32,9 +33,6 @@ std::string NormalizeEmail(absl::string_view email);
 absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view email,
                                   absl::string_view password);
-
-// Client-generated ids: 1-64 characters of [A-Za-z0-9_-].
-bool IsValidClientId(absl::string_view id);
 
 // Applies `update` to `current` for the paths in `mask` (every writable
 // field when empty), checking each changed value. `current_year` bounds the

@@ -3,33 +3,18 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "services/plan/domain/plan_generator.h"
 
 namespace gracilis::plan {
-namespace {
-
-bool IsRequestId(const std::string& id) {
-  if (id.empty() || id.size() > 64) {
-    return false;
-  }
-  for (char c : id) {
-    if (!absl::ascii_isalnum(c) && c != '_' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
     const account::v1::Profile& profile, const v1::GeneratePlanRequest& request,
     absl::CivilDay today) {
   Violations bad;
-  if (!IsRequestId(request.request_id())) {
-    bad.Add("request_id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  if (!IsValidClientId(request.request_id())) {
+    bad.Add("request_id", kClientIdRule);
   }
   if (request.session_minutes() != 0 &&
       (request.session_minutes() < 20 || request.session_minutes() > 120)) {
