@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/session_store.h"
 #include "common/config/config.h"
-#include "common/grpc/service_host.h"
+#include "common/grpc/serve_with_redis.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/redis/redis_client.h"
@@ -52,21 +52,7 @@ int main(int argc, char** argv) {
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.plan.v1.PlanService");
-  if (absl::Status started = host.Start(); !started.ok()) {
-    Log("fatal", started.ToString());
-    return 1;
-  }
-  redis.SetReadinessListener([&host, &redis_config](bool ready) {
-    Log(ready ? "info" : "warn",
-        absl::StrCat("redis ", redis_config.address.ToString(),
-                     ready ? " ready: SERVING" : " lost: NOT_SERVING"));
-    host.SetServing(ready);
-  });
-  redis.Start();
-  Log("info", absl::StrCat("gracilis-plan listening on port ", host.port(),
-                           ", metrics on port ", (*metrics)->port(),
-                           ", catalog ", catalog->version()));
-  host.ServeUntilSignal();
-  redis.Stop();
-  return 0;
+  return ServeWithRedis(host, redis, redis_config.address, "gracilis-plan",
+                        (*metrics)->port(),
+                        absl::StrCat(", catalog ", catalog->version()));
 }

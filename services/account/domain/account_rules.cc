@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/units/units.h"
 
 namespace gracilis::account {
 namespace {
@@ -15,8 +16,6 @@ using type::v1::Equipment;
 using type::v1::ExperienceLevel;
 using type::v1::LengthUnit;
 using type::v1::MassUnit;
-
-constexpr double kKgPerLb = 0.45359237;
 
 const std::vector<std::string>& WritablePaths() {
   static const auto* paths =
@@ -38,14 +37,13 @@ bool IsOutputOnly(absl::string_view path) {
 }
 
 void CheckWeight(const type::v1::Mass& mass, Violations& v) {
-  double kg = mass.value();
-  if (mass.unit() == type::v1::MASS_UNIT_POUND) {
-    kg *= kKgPerLb;
-  } else if (mass.unit() != type::v1::MASS_UNIT_KILOGRAM) {
+  const std::optional<double> converted = Kilograms(mass);
+  if (!converted) {
     v.Add("profile.body_weight.unit",
           "must be MASS_UNIT_KILOGRAM or MASS_UNIT_POUND");
     return;
   }
+  const double kg = *converted;
   if (!std::isfinite(kg) || kg < kMinBodyWeightKg || kg > kMaxBodyWeightKg) {
     v.Add("profile.body_weight.value",
           absl::StrCat("must be ", kMinBodyWeightKg, "-", kMaxBodyWeightKg,
@@ -55,22 +53,14 @@ void CheckWeight(const type::v1::Mass& mass, Violations& v) {
 }
 
 void CheckHeight(const type::v1::Length& length, Violations& v) {
-  double cm = length.value();
-  switch (length.unit()) {
-    case type::v1::LENGTH_UNIT_CENTIMETER:
-      break;
-    case type::v1::LENGTH_UNIT_METER:
-      cm *= 100;
-      break;
-    case type::v1::LENGTH_UNIT_INCH:
-      cm *= 2.54;
-      break;
-    default:
-      v.Add("profile.height.unit",
-            "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or "
-            "LENGTH_UNIT_INCH");
-      return;
+  const std::optional<double> converted = Centimetres(length);
+  if (!converted) {
+    v.Add("profile.height.unit",
+          "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or "
+          "LENGTH_UNIT_INCH");
+    return;
   }
+  const double cm = *converted;
   if (!std::isfinite(cm) || cm < kMinHeightCm || cm > kMaxHeightCm) {
     v.Add("profile.height.value",
           absl::StrCat("must be ", kMinHeightCm, "-", kMaxHeightCm, " cm"));

@@ -4,11 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/units/units.h"
 #include "services/plan/domain/coaching_rules.h"
 
 namespace gracilis::plan {
-
-constexpr double kLbPerKg = 2.20462262;
 
 double MifflinStJeorKcal(const internal::plan::v1::PlanInputs& inputs) {
   const double base = 10 * inputs.body_weight_kg() + 6.25 * inputs.height_cm() -

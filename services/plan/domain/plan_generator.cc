@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/units/units.h"
 #include "services/plan/domain/coaching_rules.h"
 #include "services/plan/domain/nutrition.h"
 
@@ -20,7 +21,6 @@ namespace {
 using internal::plan::v1::Slot;
 using Kind = v1::PlannedSession::Kind;
 
-constexpr double kLbPerKg = 2.20462262;
 constexpr int kWarmupMinutes = 5;
 constexpr int kDefaultTempoSeconds = 2;
 

@@ -6,6 +6,7 @@
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/units/units.h"
 #include "services/plan/domain/plan_generator.h"
 
 namespace gracilis::plan {
@@ -74,20 +75,9 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
 
   internal::plan::v1::PlanInputs inputs;
   const bool pounds = profile.body_weight().unit() == type::v1::MASS_UNIT_POUND;
-  inputs.set_body_weight_kg(pounds ? profile.body_weight().value() * 0.45359237
-                                   : profile.body_weight().value());
-  double cm = profile.height().value();
-  switch (profile.height().unit()) {
-    case type::v1::LENGTH_UNIT_METER:
-      cm *= 100;
-      break;
-    case type::v1::LENGTH_UNIT_INCH:
-      cm *= 2.54;
-      break;
-    default:
-      break;
-  }
-  inputs.set_height_cm(cm);
+  // The account service only stores profiles in known units.
+  inputs.set_body_weight_kg(Kilograms(profile.body_weight()).value_or(0));
+  inputs.set_height_cm(Centimetres(profile.height()).value_or(0));
   inputs.set_age_years(static_cast<int>(today.year()) - profile.birth_year());
   inputs.set_sex(profile.sex());
   inputs.set_experience_level(profile.experience_level());

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/units/units.h"
 
 namespace gracilis::plan {
 namespace {
@@ -251,7 +252,7 @@ std::vector<std::string> CheckCoachingRules(
   // Nutrition: protein 0.8-1.0 g/lb on body weight, 200-300 kcal deficit
   // from Mifflin-St Jeor x an activity factor of 1.2-1.9.
   const auto& n = plan.nutrition();
-  const double pounds = inputs.body_weight_kg() * 2.20462262;
+  const double pounds = inputs.body_weight_kg() * kLbPerKg;
   if (n.protein_basis() != v1::PROTEIN_BASIS_BODY_WEIGHT ||
       n.protein_grams_min() < std::floor(pounds * 0.8) ||
       n.protein_grams_max() > std::ceil(pounds * 1.0) ||
