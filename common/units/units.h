@@ -2,7 +2,7 @@
 
 // Conversions of the contract's Mass and Length (gracilis.type.v1) to the
 // SI units domain code computes in. Exact factors: 1 lb = 0.45359237 kg,
-// 1 in = 2.54 cm.
+// 1 in = 2.54 cm, 1 mi = 1609.344 m.
 
 #include <optional>
 
@@ -13,6 +13,7 @@ namespace gracilis {
 inline constexpr double kKgPerLb = 0.45359237;
 inline constexpr double kLbPerKg = 1 / kKgPerLb;
 inline constexpr double kCmPerInch = 2.54;
+inline constexpr double kMetresPerMile = 1609.344;
 
 // nullopt when the unit is unset or unknown.
 inline std::optional<double> Kilograms(const type::v1::Mass& mass) {
@@ -35,6 +36,20 @@ inline std::optional<double> Centimetres(const type::v1::Length& length) {
       return length.value() * 100;
     case type::v1::LENGTH_UNIT_INCH:
       return length.value() * kCmPerInch;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Distances run: metres, kilometres or miles; nullopt otherwise.
+inline std::optional<double> Metres(const type::v1::Length& length) {
+  switch (length.unit()) {
+    case type::v1::LENGTH_UNIT_METER:
+      return length.value();
+    case type::v1::LENGTH_UNIT_KILOMETER:
+      return length.value() * 1000;
+    case type::v1::LENGTH_UNIT_MILE:
+      return length.value() * kMetresPerMile;
     default:
       return std::nullopt;
   }

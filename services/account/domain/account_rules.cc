@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
-#include "common/units/units.h"
+#include "common/units/unit_rules.h"
 
 namespace gracilis::account {
 namespace {
@@ -34,37 +34,6 @@ const std::vector<std::string>& WritablePaths() {
 bool IsOutputOnly(absl::string_view path) {
   return path == "name" || path == "email" || path == "create_time" ||
          path == "update_time";
-}
-
-void CheckWeight(const type::v1::Mass& mass, Violations& v) {
-  const std::optional<double> converted = Kilograms(mass);
-  if (!converted) {
-    v.Add("profile.body_weight.unit",
-          "must be MASS_UNIT_KILOGRAM or MASS_UNIT_POUND");
-    return;
-  }
-  const double kg = *converted;
-  if (!std::isfinite(kg) || kg < kMinBodyWeightKg || kg > kMaxBodyWeightKg) {
-    v.Add("profile.body_weight.value",
-          absl::StrCat("must be ", kMinBodyWeightKg, "-", kMaxBodyWeightKg,
-                       " kg (", kMinBodyWeightKg / kKgPerLb, "-",
-                       std::round(kMaxBodyWeightKg / kKgPerLb), " lb)"));
-  }
-}
-
-void CheckHeight(const type::v1::Length& length, Violations& v) {
-  const std::optional<double> converted = Centimetres(length);
-  if (!converted) {
-    v.Add("profile.height.unit",
-          "must be LENGTH_UNIT_CENTIMETER, LENGTH_UNIT_METER or "
-          "LENGTH_UNIT_INCH");
-    return;
-  }
-  const double cm = *converted;
-  if (!std::isfinite(cm) || cm < kMinHeightCm || cm > kMaxHeightCm) {
-    v.Add("profile.height.value",
-          absl::StrCat("must be ", kMinHeightCm, "-", kMaxHeightCm, " cm"));
-  }
 }
 
 void CheckTimeZone(const std::string& zone, Violations& v) {
@@ -126,10 +95,12 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
       continue;
     }
     if (path == "body_weight") {
-      CheckWeight(update.body_weight(), v);
+      KilogramsIn(update.body_weight(), "profile.body_weight", kMinBodyWeightKg,
+                  kMaxBodyWeightKg, v);
       *next.mutable_body_weight() = update.body_weight();
     } else if (path == "height") {
-      CheckHeight(update.height(), v);
+      CentimetresIn(update.height(), "profile.height", kMinHeightCm,
+                    kMaxHeightCm, v);
       *next.mutable_height() = update.height();
     } else if (path == "birth_year") {
       const int age = current_year - update.birth_year();

@@ -1,0 +1,212 @@
+#!lua name=gracilis_workout
+-- Workout storage: every write of one request is one of these functions, so
+-- it applies whole or not at all. All keys of a call are in the user's slot.
+--
+-- A workout hash (w:<id>) holds:
+--   h   the header (planned_session_id, start_time, notes) as protobuf
+--   st  the Workout.State number       et  end time (Timestamp bytes)
+--   v   version, +1 per change         ut  update time (Timestamp bytes)
+--   f   SHA-1 of the upload that created it (the content a retry repeats)
+--   ns, nr       how many sets and runs
+--   s:<set id>   a StrengthSet without its id; r:<run id> a Run likewise
+-- A deleted workout keeps only del, v and ut (a tombstone that expires).
+
+local ACTIVE = '1'
+
+-- Records a change of `member` (w:<id>, m:<id>, n:<date>) in the feed.
+local function log_change(changes, changeseq, member)
+  redis.call('ZADD', changes, redis.call('INCR', changeseq), member)
+end
+
+local function bump(w, changes, changeseq, wid, update_time)
+  redis.call('HINCRBY', w, 'v', 1)
+  redis.call('HSET', w, 'ut', update_time)
+  log_change(changes, changeseq, 'w:' .. wid)
+end
+
+local function gone(w)
+  return redis.call('EXISTS', w) == 0 or redis.call('HEXISTS', w, 'del') == 1
+end
+
+-- nil when no workout has this id; else the reply to a create.
+local function existing(w, fingerprint)
+  if redis.call('EXISTS', w) == 0 then return nil end
+  if redis.call('HEXISTS', w, 'del') == 1 then return {'deleted'} end
+  if redis.call('HGET', w, 'f') ~= fingerprint then return {'reused'} end
+  return {'same', redis.call('HGETALL', w)}
+end
+
+local function create(w, workouts, changes, changeseq, registry, wid,
+                      fingerprint, score, update_time, fields)
+  redis.call('HSET', w, 'f', fingerprint, 'v', 0, unpack(fields))
+  bump(w, changes, changeseq, wid, update_time)
+  redis.call('ZADD', workouts, score, wid)
+  redis.call('SADD', registry, w, workouts, changes, changeseq)
+  return {'stored', redis.call('HGETALL', w)}
+end
+
+-- KEYS: w, workouts, changes, changeseq, registry, active.
+-- ARGV: workout id, upload, start score, update time, active ttl (s), fields...
+-- {'stored'|'same', hgetall} | {'reused'} | {'deleted'} | {'busy', active id}
+redis.register_function('workout_start', function(keys, args)
+  local fingerprint = redis.sha1hex(args[2])
+  local seen = existing(keys[1], fingerprint)
+  if seen then return seen end
+  local active = redis.call('GET', keys[6])
+  if active then return {'busy', active} end
+  local out = create(keys[1], keys[2], keys[3], keys[4], keys[5], args[1],
+                     fingerprint, args[3], args[4], {unpack(args, 6)})
+  redis.call('SET', keys[6], args[1], 'EX', args[5])
+  redis.call('SADD', keys[5], keys[6])
+  return out
+end)
+
+-- KEYS: workouts, changes, changeseq, registry, then w of each item.
+-- ARGV: update time, then per item: workout id, upload, start score,
+-- field count, fields... One create reply per item.
+redis.register_function('workout_sync', function(keys, args)
+  local out = {}
+  local at = 2
+  for i = 5, #keys do
+    local wid, upload, score = args[at], args[at + 1], args[at + 2]
+    local count = tonumber(args[at + 3])
+    local fields = {unpack(args, at + 4, at + 3 + count)}
+    at = at + 4 + count
+    local fingerprint = redis.sha1hex(upload)
+    out[#out + 1] = existing(keys[i], fingerprint) or
+        create(keys[i], keys[1], keys[2], keys[3], keys[4], wid, fingerprint,
+               score, args[1], fields)
+  end
+  return out
+end)
+
+-- KEYS: w, changes, changeseq, active.
+-- ARGV: workout id, 's' or 'r', item id, item, update time, cap, active ttl.
+-- {'stored'} | {'same'} | {'reused'} | {'missing'} | {'ended'} | {'full'}
+redis.register_function('workout_add', function(keys, args)
+  local w = keys[1]
+  if gone(w) then return {'missing'} end
+  local field = args[2] .. ':' .. args[3]
+  local old = redis.call('HGET', w, field)
+  if old then
+    if old == args[4] then return {'same'} end
+    return {'reused'}
+  end
+  if redis.call('HGET', w, 'st') ~= ACTIVE then return {'ended'} end
+  local count = 'n' .. args[2]
+  if tonumber(redis.call('HGET', w, count) or '0') >= tonumber(args[6]) then
+    return {'full'}
+  end
+  redis.call('HSET', w, field, args[4])
+  redis.call('HINCRBY', w, count, 1)
+  bump(w, keys[2], keys[3], args[1], args[5])
+  if redis.call('GET', keys[4]) == args[1] then
+    redis.call('EXPIRE', keys[4], args[7])
+  end
+  return {'stored'}
+end)
+
+-- KEYS: w, changes, changeseq, active.
+-- ARGV: workout id, end state, end time, update time.
+-- {'stored'|'same', hgetall} | {'missing'} | {'ended'}
+redis.register_function('workout_end', function(keys, args)
+  local w = keys[1]
+  if gone(w) then return {'missing'} end
+  local state = redis.call('HGET', w, 'st')
+  if state == args[2] then return {'same', redis.call('HGETALL', w)} end
+  if state ~= ACTIVE then return {'ended'} end
+  redis.call('HSET', w, 'st', args[2], 'et', args[3])
+  bump(w, keys[2], keys[3], args[1], args[4])
+  if redis.call('GET', keys[4]) == args[1] then redis.call('DEL', keys[4]) end
+  return {'stored', redis.call('HGETALL', w)}
+end)
+
+-- KEYS: w, workouts, changes, changeseq.
+-- ARGV: workout id, expected version, start score, update time, fields...
+-- {'stored', hgetall} | {'missing'} | {'conflict'}
+redis.register_function('workout_replace', function(keys, args)
+  local w = keys[1]
+  if gone(w) then return {'missing'} end
+  if redis.call('HGET', w, 'v') ~= args[2] then return {'conflict'} end
+  local fingerprint = redis.call('HGET', w, 'f')
+  redis.call('DEL', w)
+  redis.call('HSET', w, 'f', fingerprint, 'v', args[2], unpack(args, 5))
+  bump(w, keys[3], keys[4], args[1], args[4])
+  redis.call('ZADD', keys[2], args[3], args[1])
+  return {'stored', redis.call('HGETALL', w)}
+end)
+
+-- KEYS: w, workouts, changes, changeseq, active.
+-- ARGV: workout id, update time, tombstone ttl (s). {'stored'|'same'|'missing'}
+redis.register_function('workout_delete', function(keys, args)
+  local w = keys[1]
+  if redis.call('EXISTS', w) == 0 then return {'missing'} end
+  if redis.call('HEXISTS', w, 'del') == 1 then return {'same'} end
+  local version = redis.call('HGET', w, 'v')
+  redis.call('DEL', w)
+  redis.call('HSET', w, 'del', 1, 'v', version)
+  bump(w, keys[3], keys[4], args[1], args[2])
+  redis.call('EXPIRE', w, args[3])
+  redis.call('ZREM', keys[2], args[1])
+  if redis.call('GET', keys[5]) == args[1] then redis.call('DEL', keys[5]) end
+  return {'stored'}
+end)
+
+-- KEYS: workout hashes. Their HGETALLs (empty for none).
+redis.register_function{function_name = 'workout_read', flags = {'no-writes'},
+  callback = function(keys, args)
+    local out = {}
+    for i, key in ipairs(keys) do out[i] = redis.call('HGETALL', key) end
+    return out
+  end}
+
+-- KEYS: body, nutrition, then the w of each workout member in order.
+-- ARGV: change members (w:<id>, m:<id>, n:<date>). Per member: the
+-- workout's HGETALL, or {record, stored time} of a measurement or log.
+redis.register_function{function_name = 'changes_read', flags = {'no-writes'},
+  callback = function(keys, args)
+    local out = {}
+    local next_w = 3
+    for i, member in ipairs(args) do
+      local kind, id = string.sub(member, 1, 1), string.sub(member, 3)
+      if kind == 'w' then
+        out[i] = redis.call('HGETALL', keys[next_w])
+        next_w = next_w + 1
+      elseif kind == 'm' then
+        out[i] = redis.call('HMGET', keys[1], id, id .. ':t')
+      else
+        out[i] = redis.call('HMGET', keys[2], id, id .. ':t')
+      end
+    end
+    return out
+  end}
+
+-- KEYS: hash, index, changes, changeseq, registry.
+-- ARGV: change kind ('m' or 'n'), id, record, index score, stored time,
+-- 'once' (an id is written once) or 'replace'. {'stored'|'same'|'reused'}
+redis.register_function('record_log', function(keys, args)
+  local id, record = args[2], args[3]
+  local old = redis.call('HGET', keys[1], id)
+  if old == record then return {'same'} end
+  if old and args[6] == 'once' then return {'reused'} end
+  redis.call('HSET', keys[1], id, record, id .. ':t', args[5])
+  redis.call('ZADD', keys[2], args[4], id)
+  log_change(keys[3], keys[4], args[1] .. ':' .. id)
+  redis.call('SADD', keys[5], keys[1], keys[2], keys[3], keys[4])
+  return {'stored'}
+end)
+
+-- KEYS: index, hash. ARGV: max score, skip, count.
+-- {id, score, record, ...} newest first.
+redis.register_function{function_name = 'record_page', flags = {'no-writes'},
+  callback = function(keys, args)
+    local ids = redis.call('ZRANGE', keys[1], args[1], '-inf', 'BYSCORE',
+                           'REV', 'LIMIT', args[2], args[3], 'WITHSCORES')
+    local out = {}
+    for i = 1, #ids, 2 do
+      out[#out + 1] = ids[i]
+      out[#out + 1] = ids[i + 1]
+      out[#out + 1] = redis.call('HGET', keys[2], ids[i])
+    end
+    return out
+  end}
