@@ -74,5 +74,6 @@ struct Command {
 // Commands of each area, listed by `gracilis help`.
 std::vector<Command> AccountCommands();
 std::vector<Command> PlanCommands();
+std::vector<Command> WorkoutCommands();
 
 }  // namespace gracilis::cli

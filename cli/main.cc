@@ -73,8 +73,11 @@ int main(int argc, char** argv) {
                       absl::Minutes(5), "deadline of each call");
 
   std::vector<Command> commands = gracilis::cli::AccountCommands();
-  for (Command& command : gracilis::cli::PlanCommands()) {
-    commands.push_back(std::move(command));
+  for (auto more :
+       {gracilis::cli::PlanCommands(), gracilis::cli::WorkoutCommands()}) {
+    for (Command& command : more) {
+      commands.push_back(std::move(command));
+    }
   }
   if (source.help_requested() || words.empty() || words[0] == "help") {
     PrintHelp(commands, source.Usage());

@@ -13,7 +13,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "cli/arguments.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gracilis::cli {
@@ -26,56 +28,6 @@ using type::v1::Equipment_descriptor;
 using type::v1::LengthUnit;
 using type::v1::MassUnit;
 
-// "SEX_UNSPECIFIED" -> "SEX_": every enum in the contract names its zero
-// value <PREFIX>UNSPECIFIED.
-std::string EnumPrefix(const EnumDescriptor& descriptor) {
-  return std::string(
-      absl::StripSuffix(descriptor.value(0)->name(), "UNSPECIFIED"));
-}
-
-// "EQUIPMENT_RESISTANCE_BAND" -> "resistance_band".
-std::string EnumWord(const EnumDescriptor& descriptor, int number) {
-  const auto* value = descriptor.FindValueByNumber(number);
-  if (value == nullptr || number == 0) {
-    return "-";
-  }
-  return absl::AsciiStrToLower(
-      absl::StripPrefix(value->name(), EnumPrefix(descriptor)));
-}
-
-std::string EnumWords(const EnumDescriptor& descriptor) {
-  std::vector<std::string> words;
-  for (int i = 1; i < descriptor.value_count(); ++i) {
-    words.push_back(EnumWord(descriptor, descriptor.value(i)->number()));
-  }
-  return absl::StrJoin(words, ", ");
-}
-
-absl::StatusOr<int> ParseEnum(const EnumDescriptor& descriptor,
-                              absl::string_view key, absl::string_view text) {
-  const std::string name = absl::StrCat(
-      EnumPrefix(descriptor),
-      absl::AsciiStrToUpper(absl::StrReplaceAll(text, {{"-", "_"}})));
-  const auto* value = descriptor.FindValueByName(name);
-  if (value == nullptr || value->number() == 0) {
-    return InvalidField(std::string(key),
-                        absl::StrCat("one of: ", EnumWords(descriptor)));
-  }
-  return value->number();
-}
-
-// "62.5kg" -> {62.5, "kg"}.
-bool SplitQuantity(absl::string_view text, double* value, std::string* unit) {
-  size_t end = 0;
-  while (end < text.size() &&
-         (absl::ascii_isdigit(text[end]) || text[end] == '.')) {
-    ++end;
-  }
-  *unit = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(end)));
-  return end > 0 && absl::SimpleAtod(text.substr(0, end), value) &&
-         std::isfinite(*value);
-}
-
 using Assign = std::function<absl::Status(absl::string_view key,
                                           absl::string_view text, Profile&)>;
 
@@ -87,34 +39,13 @@ struct Key {
 
 absl::Status AssignWeight(absl::string_view key, absl::string_view text,
                           Profile& profile) {
-  double value = 0;
-  std::string unit;
-  const std::map<std::string, MassUnit> units = {
-      {"kg", type::v1::MASS_UNIT_KILOGRAM},
-      {"lb", type::v1::MASS_UNIT_POUND},
-      {"lbs", type::v1::MASS_UNIT_POUND}};
-  if (!SplitQuantity(text, &value, &unit) || !units.contains(unit)) {
-    return InvalidField(std::string(key), "a number with kg or lb, e.g. 62kg");
-  }
-  profile.mutable_body_weight()->set_value(value);
-  profile.mutable_body_weight()->set_unit(units.at(unit));
+  ASSIGN_OR_RETURN(*profile.mutable_body_weight(), ParseMass(key, text));
   return absl::OkStatus();
 }
 
 absl::Status AssignHeight(absl::string_view key, absl::string_view text,
                           Profile& profile) {
-  double value = 0;
-  std::string unit;
-  const std::map<std::string, LengthUnit> units = {
-      {"cm", type::v1::LENGTH_UNIT_CENTIMETER},
-      {"m", type::v1::LENGTH_UNIT_METER},
-      {"in", type::v1::LENGTH_UNIT_INCH}};
-  if (!SplitQuantity(text, &value, &unit) || !units.contains(unit)) {
-    return InvalidField(std::string(key),
-                        "a number with cm, m or in, e.g. 168cm");
-  }
-  profile.mutable_height()->set_value(value);
-  profile.mutable_height()->set_unit(units.at(unit));
+  ASSIGN_OR_RETURN(*profile.mutable_height(), ParseBodyLength(key, text));
   return absl::OkStatus();
 }
 

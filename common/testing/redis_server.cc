@@ -58,9 +58,9 @@ std::string TestRedisServer::address() const {
 
 absl::Status TestRedisServer::Start() {
   RETURN_IF_ERROR(process_.Start(
-      {"redis-server", "--port", absl::StrCat(port_), "--bind", "127.0.0.1",
-       "--dir", dir_, "--appendonly", "yes", "--appendfsync", "always",
-       "--save", "", "--enable-debug-command", "local", "--daemonize", "no",
+      {"redis-server", GRACILIS_REDIS_CONFIG, "--port", absl::StrCat(port_),
+       "--bind", "127.0.0.1", "--dir", dir_, "--enable-debug-command",
+       "local", "--daemonize", "no",
        "--logfile", dir_ + "/redis.log"}));
   const bool answered =
       WaitUntil([&] { return Cli("PING") == "PONG" || !process_.Running(); });

@@ -1,7 +1,8 @@
 #pragma once
 
 // A real redis-server for tests: loopback, a free port, a temporary data
-// directory with AOF on, stopped (and the directory removed) on destruction.
+// directory, the settings of deploy/redis/redis.conf (AOF, fsync always),
+// stopped (and the directory removed) on destruction.
 
 #include <functional>
 #include <string>

@@ -126,6 +126,31 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   ASSERT_EQ(week.exit_code, 0) << week.output;
   EXPECT_THAT(week.output, HasSubstr("Week 5 (high volume)"));
 
+  // A workout that follows the plan's next session, as prescribed.
+  CommandResult none = Cli("log set exercise=sumo_squat reps=10");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.output, HasSubstr("no workout is active"));
+  CommandResult started = Cli("workout start session=next");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_THAT(started.output, HasSubstr("(planned w1-"));
+  CommandResult planned = Cli("log planned");
+  ASSERT_EQ(planned.exit_code, 0) << planned.output;
+  EXPECT_THAT(planned.output, HasSubstr("logged sumo_squat"));
+  CommandResult extra =
+      Cli("log set exercise=copenhagen_plank variant=knee_on_bench hold=20s "
+          "side=left rpe=8");
+  ASSERT_EQ(extra.exit_code, 0) << extra.output;
+  EXPECT_THAT(extra.output, HasSubstr("hold 20s left"));
+  CommandResult bad_set = Cli("log set exercise=leg_press reps=10");
+  EXPECT_EQ(bad_set.exit_code, 1);
+  EXPECT_THAT(bad_set.output, HasSubstr("set.exercise_id"));
+  CommandResult finished = Cli("workout finish");
+  ASSERT_EQ(finished.exit_code, 0) << finished.output;
+  EXPECT_THAT(finished.output, HasSubstr("finished"));
+  CommandResult history = Cli("workouts");
+  ASSERT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr("finished"));
+
   CommandResult out = Cli("logout");
   EXPECT_EQ(out.exit_code, 0) << out.output;
   CommandResult after = Cli("profile get");
@@ -137,7 +162,9 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
               AllOf(HasSubstr("/gracilis.account.v1.AccountService/Register "
                               "status=200"),
                     HasSubstr("/gracilis.account.v1.AccountService/"
-                              "UpdateProfile status=200 grpc-status=3 ms=")));
+                              "UpdateProfile status=200 grpc-status=3 ms="),
+                    HasSubstr("/gracilis.workout.v1.WorkoutService/LogSet "
+                              "status=200")));
 }
 
 TEST_F(GatewayTest, ServiceErrorsAndTheirDetailsPassThrough) {

@@ -33,6 +33,7 @@ TestStack::TestStack(GatewaySettings gateway)
     : gateway_settings_(std::move(gateway)),
       account_port_(PickFreePort()),
       plan_port_(PickFreePort()),
+      workout_port_(PickFreePort()),
       gateway_port_(PickFreePort()),
       gateway_metrics_port_(PickFreePort()) {
   std::string pattern =
@@ -45,6 +46,7 @@ TestStack::~TestStack() {
   // Killed, not stopped: graceful drain is not under test here, and a
   // service's metrics exposer takes a second to stop.
   gateway_.Kill();
+  workout_.Kill();
   plan_.Kill();
   account_.Kill();
   redis_.Kill();
@@ -59,6 +61,8 @@ absl::Status TestStack::Start() {
   RETURN_IF_ERROR(
       StartService(plan_, GRACILIS_PLAN_BINARY, plan_port_,
                    {absl::StrCat("--account=127.0.0.1:", account_port_)}));
+  RETURN_IF_ERROR(
+      StartService(workout_, GRACILIS_WORKOUT_BINARY, workout_port_, {}));
   return StartGateway();
 }
 
@@ -95,6 +99,7 @@ absl::Status TestStack::StartGateway() {
       {"GRACILIS_GATEWAY_CHECK_INTERVAL", "200ms"},
       {"GRACILIS_ACCOUNT_ADDR", absl::StrCat("127.0.0.1:", account_port_)},
       {"GRACILIS_PLAN_ADDR", absl::StrCat("127.0.0.1:", plan_port_)},
+      {"GRACILIS_WORKOUT_ADDR", absl::StrCat("127.0.0.1:", workout_port_)},
   };
   if (!gateway_settings_.tls_cert.empty()) {
     env["GRACILIS_GATEWAY_TLS_CERT"] = gateway_settings_.tls_cert;
@@ -103,7 +108,8 @@ absl::Status TestStack::StartGateway() {
                                  env, dir_ + "/gateway.log"));
   if (!WaitUntil([&] {
         return GatewaySees("account", "account1", "UP") &&
-               GatewaySees("plan", "plan1", "UP");
+               GatewaySees("plan", "plan1", "UP") &&
+               GatewaySees("workout", "workout1", "UP");
       })) {
     return absl::DeadlineExceededError(
         absl::StrCat("gateway not routing; its log:\n", GatewayLog()));

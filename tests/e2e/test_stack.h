@@ -32,6 +32,7 @@ class TestStack {
   TestRedisServer& redis() { return redis_; }
   ChildProcess& account_service() { return account_; }
   ChildProcess& plan_service() { return plan_; }
+  ChildProcess& workout_service() { return workout_; }
   const std::string& dir() const { return dir_; }
 
   std::string gateway_address() const;
@@ -57,9 +58,11 @@ class TestStack {
 
   ChildProcess account_;
   ChildProcess plan_;
+  ChildProcess workout_;
   ChildProcess gateway_;
   int account_port_;
   int plan_port_;
+  int workout_port_;
   int gateway_port_;
   int gateway_metrics_port_;
 };
