@@ -84,22 +84,22 @@ end)
 -- ARGV: workout id, 's' or 'r', item id, item, update time, cap, active ttl.
 -- {'stored'} | {'same'} | {'reused'} | {'missing'} | {'ended'} | {'full'}
 redis.register_function('workout_add', function(keys, args)
+  -- The hot path (every logged set): one read, one write of the hash.
   local w = keys[1]
-  if gone(w) then return {'missing'} end
-  local field = args[2] .. ':' .. args[3]
-  local old = redis.call('HGET', w, field)
+  local field, count = args[2] .. ':' .. args[3], 'n' .. args[2]
+  local got = redis.call('HMGET', w, 'st', 'del', field, count, 'v')
+  local state, deleted, old = got[1], got[2], got[3]
+  if not state or deleted then return {'missing'} end
   if old then
     if old == args[4] then return {'same'} end
     return {'reused'}
   end
-  if redis.call('HGET', w, 'st') ~= ACTIVE then return {'ended'} end
-  local count = 'n' .. args[2]
-  if tonumber(redis.call('HGET', w, count) or '0') >= tonumber(args[6]) then
-    return {'full'}
-  end
-  redis.call('HSET', w, field, args[4])
-  redis.call('HINCRBY', w, count, 1)
-  bump(w, keys[2], keys[3], args[1], args[5])
+  if state ~= ACTIVE then return {'ended'} end
+  local n = tonumber(got[4] or '0')
+  if n >= tonumber(args[6]) then return {'full'} end
+  redis.call('HSET', w, field, args[4], count, n + 1,
+             'v', tonumber(got[5]) + 1, 'ut', args[5])
+  log_change(keys[2], keys[3], 'w:' .. args[1])
   if redis.call('GET', keys[4]) == args[1] then
     redis.call('EXPIRE', keys[4], args[7])
   end
