@@ -16,7 +16,11 @@ class EchoService final
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
                                  const EchoMessage* request,
                                  EchoMessage* response) override {
-    *response = *request;
+    if (request->response_bytes() > 0) {
+      response->set_payload(std::string(request->response_bytes(), 'x'));
+    } else {
+      response->set_payload(request->payload());
+    }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/load.h"
 #include "common/auth/session_store.h"
 #include "common/clock/clock.h"
 #include "common/redis/redis_client.h"
@@ -39,109 +40,7 @@ using internal::bench::v1::EchoMessage;
 using internal::bench::v1::EchoService;
 using testing::ChildProcess;
 
-constexpr int kClientThreads = 16;
-constexpr int kChannels = 4;
 constexpr int kSetsPerWorkout = 200;  // the cap: then a new workout starts
-
-bool PinToCpu(int cpu) {
-  if (std::thread::hardware_concurrency() < 2) {
-    return false;
-  }
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof(set), &set) == 0;
-}
-
-// argv run on CPU 1 (taskset) when there are two CPUs.
-std::vector<std::string> OnServerCpu(std::vector<std::string> argv) {
-  if (std::thread::hardware_concurrency() >= 2 &&
-      testing::RunCommand("command -v taskset").exit_code == 0) {
-    argv.insert(argv.begin(), {"taskset", "-c", "1"});
-  }
-  return argv;
-}
-
-std::vector<std::shared_ptr<grpc::Channel>> Channels(
-    const std::string& target) {
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int i = 0; i < kChannels; ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("gracilis.bench_channel", i);  // one connection each
-    channels.push_back(grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args));
-  }
-  return channels;
-}
-
-bool WaitServing(const std::shared_ptr<grpc::Channel>& channel) {
-  auto health = grpc::health::v1::Health::NewStub(channel);
-  return testing::WaitUntil([&] {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::milliseconds(200));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    return health->Check(&context, request, &response).ok() &&
-           response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-  });
-}
-
-struct Result {
-  double per_second = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  int64_t calls = 0;
-  int64_t errors = 0;
-};
-
-// Closed loop: kClientThreads threads each make one call at a time. `call`
-// (thread index) returns whether it succeeded; only its time is a latency.
-Result Measure(absl::Duration warmup, absl::Duration window,
-               const std::function<bool(int)>& call) {
-  std::atomic<bool> measuring{false};
-  std::atomic<bool> stop{false};
-  std::vector<std::vector<double>> latencies(kClientThreads);
-  std::vector<int64_t> errors(kClientThreads, 0);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kClientThreads; ++t) {
-    threads.emplace_back([&, t] {
-      while (!stop.load()) {
-        const absl::Time start = absl::Now();
-        const bool ok = call(t);
-        const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-        if (measuring.load()) {
-          latencies[t].push_back(ms);
-          errors[t] += ok ? 0 : 1;
-        }
-      }
-    });
-  }
-  absl::SleepFor(warmup);
-  measuring = true;
-  const absl::Time begin = absl::Now();
-  absl::SleepFor(window);
-  measuring = false;
-  const absl::Duration measured = absl::Now() - begin;
-  stop = true;
-  for (std::thread& thread : threads) {
-    thread.join();
-  }
-  std::vector<double> all;
-  Result result;
-  for (int t = 0; t < kClientThreads; ++t) {
-    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
-    result.errors += errors[t];
-  }
-  std::sort(all.begin(), all.end());
-  result.calls = all.size();
-  result.per_second = all.size() / absl::ToDoubleSeconds(measured);
-  if (!all.empty()) {
-    result.p50_ms = all[all.size() / 2];
-    result.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return result;
-}
 
 google::protobuf::Timestamp Now() {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
@@ -417,25 +316,15 @@ int Main(int argc, char** argv) {
   const double bytes_per_set_200 = MemoryPerSet(200, 3000);
   client.Stop();
 
-  std::cout << absl::StrFormat(
-      "LogSet vs bare gRPC echo (%d client threads on %d channels, closed "
-      "loop, %d s after %d s warm-up, servers %s):\n",
-      kClientThreads, kChannels, seconds, 1,
-      pinned ? "on CPU 1, client on CPU 0" : "unpinned");
-  std::cout << absl::StrFormat("  %-26s %10s %9s %9s %7s\n", "", "calls/s",
-                               "p50 ms", "p99 ms", "errors");
-  for (const auto& [name, r] :
-       {std::pair<const char*, Result>{"echo (reference)", reference},
-        {"LogSet (workout + Redis)", logset},
-        {"LogSet, AOF everysec", logset_everysec}}) {
-    std::cout << absl::StrFormat("  %-26s %10.0f %9.2f %9.2f %7d\n", name,
-                                 r.per_second, r.p50_ms, r.p99_ms, r.errors);
-  }
-  std::cout << absl::StrFormat(
-      "  LogSet / echo throughput: %.2f (aim: at least 0.50); with AOF "
-      "everysec %.2f\n",
-      logset.per_second / std::max(reference.per_second, 1.0),
-      logset_everysec.per_second / std::max(reference.per_second, 1.0));
+  PrintResults(
+      absl::StrFormat("LogSet vs bare gRPC echo (%d client threads on %d "
+                      "channels, closed loop, %d s after 1 s warm-up, servers "
+                      "%s; aim: LogSet at least 0.50 of the echo):",
+                      kClientThreads, kChannels, seconds,
+                      pinned ? "on CPU 1, client on CPU 0" : "unpinned"),
+      {{"echo (reference)", reference},
+       {"LogSet (workout + Redis)", logset},
+       {"LogSet, AOF everysec", logset_everysec}});
   std::cout << absl::StrFormat(
       "Redis round trips per LogSet: %.2f (FCALLs; the service sends nothing "
       "else: 1 session check + 1 workout_add; aim: 1 beyond authentication)\n"

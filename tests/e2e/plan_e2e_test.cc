@@ -180,6 +180,46 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
   EXPECT_EQ(first.SerializeAsString(), generated.SerializeAsString());
 }
 
+TEST_F(PlanE2eTest, RevisionsArePagedNewestFirst) {
+  const std::string token = NewUser("rev@example.com");
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-rev", &generated), IsOk());
+  // Weeks 1-3 adapted in turn: revisions 2, 3 and 4.
+  for (int week = 1; week <= 3; ++week) {
+    plan::AdaptPlanRequest adapt;
+    adapt.set_request_id(absl::StrCat("adapt-", week));
+    adapt.set_plan(generated.name());
+    adapt.set_week_number(week);
+    adapt.set_sessions_planned(4);
+    adapt.set_sessions_done(4);
+    auto* outcome = adapt.add_outcomes();
+    outcome->set_exercise_id("sumo_squat");
+    outcome->set_outcome(plan::EXERCISE_OUTCOME_HIT_TARGET);
+    plan::Plan adapted;
+    ASSERT_TRUE(
+        plans_->AdaptPlan(Context<void>(token).get(), adapt, &adapted).ok());
+    ASSERT_EQ(adapted.revision(), week + 1);
+  }
+  std::vector<int> seen;
+  plan::ListPlanRevisionsRequest list;
+  list.set_name(generated.name());
+  list.set_page_size(3);
+  int pages = 0;
+  do {
+    plan::ListPlanRevisionsResponse page;
+    ASSERT_TRUE(
+        plans_->ListPlanRevisions(Context<void>(token).get(), list, &page)
+            .ok());
+    for (const auto& revision : page.revisions()) {
+      seen.push_back(revision.revision());
+    }
+    list.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!list.page_token().empty() && pages < 5);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(seen, (std::vector<int>{4, 3, 2, 1}));
+}
+
 TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
   const std::string ana = NewUser("ana@example.com");
   const std::string bea = NewUser("bea@example.com");
