@@ -282,6 +282,13 @@ grpc::ServerUnaryReactor* WorkoutService::ListWorkouts(
         if (!size.ok()) {
           return call.Finish(size.status());
         }
+        for (const auto& [field, time] :
+             {std::pair("start_time", &request->start_time()),
+              std::pair("end_time", &request->end_time())}) {
+          if (!IsValidTimestamp(*time)) {
+            return call.Finish(InvalidField(field, "must be a valid time"));
+          }
+        }
         WorkoutQuery query;
         query.page_size = *size;
         query.page_token = request->page_token();

@@ -412,6 +412,11 @@ TEST_F(WorkoutServiceTest, HistoryPagesNewestFirstWithinATimeRange) {
       List(alice_, 101, "").status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
   EXPECT_TRUE(AllWorkoutIds(bob_, 3).empty());
+  v1::ListWorkoutsRequest far;
+  far.mutable_start_time()->set_seconds(int64_t{1} << 40);
+  EXPECT_THAT(Rpc(&Stub::ListWorkouts, far, alice_).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("start_time: must be a valid time")));
 }
 
 TEST_F(WorkoutServiceTest, UpdatesFollowTheMaskAndTheVersion) {

@@ -22,13 +22,6 @@ absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
 }
 
-// TimeUtil of the Debian protobuf has no IsTimestampValid.
-bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999'999'999;
-}
-
 // A enum field that holds a named value other than UNSPECIFIED.
 bool IsSetEnum(bool (*is_valid)(int), int value) {
   return value != 0 && is_valid(value);
@@ -424,6 +417,12 @@ absl::StatusOr<absl::Time> WorkoutRules::EndTime(
   Checker check(catalog_, now);
   check.Time(request.end_time(), true, "end_time");
   return ValueOrViolations(ToTime(request.end_time()), check.violations());
+}
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999'999'999;
 }
 
 int64_t DayNumber(const type::v1::Date& date) {
