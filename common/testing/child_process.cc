@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,10 @@ absl::Status ChildProcess::Start(const std::vector<std::string>& argv,
   }
   pid_ = fork();
   if (pid_ == 0) {
+    // A test that crashes cannot run its destructors: the kernel kills the
+    // servers it started (a leftover redis-server would hold the test's
+    // output pipe open and hang whoever reads it).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (const auto& [name, value] : env) {
       setenv(name.c_str(), value.c_str(), 1);
     }
