@@ -23,10 +23,10 @@
 #include "bench/load.h"
 #include "common/auth/session_store.h"
 #include "common/clock/clock.h"
+#include "common/clock/timestamp.h"
 #include "common/redis/redis_client.h"
 #include "common/testing/child_process.h"
 #include "common/testing/redis_server.h"
-#include "google/protobuf/util/time_util.h"
 #include "gracilis/internal/bench/v1/echo.grpc.pb.h"
 #include "gracilis/workout/v1/workout.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -41,11 +41,6 @@ using internal::bench::v1::EchoService;
 using testing::ChildProcess;
 
 constexpr int kSetsPerWorkout = 200;  // the cap: then a new workout starts
-
-google::protobuf::Timestamp Now() {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(absl::Now()));
-}
 
 // A user who logs sets, starting a new workout whenever one is full.
 class Lifter {
@@ -67,7 +62,7 @@ class Lifter {
     set.mutable_load()->set_value(16);
     set.mutable_load()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
     set.set_rpe(7);
-    *set.mutable_performed_time() = Now();
+    *set.mutable_performed_time() = ToTimestamp(absl::Now());
     return request;
   }
 

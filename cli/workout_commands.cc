@@ -12,10 +12,10 @@
 #include "absl/time/clock.h"
 #include "cli/arguments.h"
 #include "cli/cli.h"
+#include "common/clock/timestamp.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
 #include "gracilis/workout/v1/workout.grpc.pb.h"
 
@@ -23,8 +23,6 @@ namespace gracilis::cli {
 namespace {
 
 namespace v1 = gracilis::workout::v1;
-using google::protobuf::util::TimeUtil;
-
 constexpr char kWorkoutUsage[] =
     "workout start [session=<planned session id>|next] [notes=...] | workout "
     "show "
@@ -43,9 +41,7 @@ std::string NewClientId(absl::string_view prefix) {
                          absl::Uniform<uint64_t>(bits) & 0xffffffffffff);
 }
 
-google::protobuf::Timestamp Now() {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
-}
+google::protobuf::Timestamp Now() { return ToTimestamp(absl::Now()); }
 
 std::string TimeText(const google::protobuf::Timestamp& time) {
   return absl::FormatTime("%Y-%m-%d %H:%M",
@@ -182,8 +178,8 @@ absl::StatusOr<v1::Run> ParseRun(const std::vector<std::string>& args) {
     }
   }
   // A run logged now started `duration` ago.
-  *run.mutable_start_time() = TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(absl::Now() - absl::Seconds(run.duration_seconds())));
+  *run.mutable_start_time() =
+      ToTimestamp(absl::Now() - absl::Seconds(run.duration_seconds()));
   return run;
 }
 

@@ -59,9 +59,8 @@ std::string TestRedisServer::address() const {
 absl::Status TestRedisServer::Start() {
   RETURN_IF_ERROR(process_.Start(
       {"redis-server", GRACILIS_REDIS_CONFIG, "--port", absl::StrCat(port_),
-       "--bind", "127.0.0.1", "--dir", dir_, "--enable-debug-command",
-       "local", "--daemonize", "no",
-       "--logfile", dir_ + "/redis.log"}));
+       "--bind", "127.0.0.1", "--dir", dir_, "--enable-debug-command", "local",
+       "--daemonize", "no", "--logfile", dir_ + "/redis.log"}));
   const bool answered =
       WaitUntil([&] { return Cli("PING") == "PONG" || !process_.Running(); });
   if (!process_.Running()) {

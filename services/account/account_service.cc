@@ -2,15 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/session_token.h"
+#include "common/clock/timestamp.h"
 #include "common/status/errors.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/account/domain/account_rules.h"
 #include "services/account/domain/password.h"
 
 namespace gracilis::account {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 absl::Status InvalidCredentials() {
   return WithReason(absl::UnauthenticatedError("wrong email or password"),
@@ -32,10 +30,6 @@ absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
                         "must be users/me or users/{user_id}");
   }
   return absl::PermissionDeniedError("a user can only see their own profile");
-}
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
 }  // namespace
@@ -83,7 +77,7 @@ void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
                      }
                      out->set_token(session->token);
                      *out->mutable_expire_time() =
-                         ToProto(session->expire_time);
+                         ToTimestamp(session->expire_time);
                      out->set_idle_timeout_seconds(
                          absl::ToInt64Seconds(session->idle_timeout));
                      call.Finish(absl::OkStatus());
@@ -96,7 +90,7 @@ v1::Profile AccountService::NewProfile(const std::string& user_id,
   profile.set_name(UserName(user_id));
   profile.set_email(email);
   profile.set_time_zone("UTC");
-  *profile.mutable_create_time() = ToProto(clock_.Now());
+  *profile.mutable_create_time() = ToTimestamp(clock_.Now());
   *profile.mutable_update_time() = profile.create_time();
   return profile;
 }
@@ -292,7 +286,7 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
               if (!next.ok()) {
                 return call.Finish(next.status());
               }
-              *next->mutable_update_time() = ToProto(now);
+              *next->mutable_update_time() = ToTimestamp(now);
               *response = *next;
               store_.ReplaceProfile(user_id, *next, current->version,
                                     call.deadline(),

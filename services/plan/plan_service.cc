@@ -6,10 +6,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "common/clock/timestamp.h"
+#include "common/grpc/resource_name.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/plan/domain/adaptation.h"
 #include "services/plan/domain/coaching_rules.h"
 #include "services/plan/domain/plan_generator.h"
@@ -19,8 +20,6 @@
 namespace gracilis::plan {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 // "users/{me|own id}/plans/{plan_id|current}" -> plan id. Another user's
 // plan answers NOT_FOUND, as if it did not exist.
 absl::StatusOr<std::string> PlanIdOf(const std::string& name,
@@ -29,25 +28,20 @@ absl::StatusOr<std::string> PlanIdOf(const std::string& name,
   if (name.empty()) {
     return std::string("current");
   }
-  const std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "users" || parts[2] != "plans" ||
-      parts[3].empty()) {
-    return InvalidField(std::string(field),
-                        "must be users/{user}/plans/{plan_id} (user may be "
-                        "'me', plan_id 'current')");
-  }
-  if (parts[1] != "me" && parts[1] != user_id) {
-    return absl::NotFoundError("no such plan");
-  }
+  ASSIGN_OR_RETURN(
+      std::string id,
+      OwnResourceId(name, user_id, "plan", std::string(field),
+                    "must be users/{user}/plans/{plan_id} (user may be "
+                    "'me', plan_id 'current')"));
   // Plan ids are 16 lowercase hex digits (NewPlanId); nothing else can name
   // a stored plan.
   const bool hex =
-      parts[3].size() == 16 &&
-      parts[3].find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (parts[3] != "current" && !hex) {
+      id.size() == 16 &&
+      id.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (id != "current" && !hex) {
     return absl::NotFoundError("no such plan");
   }
-  return parts[3];
+  return id;
 }
 
 // A list request's page: page_size 1-100 (0: the default), page_token the
@@ -165,7 +159,7 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
                   absl::StrCat("users/", user_id, "/plans/", NewPlanId()));
               record.mutable_revision()->set_revision(1);
               *record.mutable_revision()->mutable_create_time() =
-                  TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+                  ToTimestamp(now);
               *record.mutable_revision()->mutable_reason() =
                   rules::Why("generated", "generated from your profile");
               absl::StatusOr<PlanRecord> built = Build(std::move(record));
@@ -387,8 +381,7 @@ grpc::ServerUnaryReactor* PlanService::AdaptPlan(
               const int revision = current->revision().revision() + 1;
               next.mutable_revision()->set_revision(revision);
               *next.mutable_revision()->mutable_create_time() =
-                  TimeUtil::NanosecondsToTimestamp(
-                      absl::ToUnixNanos(clock_.Now()));
+                  ToTimestamp(clock_.Now());
               *next.mutable_revision()->mutable_reason() = rules::Why(
                   "adapted",
                   absl::StrCat("adapted after week ", request->week_number()));

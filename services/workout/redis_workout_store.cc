@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/clock/timestamp.h"
 #include "common/redis/keys.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -33,8 +34,7 @@ std::string WorkoutName(const std::string& user_id,
 }
 
 std::string TimestampBytes(absl::Time time) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time))
-      .SerializeAsString();
+  return ToTimestamp(time).SerializeAsString();
 }
 
 int64_t Micros(const google::protobuf::Timestamp& timestamp) {

@@ -1,32 +1,27 @@
 #include "services/workout/workout_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "common/clock/timestamp.h"
+#include "common/grpc/resource_name.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/status/status_macros.h"
 
 namespace gracilis::workout {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
-// "users/{me|own id}/workouts/{workout_id}" -> workout id. Another user's
-// workout answers NOT_FOUND, as if it did not exist.
+// "users/{me|own id}/workouts/{workout_id}" -> workout id (OwnResourceId).
 absl::StatusOr<std::string> WorkoutIdOf(const std::string& name,
                                         const std::string& user_id,
                                         const std::string& field) {
-  const std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "users" || parts[2] != "workouts" ||
-      !IsValidClientId(parts[3])) {
-    return InvalidField(field,
-                        "must be users/{user}/workouts/{workout_id} (user may "
-                        "be 'me')");
+  const std::string rule =
+      "must be users/{user}/workouts/{workout_id} (user may be 'me')";
+  ASSIGN_OR_RETURN(std::string id,
+                   OwnResourceId(name, user_id, "workout", field, rule));
+  if (!IsValidClientId(id)) {
+    return InvalidField(field, rule);
   }
-  if (parts[1] != "me" && parts[1] != user_id) {
-    return absl::NotFoundError("no such workout");
-  }
-  return parts[3];
+  return id;
 }
 
 // page_size 1-max, 0 for the default.
@@ -36,10 +31,6 @@ absl::StatusOr<int> PageSize(int requested, int default_size, int max_size,
     return InvalidField(field, absl::StrCat("must be 0-", max_size));
   }
   return requested == 0 ? default_size : requested;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
 }
 
 // A store callback that answers the call with the value or the error.

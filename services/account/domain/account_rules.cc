@@ -1,6 +1,5 @@
 #include "services/account/domain/account_rules.h"
 
-#include <cmath>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -14,8 +13,6 @@ namespace {
 
 using type::v1::Equipment;
 using type::v1::ExperienceLevel;
-using type::v1::LengthUnit;
-using type::v1::MassUnit;
 
 const std::vector<std::string>& WritablePaths() {
   static const auto* paths =

@@ -3,24 +3,18 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock/timestamp.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/units/unit_rules.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/plan/domain/plan_generator.h"
 
 namespace gracilis::workout {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 // Nothing before this is a real log; it catches unset or garbage clocks.
 const absl::Time kEarliest =
     absl::FromCivil(absl::CivilDay(2000, 1, 1), absl::UTCTimeZone());
-
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(timestamp));
-}
 
 // A enum field that holds a named value other than UNSPECIFIED.
 bool IsSetEnum(bool (*is_valid)(int), int value) {
@@ -266,8 +260,7 @@ absl::StatusOr<v1::Workout> WorkoutRules::Started(const v1::Workout& workout,
   ClearOutputOnly(started);
   check.ClientId(started.workout_id(), field + ".workout_id");
   if (!started.has_start_time()) {
-    *started.mutable_start_time() =
-        TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+    *started.mutable_start_time() = ToTimestamp(now);
   }
   check.Time(started.start_time(), true, field + ".start_time");
   if (started.has_end_time()) {
@@ -417,12 +410,6 @@ absl::StatusOr<absl::Time> WorkoutRules::EndTime(
   Checker check(catalog_, now);
   check.Time(request.end_time(), true, "end_time");
   return ValueOrViolations(ToTime(request.end_time()), check.violations());
-}
-
-bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999'999'999;
 }
 
 int64_t DayNumber(const type::v1::Date& date) {

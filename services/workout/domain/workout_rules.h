@@ -12,7 +12,6 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "gracilis/workout/v1/workout.pb.h"
 #include "services/plan/domain/catalog.h"
 
@@ -78,10 +77,6 @@ class WorkoutRules {
   class Checker;
   const plan::ExerciseCatalog& catalog_;
 };
-
-// Within google.protobuf.Timestamp's range (0001-9999); the Debian
-// protobuf's TimeUtil has no IsTimestampValid.
-bool IsValidTimestamp(const google::protobuf::Timestamp& timestamp);
 
 // Days since 1970-01-01 of a contract date, the order nutrition logs sort by.
 int64_t DayNumber(const type::v1::Date& date);
