@@ -702,8 +702,8 @@ TEST_F(WorkoutServiceTest, EveryKeyIsRegisteredForAccountDeletion) {
       redis_server_.Cli(absl::StrCat("--scan --pattern '{u:", kAlice, "}:*'")),
       '\n', absl::SkipEmpty());
   const std::vector<std::string> registry = absl::StrSplit(
-      redis_server_.Cli(absl::StrCat("SMEMBERS '{u:", kAlice, "}:keys'")),
-      '\n', absl::SkipEmpty());
+      redis_server_.Cli(absl::StrCat("SMEMBERS '{u:", kAlice, "}:keys'")), '\n',
+      absl::SkipEmpty());
   int workout_keys = 0;
   for (const std::string& key : keys) {
     if (absl::EndsWith(key, "}:keys") || absl::EndsWith(key, "}:profile") ||
