@@ -1,0 +1,455 @@
+#include "services/progress/domain/weekly_progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/clock/iso_week.h"
+#include "common/clock/timestamp.h"
+#include "services/plan/domain/coaching_rules.h"
+#include "services/plan/domain/plan_generator.h"
+#include "services/progress/domain/lift_progress.h"
+
+namespace gracilis::progress {
+namespace {
+
+using internal::plan::v1::PlanRecord;
+using type::v1::IsoWeek;
+using workout::v1::BodyMeasurement;
+using workout::v1::NutritionLog;
+using workout::v1::Run;
+using workout::v1::Workout;
+
+double Round(double value, double step) {
+  return std::round(value / step) * step;
+}
+
+bool Within(const google::protobuf::Timestamp& time, absl::Time from,
+            absl::Time until) {
+  const absl::Time t = ToTime(time);
+  return t >= from && t < until;
+}
+
+// Finished workouts that started in [from, until).
+std::vector<Workout> FinishedBetween(const History& history, absl::Time from,
+                                     absl::Time until) {
+  std::vector<Workout> out;
+  for (const Workout& workout : history.workouts) {
+    if (workout.state() == Workout::STATE_FINISHED &&
+        Within(workout.start_time(), from, until)) {
+      out.push_back(workout);
+    }
+  }
+  return out;
+}
+
+int RunSeconds(const std::vector<Workout>& workouts) {
+  int seconds = 0;
+  for (const Workout& workout : workouts) {
+    for (const Run& run : workout.runs()) {
+      seconds += run.duration_seconds();
+    }
+  }
+  return seconds;
+}
+
+int LongestRunSeconds(const std::vector<Workout>& workouts) {
+  int longest = 0;
+  for (const Workout& workout : workouts) {
+    for (const Run& run : workout.runs()) {
+      longest = std::max(longest, run.duration_seconds());
+    }
+  }
+  return longest;
+}
+
+// The plan week holding the ISO week's Thursday (so a plan that starts
+// mid-week numbers ISO weeks the way ISO numbers years); 0 before the plan.
+int PlanWeekNumber(const plan::v1::Plan& plan, const IsoWeek& week) {
+  const absl::CivilDay thursday = MondayOf(week) + 3;
+  const absl::CivilDay start = plan::ToCivilDay(plan.start_date());
+  return thursday < start ? 0 : static_cast<int>((thursday - start) / 7) + 1;
+}
+
+// The plan's sessions dated in the ISO week.
+std::vector<plan::v1::PlannedSession> SessionsIn(const plan::v1::Plan& plan,
+                                                 const IsoWeek& week) {
+  const absl::CivilDay monday = MondayOf(week);
+  const absl::CivilDay start = plan::ToCivilDay(plan.start_date());
+  std::vector<plan::v1::PlannedSession> out;
+  if (monday + 7 <= start) {
+    return out;
+  }
+  const int first = monday < start ? 1 : (monday - start) / 7 + 1;
+  // Seven days touch at most two plan weeks.
+  for (int number = static_cast<int>(first); number <= first + 1; ++number) {
+    absl::StatusOr<plan::v1::PlanWeek> plan_week =
+        plan::PlanWeekOf(plan, number);
+    if (!plan_week.ok()) {
+      continue;
+    }
+    for (const plan::v1::PlannedSession& session : plan_week->sessions()) {
+      const absl::CivilDay day = plan::ToCivilDay(session.date());
+      if (day >= monday && day < monday + 7) {
+        out.push_back(session);
+      }
+    }
+  }
+  return out;
+}
+
+v1::RunningProgress MeasureRunning(const std::vector<Workout>& week,
+                                   const std::vector<Workout>& recent,
+                                   int seconds_two_weeks_before) {
+  v1::RunningProgress running;
+  double metres = 0;
+  int timed_seconds = 0;  // of runs with a distance, for the pace
+  for (const Workout& workout : week) {
+    if (workout.runs().empty()) {
+      continue;
+    }
+    running.set_sessions(running.sessions() + 1);
+    for (const Run& run : workout.runs()) {
+      metres += run.distance_m();
+      if (run.distance_m() > 0) {
+        timed_seconds += run.duration_seconds();
+      }
+    }
+  }
+  const int seconds = RunSeconds(week);
+  running.set_minutes(static_cast<int>(std::lround(seconds / 60.0)));
+  running.set_distance_km(Round(metres / 1000, 0.01));
+  if (metres > 0) {
+    running.set_pace_seconds_per_km(
+        static_cast<int>(std::lround(timed_seconds / (metres / 1000))));
+  }
+  // Guardrails (domain.md): a single run much longer than recent ones...
+  const int longest = LongestRunSeconds(week);
+  const int recent_longest = LongestRunSeconds(recent);
+  if (recent_longest > 0 &&
+      longest > plan::rules::kMaxSingleRunVsRecentLongest * recent_longest) {
+    running.add_warnings(absl::StrFormat(
+        "Your longest run (%d min) is more than %d%% longer than your longest "
+        "in the previous %d days (%d min): lengthen long runs gradually.",
+        longest / 60,
+        static_cast<int>(
+            std::lround((plan::rules::kMaxSingleRunVsRecentLongest - 1) * 100)),
+        plan::rules::kRecentRunWindowDays, recent_longest / 60));
+  }
+  // ...and a weekly volume jump beyond the plan's limit over two weeks.
+  if (seconds_two_weeks_before > 0 &&
+      seconds > (1 + plan::rules::kMaxTwoWeekRunVolumeRise) *
+                    seconds_two_weeks_before) {
+    running.add_warnings(absl::StrFormat(
+        "Running time rose %d%% in two weeks (%d to %d min); keep the rise "
+        "under %d%% to stay clear of injury.",
+        static_cast<int>(
+            std::lround(100.0 * (seconds - seconds_two_weeks_before) /
+                        seconds_two_weeks_before)),
+        seconds_two_weeks_before / 60, seconds / 60,
+        static_cast<int>(
+            std::lround(plan::rules::kMaxTwoWeekRunVolumeRise * 100))));
+  }
+  return running;
+}
+
+struct BodyWindow {
+  double weight_sum = 0;
+  int weights = 0;
+  // The latest waist and thigh measurements (0 if none).
+  absl::Time waist_time = absl::InfinitePast();
+  double waist_cm = 0;
+  absl::Time thigh_time = absl::InfinitePast();
+  double thigh_cm = 0;
+
+  double WeightAverage() const {
+    return weights == 0 ? 0 : weight_sum / weights;
+  }
+};
+
+BodyWindow BodyBetween(const History& history, absl::Time from,
+                       absl::Time until) {
+  BodyWindow window;
+  for (const BodyMeasurement& m : history.measurements) {
+    if (!Within(m.measure_time(), from, until)) {
+      continue;
+    }
+    const absl::Time time = ToTime(m.measure_time());
+    if (m.body_weight_kg() > 0) {
+      window.weight_sum += m.body_weight_kg();
+      ++window.weights;
+    }
+    if (m.waist_cm() > 0 && time >= window.waist_time) {
+      window.waist_time = time;
+      window.waist_cm = m.waist_cm();
+    }
+    if (m.thigh_cm() > 0 && time >= window.thigh_time) {
+      window.thigh_time = time;
+      window.thigh_cm = m.thigh_cm();
+    }
+  }
+  return window;
+}
+
+v1::NutritionAdherence MeasureNutrition(const History& history,
+                                        const IsoWeek& week) {
+  v1::NutritionAdherence adherence;
+  const absl::CivilDay monday = MondayOf(week);
+  const plan::v1::NutritionTargets* targets =
+      history.plan ? &history.plan->plan().nutrition() : nullptr;
+  for (const NutritionLog& log : history.nutrition) {
+    const absl::CivilDay day = plan::ToCivilDay(log.date());
+    if (day < monday || day >= monday + 7) {
+      continue;
+    }
+    adherence.set_days_logged(adherence.days_logged() + 1);
+    if (targets == nullptr || targets->maintenance_kcal() == 0) {
+      continue;
+    }
+    if (log.protein_grams() >= targets->protein_grams_min()) {
+      adherence.set_days_protein_met(adherence.days_protein_met() + 1);
+    }
+    // In the 200-300 kcal deficit band, give or take the tolerance.
+    const int deficit = targets->maintenance_kcal() - log.calories_kcal();
+    if (log.calories_kcal() > 0 &&
+        deficit >= plan::rules::kDeficitKcalMin - kCalorieToleranceKcal &&
+        deficit <= plan::rules::kDeficitKcalMax + kCalorieToleranceKcal) {
+      adherence.set_days_calories_met(adherence.days_calories_met() + 1);
+    }
+  }
+  return adherence;
+}
+
+std::string ExerciseName(const plan::ExerciseCatalog& catalog,
+                         const std::string& id) {
+  const plan::CatalogExercise* exercise = catalog.Find(id);
+  return exercise == nullptr ? id : exercise->display_name();
+}
+
+v1::Verdict Judge(const v1::WeeklyProgress& week, double previous_waist_cm,
+                  const plan::ExerciseCatalog& catalog) {
+  std::vector<std::string> up;
+  for (const v1::LiftProgress& lift : week.lifts()) {
+    if (lift.trend() == v1::LIFT_TREND_UP) {
+      up.push_back(ExerciseName(catalog, lift.exercise_id()));
+    }
+  }
+  const bool stronger = !up.empty();
+  std::string leaner_reason;
+  if (week.body().weight_average_kg() > 0 &&
+      week.body().weight_change_kg() <= -kWeightChangeThresholdKg) {
+    leaner_reason = absl::StrFormat("the 7-day weight average fell %.1f kg",
+                                    -week.body().weight_change_kg());
+  } else if (week.body().waist_cm() > 0 && previous_waist_cm > 0 &&
+             week.body().waist_cm() < previous_waist_cm) {
+    leaner_reason = absl::StrFormat("the waist measured %.1f cm less",
+                                    previous_waist_cm - week.body().waist_cm());
+  }
+  const bool leaner = !leaner_reason.empty();
+  const std::string stronger_reason =
+      absl::StrCat(absl::StrJoin(up, ", "), " beat last week");
+  v1::Verdict verdict;
+  if (stronger && leaner) {
+    verdict.set_kind(v1::Verdict::KIND_STRONGER_AND_LEANER);
+    verdict.set_reason(absl::StrCat("Stronger and leaner: ", stronger_reason,
+                                    ", and ", leaner_reason, "."));
+  } else if (stronger) {
+    verdict.set_kind(v1::Verdict::KIND_STRONGER);
+    verdict.set_reason(absl::StrCat(
+        "Stronger: ", stronger_reason,
+        "; no drop in weight or waist yet (fat loss shows over weeks, and "
+        "only with the calorie target)."));
+  } else if (leaner) {
+    verdict.set_kind(v1::Verdict::KIND_LEANER);
+    verdict.set_reason(absl::StrCat(
+        "Leaner: ", leaner_reason,
+        "; no lift beat last week, so add a rep, load or hold next week."));
+  } else {
+    verdict.set_kind(v1::Verdict::KIND_NEITHER);
+    verdict.set_reason(
+        week.lifts().empty() && week.body().weight_average_kg() == 0
+            ? "Neither: nothing was logged this week to compare."
+            : "Neither: no lift beat last week and neither the weight "
+              "average nor the waist fell.");
+  }
+  return verdict;
+}
+
+bool AimsToLoseFat(const PlanRecord& plan) {
+  return plan.inputs().goal() == account::v1::GOAL_SLIM_THIGHS ||
+         plan.inputs().goal() == account::v1::GOAL_SLIM_AND_TONE;
+}
+
+// Program week 5 (domain.md, weeks 5-8): re-evaluate calories if fat loss is
+// a goal, against the weight the plan was built from.
+std::string CalorieCheck(const PlanRecord& plan, const v1::BodyProgress& body) {
+  const double start_kg = plan.inputs().body_weight_kg();
+  const int target = plan.plan().nutrition().target_kcal();
+  if (body.weight_average_kg() == 0) {
+    return "Week 5 calorie check: log your weight a few times this week so "
+           "the trend can be compared with the plan's start weight.";
+  }
+  if (body.weight_average_kg() <= start_kg - 0.5) {
+    return absl::StrFormat(
+        "Week 5 calorie check: weight is down %.1f kg since the plan "
+        "started; keep eating about %d kcal a day.",
+        start_kg - body.weight_average_kg(), target);
+  }
+  return absl::StrFormat(
+      "Week 5 calorie check: weight has not come down since the plan started "
+      "(%.1f to %.1f kg); re-estimate maintenance from your logs and keep "
+      "the deficit at %d-%d kcal, not more.",
+      start_kg, body.weight_average_kg(), plan::rules::kDeficitKcalMin,
+      plan::rules::kDeficitKcalMax);
+}
+
+}  // namespace
+
+absl::TimeZone ZoneOf(const History& history) {
+  return history.plan ? ZoneOrUtc(history.plan->inputs().time_zone())
+                      : absl::UTCTimeZone();
+}
+
+absl::Time HistoryStart(const IsoWeek& first, absl::TimeZone zone) {
+  return SpanOf(first, zone).start -
+         absl::Hours(24 * plan::rules::kRecentRunWindowDays);
+}
+
+v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
+                               const v1::WeeklyProgress* previous,
+                               const plan::ExerciseCatalog& catalog) {
+  const absl::TimeZone zone = ZoneOf(history);
+  const WeekSpan span = SpanOf(week, zone);
+  const absl::Duration seven_days = absl::Hours(24 * 7);
+  const std::vector<Workout> workouts =
+      FinishedBetween(history, span.start, span.end);
+
+  v1::WeeklyProgress out;
+  *out.mutable_week() = week;
+  const plan::v1::Plan* plan = history.plan ? &history.plan->plan() : nullptr;
+  out.set_plan_week_number(plan ? PlanWeekNumber(*plan, week) : 0);
+
+  // Adductor frequency (domain.md): two sessions in program weeks, one heavy
+  // movement in maintenance.
+  const bool maintenance =
+      out.plan_week_number() >= plan::rules::kMaintenanceWeek;
+  out.set_adductor_sessions_goal(
+      maintenance ? plan::rules::kMinHeavyAdductorMovesMaintenance
+                  : plan::rules::kMinAdductorSessionsProgram);
+  out.set_adductor_sessions(AdductorSessions(workouts, catalog, maintenance));
+  out.set_adductor_goal_met(out.adductor_sessions() >=
+                            out.adductor_sessions_goal());
+
+  for (v1::LiftProgress& lift : MeasureLifts(workouts)) {
+    const v1::LiftProgress* before = nullptr;
+    if (previous != nullptr) {
+      for (const v1::LiftProgress& candidate : previous->lifts()) {
+        if (candidate.exercise_id() == lift.exercise_id()) {
+          before = &candidate;
+        }
+      }
+    }
+    ApplyTrend(before, lift);
+    *out.add_lifts() = std::move(lift);
+  }
+
+  const absl::Time two_weeks_before = span.start - 2 * seven_days;
+  *out.mutable_running() = MeasureRunning(
+      workouts,
+      FinishedBetween(
+          history,
+          span.start - absl::Hours(24 * plan::rules::kRecentRunWindowDays),
+          span.start),
+      RunSeconds(FinishedBetween(history, two_weeks_before,
+                                 two_weeks_before + seven_days)));
+
+  const BodyWindow body = BodyBetween(history, span.start, span.end);
+  const BodyWindow before =
+      BodyBetween(history, span.start - seven_days, span.start);
+  v1::BodyProgress& progress = *out.mutable_body();
+  progress.set_weight_average_kg(Round(body.WeightAverage(), 0.01));
+  if (body.weights > 0 && before.weights > 0) {
+    progress.set_weight_change_kg(
+        Round(body.WeightAverage() - before.WeightAverage(), 0.01));
+  }
+  progress.set_waist_cm(body.waist_cm);
+  progress.set_thigh_cm(body.thigh_cm);
+
+  *out.mutable_nutrition() = MeasureNutrition(history, week);
+
+  if (plan != nullptr) {
+    out.set_sessions_planned(static_cast<int>(SessionsIn(*plan, week).size()));
+  }
+  out.set_sessions_done(static_cast<int>(workouts.size()));
+
+  *out.mutable_verdict() = Judge(out, before.waist_cm, catalog);
+  if (history.plan && out.plan_week_number() == kCalorieCheckWeek &&
+      AimsToLoseFat(*history.plan)) {
+    out.set_calorie_check(CalorieCheck(*history.plan, out.body()));
+  }
+  return out;
+}
+
+std::vector<v1::WeeklyProgress> MeasureWeeks(
+    const IsoWeek& first, const IsoWeek& last, const History& history,
+    const v1::WeeklyProgress* seed, const plan::ExerciseCatalog& catalog) {
+  std::vector<v1::WeeklyProgress> weeks;
+  const int count = WeeksBetween(first, last) + 1;
+  weeks.reserve(std::max(count, 0));
+  for (int i = 0; i < count; ++i) {
+    weeks.push_back(MeasureWeek(AddWeeks(first, i), history,
+                                weeks.empty() ? seed : &weeks.back(), catalog));
+  }
+  return weeks;
+}
+
+std::optional<plan::v1::AdaptPlanRequest> AdaptationFor(
+    const v1::WeeklyProgress& week, const PlanRecord& plan) {
+  if (week.plan_week_number() < 1) {
+    return std::nullopt;
+  }
+  plan::v1::AdaptPlanRequest request;
+  const std::string& name = plan.plan().name();
+  request.set_plan(name);
+  request.set_request_id(absl::StrCat("weekly-", IsoWeekText(week.week()), "-",
+                                      name.substr(name.rfind('/') + 1))
+                             .substr(0, 64));
+  request.set_week_number(week.plan_week_number());
+  const int planned = std::min(week.sessions_planned(), 14);
+  request.set_sessions_planned(planned);
+  request.set_sessions_done(std::min(week.sessions_done(), planned));
+  std::vector<std::string> prescribed;
+  for (const plan::v1::PlannedSession& session :
+       SessionsIn(plan.plan(), week.week())) {
+    for (const plan::v1::PrescribedExercise& exercise : session.exercises()) {
+      if (std::find(prescribed.begin(), prescribed.end(),
+                    exercise.exercise_id()) == prescribed.end()) {
+        prescribed.push_back(exercise.exercise_id());
+      }
+    }
+  }
+  for (const std::string& id : prescribed) {
+    plan::v1::ExerciseWeekOutcome& outcome = *request.add_outcomes();
+    outcome.set_exercise_id(id);
+    outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_MISSED_TARGET);
+    for (const v1::LiftProgress& lift : week.lifts()) {
+      if (lift.exercise_id() != id) {
+        continue;
+      }
+      if (lift.stalled()) {
+        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_STALLED);
+        outcome.set_stalled_weeks(lift.weeks_without_progress());
+      } else if (lift.trend() == v1::LIFT_TREND_UP) {
+        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_PROGRESSED);
+      } else {
+        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_HIT_TARGET);
+      }
+    }
+  }
+  return request;
+}
+
+}  // namespace gracilis::progress
