@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
 #include "common/grpc/resource_name.h"
 #include "common/status/client_id.h"
@@ -16,6 +17,7 @@
 #include "services/plan/domain/plan_generator.h"
 #include "services/plan/domain/plan_inputs.h"
 #include "services/plan/domain/plan_rules_check.h"
+#include "services/plan/plan_records.h"
 
 namespace gracilis::plan {
 namespace {
@@ -67,19 +69,6 @@ absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
   return page;
 }
 
-std::string NewPlanId() {
-  absl::BitGen bits;
-  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits));
-}
-
-absl::CivilDay Today(absl::Time now, const std::string& time_zone) {
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (!time_zone.empty() && !absl::LoadTimeZone(time_zone, &zone)) {
-    zone = absl::UTCTimeZone();
-  }
-  return absl::ToCivilDay(now, zone);
-}
-
 // Finishes `call` with `record`'s plan (or its status) into `response`.
 void FinishWithPlan(const UnaryCall& call, v1::Plan* response,
                     absl::StatusOr<PlanRecord> record) {
@@ -114,26 +103,6 @@ RpcMetrics::Method* PlanService::Metrics(const char* name) {
                                    "gracilis.plan.v1.PlanService/", name));
 }
 
-absl::StatusOr<PlanRecord> PlanService::Build(PlanRecord record) const {
-  absl::StatusOr<v1::Plan> plan =
-      plan::GeneratePlan(catalog_, record.inputs(), record.adjustments());
-  if (!plan.ok()) {
-    return plan.status();
-  }
-  // The independent rule check guards every plan a user receives.
-  const std::vector<std::string> broken = CheckCoachingRules(
-      *plan, catalog_, record.inputs(), record.adjustments());
-  if (!broken.empty()) {
-    return absl::InternalError(absl::StrCat(
-        "generated plan breaks a coaching rule: ", broken.front()));
-  }
-  plan->set_name(record.plan().name());
-  plan->set_revision(record.revision().revision());
-  *plan->mutable_create_time() = record.revision().create_time();
-  *record.mutable_plan() = *std::move(plan);
-  return record;
-}
-
 grpc::ServerUnaryReactor* PlanService::GeneratePlan(
     grpc::CallbackServerContext* context,
     const v1::GeneratePlanRequest* request, v1::Plan* response) {
@@ -149,20 +118,13 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
               }
               const absl::Time now = clock_.Now();
               absl::StatusOr<PlanInputs> inputs = PlanInputsFrom(
-                  *profile, *request, Today(now, profile->time_zone()));
+                  *profile, *request,
+                  absl::ToCivilDay(now, ZoneOrUtc(profile->time_zone())));
               if (!inputs.ok()) {
                 return call.Finish(inputs.status());
               }
-              PlanRecord record;
-              *record.mutable_inputs() = *std::move(inputs);
-              record.mutable_plan()->set_name(
-                  absl::StrCat("users/", user_id, "/plans/", NewPlanId()));
-              record.mutable_revision()->set_revision(1);
-              *record.mutable_revision()->mutable_create_time() =
-                  ToTimestamp(now);
-              *record.mutable_revision()->mutable_reason() =
-                  rules::Why("generated", "generated from your profile");
-              absl::StatusOr<PlanRecord> built = Build(std::move(record));
+              absl::StatusOr<PlanRecord> built =
+                  NewPlanRecord(catalog_, *std::move(inputs), user_id, now);
               if (!built.ok()) {
                 return call.Finish(built.status());
               }
@@ -292,7 +254,9 @@ grpc::ServerUnaryReactor* PlanService::GetPlanDay(
               const absl::CivilDay day =
                   request->has_date()
                       ? ToCivilDay(request->date())
-                      : Today(clock_.Now(), record->inputs().time_zone());
+                      : absl::ToCivilDay(
+                            clock_.Now(),
+                            ZoneOrUtc(record->inputs().time_zone()));
               absl::StatusOr<v1::PlanDay> out = PlanDayOf(record->plan(), day);
               if (out.ok()) {
                 *response = *std::move(out);
@@ -385,7 +349,8 @@ grpc::ServerUnaryReactor* PlanService::AdaptPlan(
               *next.mutable_revision()->mutable_reason() = rules::Why(
                   "adapted",
                   absl::StrCat("adapted after week ", request->week_number()));
-              absl::StatusOr<PlanRecord> built = Build(std::move(next));
+              absl::StatusOr<PlanRecord> built =
+                  BuildPlan(catalog_, std::move(next));
               if (!built.ok()) {
                 return call.Finish(built.status());
               }

@@ -46,8 +46,6 @@ class PlanService final : public v1::PlanService::CallbackService {
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
-  // Builds, checks against the coaching rules and stamps a revision.
-  absl::StatusOr<PlanRecord> Build(PlanRecord record) const;
 
   const ExerciseCatalog& catalog_;
   PlanStore& store_;

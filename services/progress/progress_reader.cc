@@ -1,0 +1,208 @@
+#include "services/progress/progress_reader.h"
+
+#include <memory>
+#include <utility>
+
+#include "common/clock/iso_week.h"
+#include "common/clock/timestamp.h"
+#include "services/plan/domain/plan_generator.h"
+
+namespace gracilis::progress {
+namespace {
+
+using type::v1::IsoWeek;
+
+constexpr int kWorkoutPage = 100;
+constexpr int kRecordPage = 200;
+
+// One history read in flight: workouts, then measurements, then nutrition
+// logs, each paged until it leaves [from, until).
+struct HistoryLoad {
+  workout::WorkoutStore& store;
+  std::string user_id;
+  absl::Time from;
+  absl::Time until;
+  absl::CivilDay first_day;  // nutrition logs are dated in the user's zone
+  absl::CivilDay end_day;
+  absl::Time deadline;
+  History history;
+  Done<History> done;
+};
+
+void LoadNutrition(std::unique_ptr<HistoryLoad> load, std::string token) {
+  HistoryLoad& l = *load;
+  l.store.ListNutrition(
+      l.user_id, token, kRecordPage, l.deadline,
+      [load = std::move(load)](
+          absl::StatusOr<workout::Page<workout::v1::NutritionLog>>
+              page) mutable {
+        if (!page.ok()) {
+          return std::move(load->done)(page.status());
+        }
+        bool older = false;
+        for (workout::v1::NutritionLog& log : page->items) {
+          const absl::CivilDay day = plan::ToCivilDay(log.date());
+          older = day < load->first_day;
+          if (!older && day < load->end_day) {
+            load->history.nutrition.push_back(std::move(log));
+          }
+        }
+        if (older || page->next_page_token.empty()) {
+          return std::move(load->done)(std::move(load->history));
+        }
+        std::string next = std::move(page->next_page_token);
+        LoadNutrition(std::move(load), std::move(next));
+      });
+}
+
+void LoadMeasurements(std::unique_ptr<HistoryLoad> load, std::string token) {
+  HistoryLoad& l = *load;
+  l.store.ListMeasurements(
+      l.user_id, token, kRecordPage, l.deadline,
+      [load = std::move(load)](
+          absl::StatusOr<workout::Page<workout::v1::BodyMeasurement>>
+              page) mutable {
+        if (!page.ok()) {
+          return std::move(load->done)(page.status());
+        }
+        bool older = false;
+        for (workout::v1::BodyMeasurement& m : page->items) {
+          const absl::Time time = ToTime(m.measure_time());
+          older = time < load->from;
+          if (!older && time < load->until) {
+            load->history.measurements.push_back(std::move(m));
+          }
+        }
+        if (older || page->next_page_token.empty()) {
+          return LoadNutrition(std::move(load), "");
+        }
+        std::string next = std::move(page->next_page_token);
+        LoadMeasurements(std::move(load), std::move(next));
+      });
+}
+
+void LoadWorkouts(std::unique_ptr<HistoryLoad> load, std::string token) {
+  HistoryLoad& l = *load;
+  workout::WorkoutQuery query;
+  query.from = l.from;
+  query.until = l.until;
+  query.page_token = std::move(token);
+  query.page_size = kWorkoutPage;
+  l.store.List(
+      l.user_id, query, l.deadline,
+      [load = std::move(load)](
+          absl::StatusOr<workout::Page<workout::v1::Workout>> page) mutable {
+        if (!page.ok()) {
+          return std::move(load->done)(page.status());
+        }
+        for (workout::v1::Workout& workout : page->items) {
+          load->history.workouts.push_back(std::move(workout));
+        }
+        if (page->next_page_token.empty()) {
+          return LoadMeasurements(std::move(load), "");
+        }
+        std::string next = std::move(page->next_page_token);
+        LoadWorkouts(std::move(load), std::move(next));
+      });
+}
+
+}  // namespace
+
+void ProgressReader::Context(const std::string& user_id, absl::Time now,
+                             absl::Time deadline, Done<UserContext> done) {
+  plans_.Get(user_id, "current", 0, deadline,
+             [now, done = std::move(done)](
+                 absl::StatusOr<internal::plan::v1::PlanRecord> plan) mutable {
+               if (!plan.ok() && !absl::IsNotFound(plan.status())) {
+                 return std::move(done)(plan.status());
+               }
+               UserContext context;
+               if (plan.ok()) {
+                 context.plan = *std::move(plan);
+               }
+               context.zone =
+                   context.plan ? ZoneOrUtc(context.plan->inputs().time_zone())
+                                : absl::UTCTimeZone();
+               context.current_week = WeekAt(now, context.zone);
+               std::move(done)(std::move(context));
+             });
+}
+
+void ProgressReader::LoadHistory(const std::string& user_id,
+                                 const UserContext& context, absl::Time from,
+                                 absl::Time until, absl::Time deadline,
+                                 Done<History> done) {
+  auto load = std::make_unique<HistoryLoad>(HistoryLoad{
+      workouts_, user_id, from, until, absl::ToCivilDay(from, context.zone),
+      absl::ToCivilDay(until, context.zone), deadline, History{},
+      std::move(done)});
+  load->history.plan = context.plan;
+  LoadWorkouts(std::move(load), "");
+}
+
+void ProgressReader::Weeks(const std::string& user_id,
+                           const UserContext& context, const IsoWeek& first,
+                           const IsoWeek& last, absl::Time compute_time,
+                           absl::Time deadline,
+                           Done<std::vector<v1::WeeklyProgress>> done) {
+  // The week before `first` too: its snapshot seeds the lift trends.
+  std::vector<IsoWeek> weeks;
+  for (int i = -1; i <= WeeksBetween(first, last); ++i) {
+    weeks.push_back(AddWeeks(first, i));
+  }
+  snapshots_.GetSnapshots(
+      user_id, weeks, deadline,
+      [this, user_id, context, weeks, compute_time, deadline,
+       done = std::move(done)](
+          absl::StatusOr<std::vector<std::optional<v1::WeeklyProgress>>>
+              stored) mutable {
+        if (!stored.ok()) {
+          return std::move(done)(stored.status());
+        }
+        size_t missing = 1;
+        while (missing < stored->size() && (*stored)[missing].has_value()) {
+          ++missing;
+        }
+        if (missing == stored->size()) {
+          std::vector<v1::WeeklyProgress> out;
+          for (size_t i = 1; i < stored->size(); ++i) {
+            out.push_back(*std::move((*stored)[i]));
+          }
+          return std::move(done)(std::move(out));
+        }
+        // Compute from the first week without a snapshot, seeded by the
+        // snapshot before it, or from further back without one.
+        const std::optional<v1::WeeklyProgress>& seed = (*stored)[missing - 1];
+        const IsoWeek from =
+            seed ? weeks[missing]
+                 : AddWeeks(weeks[missing], -kTrendLookbackWeeks);
+        const IsoWeek last = weeks.back();
+        LoadHistory(
+            user_id, context, HistoryStart(from, context.zone),
+            SpanOf(last, context.zone).end, deadline,
+            [this, from, last, seed, missing, compute_time,
+             stored = *std::move(stored),
+             done = std::move(done)](absl::StatusOr<History> history) mutable {
+              if (!history.ok()) {
+                return std::move(done)(history.status());
+              }
+              std::vector<v1::WeeklyProgress> computed = MeasureWeeks(
+                  from, last, *history, seed ? &*seed : nullptr, catalog_);
+              std::vector<v1::WeeklyProgress> out;
+              for (size_t i = 1; i < stored.size(); ++i) {
+                if (i < missing || stored[i].has_value()) {
+                  out.push_back(*std::move(stored[i]));
+                  continue;
+                }
+                // Both end with `last`.
+                v1::WeeklyProgress& week =
+                    computed[computed.size() - (stored.size() - i)];
+                *week.mutable_compute_time() = ToTimestamp(compute_time);
+                out.push_back(std::move(week));
+              }
+              std::move(done)(std::move(out));
+            });
+      });
+}
+
+}  // namespace gracilis::progress

@@ -1,0 +1,213 @@
+#include "services/progress/progress_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock/iso_week.h"
+#include "common/status/errors.h"
+#include "services/progress/domain/trends.h"
+
+namespace gracilis::progress {
+namespace {
+
+using type::v1::IsoWeek;
+
+constexpr char kWeekRule[] =
+    "must be an ISO week: year 1900-9999, week 1-52 (53 in long years)";
+
+absl::Status NotAfterCurrent(const IsoWeek& week, const UserContext& context,
+                             const char* field) {
+  if (context.current_week < week) {
+    return InvalidField(field,
+                        absl::StrCat("must not be after the current week (",
+                                     IsoWeekText(context.current_week), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ProgressService::ProgressService(ProgressReader& reader, SessionStore& sessions,
+                                 const Clock& clock, RpcMetrics* metrics)
+    : reader_(reader),
+      authenticator_(sessions),
+      clock_(clock),
+      metrics_(metrics),
+      get_weekly_metrics_(Metrics("GetWeeklyProgress")),
+      list_weekly_metrics_(Metrics("ListWeeklyProgress")),
+      get_trend_metrics_(Metrics("GetTrend")),
+      summary_metrics_(Metrics("GetProgressSummary")) {}
+
+RpcMetrics::Method* ProgressService::Metrics(const char* name) {
+  return metrics_ == nullptr
+             ? nullptr
+             : &metrics_->ForMethod(
+                   absl::StrCat("gracilis.progress.v1.ProgressService/", name));
+}
+
+template <typename Then>
+grpc::ServerUnaryReactor* ProgressService::WithContext(UnaryCall call,
+                                                       Then then) {
+  return authenticator_.Serve(
+      call, [this, then = std::move(then)](UnaryCall call,
+                                           std::string user_id) mutable {
+        reader_.Context(user_id, clock_.Now(), call.deadline(),
+                        [call, user_id, then = std::move(then)](
+                            absl::StatusOr<UserContext> context) mutable {
+                          if (!context.ok()) {
+                            return call.Finish(context.status());
+                          }
+                          then(call, user_id, *std::move(context));
+                        });
+      });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
+    grpc::CallbackServerContext* context,
+    const v1::GetWeeklyProgressRequest* request, v1::WeeklyProgress* response) {
+  UnaryCall call(context, get_weekly_metrics_);
+  if (request->has_week() && !IsValidIsoWeek(request->week())) {
+    call.Finish(InvalidField("week", kWeekRule));
+    return call.reactor();
+  }
+  return WithContext(call, [this, request, response](UnaryCall call,
+                                                     const std::string& user_id,
+                                                     UserContext user) {
+    const IsoWeek week =
+        request->has_week() ? request->week() : user.current_week;
+    if (absl::Status status = NotAfterCurrent(week, user, "week");
+        !status.ok()) {
+      return call.Finish(status);
+    }
+    reader_.Weeks(user_id, user, week, week, clock_.Now(), call.deadline(),
+                  [call, response](
+                      absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+                    if (weeks.ok()) {
+                      *response = std::move(weeks->front());
+                    }
+                    call.Finish(weeks.status());
+                  });
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::ListWeeklyProgress(
+    grpc::CallbackServerContext* context,
+    const v1::ListWeeklyProgressRequest* request,
+    v1::ListWeeklyProgressResponse* response) {
+  UnaryCall call(context, list_weekly_metrics_);
+  Violations bad;
+  if (!IsValidIsoWeek(request->first_week())) {
+    bad.Add("first_week", kWeekRule);
+  }
+  if (!IsValidIsoWeek(request->last_week())) {
+    bad.Add("last_week", kWeekRule);
+  } else if (bad.empty()) {
+    const int span = WeeksBetween(request->first_week(), request->last_week());
+    if (span < 0) {
+      bad.Add("last_week", "must not be before first_week");
+    } else if (span >= kMaxListedWeeks) {
+      bad.Add("last_week", absl::StrCat("must be within ", kMaxListedWeeks,
+                                        " weeks of first_week"));
+    }
+  }
+  if (!bad.empty()) {
+    call.Finish(bad.ToStatus());
+    return call.reactor();
+  }
+  return WithContext(call, [this, request, response](UnaryCall call,
+                                                     const std::string& user_id,
+                                                     UserContext user) {
+    if (absl::Status status =
+            NotAfterCurrent(request->last_week(), user, "last_week");
+        !status.ok()) {
+      return call.Finish(status);
+    }
+    reader_.Weeks(user_id, user, request->first_week(), request->last_week(),
+                  clock_.Now(), call.deadline(),
+                  [call, response](
+                      absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+                    if (weeks.ok()) {
+                      for (v1::WeeklyProgress& week : *weeks) {
+                        *response->add_weeks() = std::move(week);
+                      }
+                    }
+                    call.Finish(weeks.status());
+                  });
+  });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetTrend(
+    grpc::CallbackServerContext* context, const v1::GetTrendRequest* request,
+    v1::Trend* response) {
+  UnaryCall call(context, get_trend_metrics_);
+  Violations bad;
+  switch (request->subject_case()) {
+    case v1::GetTrendRequest::kExerciseId:
+      if (reader_.catalog().Find(request->exercise_id()) == nullptr) {
+        bad.Add("exercise_id", "must be a catalog exercise id");
+      }
+      break;
+    case v1::GetTrendRequest::kMetric:
+      if (!v1::Metric_IsValid(request->metric()) ||
+          request->metric() == v1::METRIC_UNSPECIFIED) {
+        bad.Add("metric", "must be one of the Metric values");
+      }
+      break;
+    default:
+      bad.Add("subject", "set exercise_id or metric");
+  }
+  if (request->weeks() < 0 || request->weeks() > kMaxTrendWeeks) {
+    bad.Add("weeks", absl::StrCat("must be 0-", kMaxTrendWeeks, " (0 means ",
+                                  kDefaultTrendWeeks, ")"));
+  }
+  if (!bad.empty()) {
+    call.Finish(bad.ToStatus());
+    return call.reactor();
+  }
+  return WithContext(
+      call, [this, request, response](
+                UnaryCall call, const std::string& user_id, UserContext user) {
+        const int count =
+            request->weeks() == 0 ? kDefaultTrendWeeks : request->weeks();
+        reader_.Weeks(
+            user_id, user, AddWeeks(user.current_week, 1 - count),
+            user.current_week, clock_.Now(), call.deadline(),
+            [call, request,
+             response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+              if (weeks.ok()) {
+                *response = request->has_metric()
+                                ? MetricTrend(*weeks, request->metric())
+                                : ExerciseTrend(*weeks, request->exercise_id());
+              }
+              call.Finish(weeks.status());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* ProgressService::GetProgressSummary(
+    grpc::CallbackServerContext* context, const v1::GetProgressSummaryRequest*,
+    v1::ProgressSummary* response) {
+  return WithContext(
+      UnaryCall(context, summary_metrics_),
+      [this, response](UnaryCall call, const std::string& user_id,
+                       UserContext user) {
+        // All of the history for the totals; the streak is computed from
+        // it too (the adductor goal depends on nothing else).
+        reader_.LoadHistory(
+            user_id, user, absl::InfinitePast(), absl::InfiniteFuture(),
+            call.deadline(),
+            [this, call, user, response](absl::StatusOr<History> history) {
+              if (!history.ok()) {
+                return call.Finish(history.status());
+              }
+              const std::vector<v1::WeeklyProgress> weeks =
+                  MeasureWeeks(AddWeeks(user.current_week, -kMaxStreakWeeks),
+                               AddWeeks(user.current_week, -1), *history,
+                               nullptr, reader_.catalog());
+              *response = Summarize(weeks, *history, user.zone);
+              call.Finish(absl::OkStatus());
+            });
+      });
+}
+
+}  // namespace gracilis::progress

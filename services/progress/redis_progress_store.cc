@@ -1,0 +1,120 @@
+#include "absl/strings/str_cat.h"
+#include "common/clock/iso_week.h"
+#include "common/redis/keys.h"
+#include "services/progress/progress_store.h"
+
+namespace gracilis::progress {
+namespace {
+
+std::string ProgressKey(const std::string& user_id) {
+  return UserKey(user_id, "progress");
+}
+
+absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
+  v1::WeeklyProgress week;
+  if (!week.ParseFromString(bytes)) {
+    return absl::DataLossError("stored weekly snapshot is corrupt");
+  }
+  week.set_from_snapshot(true);
+  return week;
+}
+
+}  // namespace
+
+const std::string& RedisProgressStore::FunctionLibrary() {
+  static const auto* library =
+      new std::string(R"lua(#!lua name=gracilis_progress
+-- KEYS: progress, registry. ARGV: week, snapshot. The stored snapshot.
+redis.register_function('progress_save', function(keys, args)
+  if redis.call('HSETNX', keys[1], args[1], args[2]) == 1 then
+    redis.call('SADD', keys[2], keys[1])
+    return args[2]
+  end
+  return redis.call('HGET', keys[1], args[1])
+end)
+
+-- KEYS: progress, registry. ARGV: week.
+redis.register_function('progress_done', function(keys, args)
+  redis.call('HSET', keys[1], 'done:' .. args[1], 1)
+  redis.call('SADD', keys[2], keys[1])
+  return true
+end)
+)lua");
+  return *library;
+}
+
+void RedisProgressStore::GetSnapshots(
+    const std::string& user_id, const std::vector<type::v1::IsoWeek>& weeks,
+    absl::Time deadline,
+    Done<std::vector<std::optional<v1::WeeklyProgress>>> done) {
+  if (weeks.empty()) {
+    return std::move(done)(std::vector<std::optional<v1::WeeklyProgress>>());
+  }
+  std::vector<std::string> args = {"HMGET", ProgressKey(user_id)};
+  for (const type::v1::IsoWeek& week : weeks) {
+    args.push_back(IsoWeekText(week));
+  }
+  redis_.Execute(
+      std::move(args),
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        std::vector<std::optional<v1::WeeklyProgress>> out;
+        for (const RedisReply& element : reply->elements) {
+          if (element.is_nil()) {
+            out.emplace_back();
+            continue;
+          }
+          absl::StatusOr<v1::WeeklyProgress> week = ParseSnapshot(element.str);
+          if (!week.ok()) {
+            return std::move(done)(week.status());
+          }
+          out.push_back(*std::move(week));
+        }
+        std::move(done)(std::move(out));
+      },
+      deadline);
+}
+
+void RedisProgressStore::SaveSnapshot(const std::string& user_id,
+                                      const v1::WeeklyProgress& week,
+                                      absl::Time deadline,
+                                      Done<v1::WeeklyProgress> done) {
+  v1::WeeklyProgress stored = week;
+  stored.clear_from_snapshot();
+  redis_.Call(
+      "progress_save", {ProgressKey(user_id), UserKeyRegistry(user_id)},
+      {IsoWeekText(week.week()), stored.SerializeAsString()},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        std::move(done)(ParseSnapshot(reply->str));
+      },
+      deadline);
+}
+
+void RedisProgressStore::IsWeekDone(const std::string& user_id,
+                                    const type::v1::IsoWeek& week,
+                                    absl::Time deadline, Done<bool> done) {
+  redis_.Execute(
+      {"HEXISTS", ProgressKey(user_id),
+       absl::StrCat("done:", IsoWeekText(week))},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        std::move(done)(reply->integer == 1);
+      },
+      deadline);
+}
+
+void RedisProgressStore::MarkWeekDone(const std::string& user_id,
+                                      const type::v1::IsoWeek& week,
+                                      absl::Time deadline, DoneStatus done) {
+  redis_.Call("progress_done", {ProgressKey(user_id), UserKeyRegistry(user_id)},
+              {IsoWeekText(week)}, StatusOnly(std::move(done)), deadline);
+}
+
+}  // namespace gracilis::progress
