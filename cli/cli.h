@@ -75,5 +75,6 @@ struct Command {
 std::vector<Command> AccountCommands();
 std::vector<Command> PlanCommands();
 std::vector<Command> WorkoutCommands();
+std::vector<Command> ProgressCommands();
 
 }  // namespace gracilis::cli

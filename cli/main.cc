@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = gracilis::cli::AccountCommands();
   for (auto more :
-       {gracilis::cli::PlanCommands(), gracilis::cli::WorkoutCommands()}) {
+       {gracilis::cli::PlanCommands(), gracilis::cli::WorkoutCommands(),
+        gracilis::cli::ProgressCommands()}) {
     for (Command& command : more) {
       commands.push_back(std::move(command));
     }

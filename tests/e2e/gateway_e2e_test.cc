@@ -150,6 +150,18 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   CommandResult history = Cli("workouts");
   ASSERT_EQ(history.exit_code, 0) << history.output;
   EXPECT_THAT(history.output, HasSubstr("finished"));
+  // The current week already counts it, with the verdict.
+  CommandResult progress = Cli("progress week");
+  ASSERT_EQ(progress.exit_code, 0) << progress.output;
+  EXPECT_THAT(progress.output,
+              AllOf(HasSubstr("adductor sessions  1 of 2"),
+                    HasSubstr("1 done"), HasSubstr("verdict")));
+  CommandResult trend = Cli("progress trend sumo_squat weeks=4");
+  ASSERT_EQ(trend.exit_code, 0) << trend.output;
+  EXPECT_THAT(trend.output, HasSubstr("sumo_squat ("));
+  CommandResult bad_trend = Cli("progress trend leg_press");
+  EXPECT_EQ(bad_trend.exit_code, 1);
+  EXPECT_THAT(bad_trend.output, HasSubstr("exercise_id"));
 
   CommandResult out = Cli("logout");
   EXPECT_EQ(out.exit_code, 0) << out.output;

@@ -34,6 +34,7 @@ TestStack::TestStack(GatewaySettings gateway)
       account_port_(PickFreePort()),
       plan_port_(PickFreePort()),
       workout_port_(PickFreePort()),
+      progress_port_(PickFreePort()),
       gateway_port_(PickFreePort()),
       gateway_metrics_port_(PickFreePort()) {
   std::string pattern =
@@ -46,6 +47,7 @@ TestStack::~TestStack() {
   // Killed, not stopped: graceful drain is not under test here, and a
   // service's metrics exposer takes a second to stop.
   gateway_.Kill();
+  progress_.Kill();
   workout_.Kill();
   plan_.Kill();
   account_.Kill();
@@ -63,6 +65,8 @@ absl::Status TestStack::Start() {
                    {absl::StrCat("--account=127.0.0.1:", account_port_)}));
   RETURN_IF_ERROR(
       StartService(workout_, GRACILIS_WORKOUT_BINARY, workout_port_, {}));
+  RETURN_IF_ERROR(
+      StartService(progress_, GRACILIS_PROGRESS_BINARY, progress_port_, {}));
   return StartGateway();
 }
 
@@ -100,6 +104,7 @@ absl::Status TestStack::StartGateway() {
       {"GRACILIS_ACCOUNT_ADDR", absl::StrCat("127.0.0.1:", account_port_)},
       {"GRACILIS_PLAN_ADDR", absl::StrCat("127.0.0.1:", plan_port_)},
       {"GRACILIS_WORKOUT_ADDR", absl::StrCat("127.0.0.1:", workout_port_)},
+      {"GRACILIS_PROGRESS_ADDR", absl::StrCat("127.0.0.1:", progress_port_)},
   };
   if (!gateway_settings_.tls_cert.empty()) {
     env["GRACILIS_GATEWAY_TLS_CERT"] = gateway_settings_.tls_cert;
@@ -109,7 +114,8 @@ absl::Status TestStack::StartGateway() {
   if (!WaitUntil([&] {
         return GatewaySees("account", "account1", "UP") &&
                GatewaySees("plan", "plan1", "UP") &&
-               GatewaySees("workout", "workout1", "UP");
+               GatewaySees("workout", "workout1", "UP") &&
+               GatewaySees("progress", "progress1", "UP");
       })) {
     return absl::DeadlineExceededError(
         absl::StrCat("gateway not routing; its log:\n", GatewayLog()));

@@ -33,6 +33,7 @@ class TestStack {
   ChildProcess& account_service() { return account_; }
   ChildProcess& plan_service() { return plan_; }
   ChildProcess& workout_service() { return workout_; }
+  ChildProcess& progress_service() { return progress_; }
   const std::string& dir() const { return dir_; }
 
   std::string gateway_address() const;
@@ -59,10 +60,12 @@ class TestStack {
   ChildProcess account_;
   ChildProcess plan_;
   ChildProcess workout_;
+  ChildProcess progress_;
   ChildProcess gateway_;
   int account_port_;
   int plan_port_;
   int workout_port_;
+  int progress_port_;
   int gateway_port_;
   int gateway_metrics_port_;
 };
