@@ -18,6 +18,7 @@
 #include "common/status/status_macros.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
 #include "gracilis/workout/v1/workout.grpc.pb.h"
+#include "services/workout/domain/prescribed_work.h"
 
 namespace gracilis::cli {
 namespace {
@@ -275,41 +276,24 @@ absl::Status LogPlanned(const WorkoutCalls& calls, const v1::Workout& workout) {
     return absl::NotFoundError(absl::StrCat(
         "session ", workout.planned_session_id(), " is not in your plan"));
   }
-  for (const auto& exercise : session->exercises()) {
-    for (int i = 0; i < exercise.sets(); ++i) {
-      v1::LogSetRequest log;
-      log.set_workout(workout.name());
-      v1::StrengthSet& set = *log.mutable_set();
-      set.set_set_id(NewClientId("set"));
-      set.set_exercise_id(exercise.exercise_id());
-      set.set_variant(exercise.variant());
-      set.set_reps(exercise.reps());
-      set.set_hold_seconds(exercise.hold_seconds());
-      if (exercise.has_load()) {
-        *set.mutable_load() = exercise.load();
-      }
-      *set.mutable_tempo() = exercise.tempo();
-      if (exercise.per_side()) {
-        set.set_side(type::v1::SIDE_BOTH);
-      }
-      *set.mutable_performed_time() = Now();
-      v1::StrengthSet logged;
-      RETURN_IF_ERROR(
-          calls.Call(calls.workouts(), &WorkoutStub::LogSet, log, &logged));
-      std::cout << "logged " << SetText(logged) << "\n";
-    }
+  workout::PrescribedWork work = workout::AsPrescribed(*session);
+  for (v1::StrengthSet& set : work.sets) {
+    v1::LogSetRequest log;
+    log.set_workout(workout.name());
+    set.set_set_id(NewClientId("set"));
+    *set.mutable_performed_time() = Now();
+    *log.mutable_set() = std::move(set);
+    v1::StrengthSet logged;
+    RETURN_IF_ERROR(
+        calls.Call(calls.workouts(), &WorkoutStub::LogSet, log, &logged));
+    std::cout << "logged " << SetText(logged) << "\n";
   }
-  if (session->has_run()) {
+  if (work.run) {
     v1::LogRunRequest log;
     log.set_workout(workout.name());
-    v1::Run& run = *log.mutable_run();
-    run.set_run_id(NewClientId("run"));
-    run.set_type(session->run().type());
-    run.set_duration_seconds(session->run().minutes() * 60);
-    // An easy pace of about 7 min/km, as the plan's run minutes assume.
-    run.mutable_distance()->set_value(session->run().minutes() / 7.0);
-    run.mutable_distance()->set_unit(type::v1::LENGTH_UNIT_KILOMETER);
-    *run.mutable_start_time() = Now();
+    work.run->set_run_id(NewClientId("run"));
+    *work.run->mutable_start_time() = Now();
+    *log.mutable_run() = *std::move(work.run);
     v1::Run logged;
     RETURN_IF_ERROR(
         calls.Call(calls.workouts(), &WorkoutStub::LogRun, log, &logged));

@@ -1,0 +1,231 @@
+#include "services/progress/weekly_job.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/clock/iso_week.h"
+#include "common/concurrency/in_flight_limit.h"
+#include "common/log/log.h"
+#include "common/status/grpc_status.h"
+
+namespace gracilis::progress {
+namespace {
+
+constexpr char kRegistrySuffix[] = "}:keys";
+constexpr int kScanCount = 1000;
+
+// "{u:<id>}:keys" -> "<id>", or empty for another key.
+std::string UserOfRegistry(const std::string& key) {
+  if (key.rfind("{u:", 0) != 0 || key.size() <= 3 + sizeof(kRegistrySuffix) ||
+      key.compare(key.size() - (sizeof(kRegistrySuffix) - 1), std::string::npos,
+                  kRegistrySuffix) != 0) {
+    return "";
+  }
+  return key.substr(3, key.size() - 3 - (sizeof(kRegistrySuffix) - 1));
+}
+
+bool Active(const v1::WeeklyProgress& week) {
+  return week.plan_week_number() > 0 || week.sessions_done() > 0 ||
+         !week.lifts().empty() || week.running().sessions() > 0 ||
+         week.body().weight_average_kg() > 0 ||
+         week.nutrition().days_logged() > 0;
+}
+
+}  // namespace
+
+bool Shard::Owns(const std::string& user_id) const {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : user_id) {
+    hash = (hash ^ c) * 1099511628211ull;
+  }
+  return static_cast<int>(hash % static_cast<uint64_t>(count)) == index;
+}
+
+std::optional<Shard> ParseShard(absl::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
+  Shard shard;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &shard.index) ||
+      !absl::SimpleAtoi(parts[1], &shard.count) || shard.count < 1 ||
+      shard.count > 1024 || shard.index < 0 || shard.index >= shard.count) {
+    return std::nullopt;
+  }
+  return shard;
+}
+
+type::v1::IsoWeek LastFinishedWeek(absl::Time now) {
+  return AddWeeks(WeekAt(now - absl::Hours(12), absl::UTCTimeZone()), -1);
+}
+
+struct WeeklyJob::UserRun {
+  std::string user_id;
+  absl::Time deadline;
+  std::function<void()> finished;
+  UserContext context;
+};
+
+WeeklyJob::WeeklyJob(WeeklyJobOptions options, RedisClient& redis,
+                     ProgressReader& reader, ProgressStore& snapshots,
+                     SessionStore& sessions,
+                     plan::v1::PlanService::StubInterface& plans,
+                     const Clock& clock)
+    : options_(std::move(options)),
+      redis_(redis),
+      reader_(reader),
+      snapshots_(snapshots),
+      sessions_(sessions),
+      plans_(plans),
+      clock_(clock) {}
+
+absl::Status WeeklyJob::Run(
+    absl::Duration progress_interval,
+    const std::function<void(const WeeklyJobCounts&)>& on_progress) {
+  // Every user has a key registry (DeleteAccount relies on it), so one SCAN
+  // finds them all. On Redis Cluster this runs against each primary.
+  std::vector<std::string> users;
+  std::string cursor = "0";
+  do {
+    absl::StatusOr<RedisReply> page =
+        ExecuteAndWait(redis_, {"SCAN", cursor, "MATCH", "{u:*}:keys", "COUNT",
+                                absl::StrCat(kScanCount)});
+    if (!page.ok()) {
+      return page.status();
+    }
+    if (page->elements.size() != 2) {
+      return absl::InternalError("unexpected SCAN reply");
+    }
+    cursor = page->elements[0].str;
+    for (const RedisReply& key : page->elements[1].elements) {
+      std::string user_id = UserOfRegistry(key.str);
+      if (!user_id.empty() && options_.shard.Owns(user_id)) {
+        users.push_back(std::move(user_id));
+      }
+    }
+  } while (cursor != "0");
+  counts_.users = static_cast<int64_t>(users.size());
+
+  InFlightLimit limit(options_.concurrency);
+  absl::Time next_report = absl::Now() + progress_interval;
+  const auto tick = [&] {
+    if (absl::Now() >= next_report) {
+      on_progress(counts_);
+      next_report = absl::Now() + progress_interval;
+    }
+  };
+  for (const std::string& user_id : users) {
+    limit.Acquire(tick);
+    Process(user_id, [&limit] { limit.Release(); });
+  }
+  limit.WaitIdle(tick);
+  on_progress(counts_);
+  return absl::OkStatus();
+}
+
+void WeeklyJob::Process(const std::string& user_id,
+                        std::function<void()> finished) {
+  auto run = std::make_shared<UserRun>();
+  run->user_id = user_id;
+  run->deadline = clock_.Now() + options_.user_deadline;
+  run->finished = std::move(finished);
+  snapshots_.IsWeekDone(
+      user_id, options_.week, run->deadline,
+      [this, run](absl::StatusOr<bool> done) {
+        if (!done.ok()) {
+          return Finish(run, done.status());
+        }
+        if (*done) {
+          ++counts_.skipped;
+          return run->finished();
+        }
+        reader_.Context(
+            run->user_id, clock_.Now(), run->deadline,
+            [this, run](absl::StatusOr<UserContext> context) {
+              if (!context.ok()) {
+                return Finish(run, context.status());
+              }
+              run->context = *std::move(context);
+              reader_.Weeks(
+                  run->user_id, run->context, options_.week, options_.week,
+                  clock_.Now(), run->deadline,
+                  [this,
+                   run](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+                    if (!weeks.ok()) {
+                      return Finish(run, weeks.status());
+                    }
+                    if (!Active(weeks->front())) {
+                      ++counts_.inactive;
+                      return run->finished();
+                    }
+                    snapshots_.SaveSnapshot(
+                        run->user_id, weeks->front(), run->deadline,
+                        [this, run](absl::StatusOr<v1::WeeklyProgress> stored) {
+                          if (!stored.ok()) {
+                            return Finish(run, stored.status());
+                          }
+                          std::optional<plan::v1::AdaptPlanRequest> request;
+                          if (run->context.plan) {
+                            request =
+                                AdaptationFor(*stored, *run->context.plan);
+                          }
+                          if (request) {
+                            return Adapt(run, *std::move(request));
+                          }
+                          Finish(run, absl::OkStatus());
+                        });
+                  });
+            });
+      });
+}
+
+void WeeklyJob::Adapt(std::shared_ptr<UserRun> run,
+                      plan::v1::AdaptPlanRequest request) {
+  // AdaptPlan acts as the user: a session that lives for this call only.
+  sessions_.Create(
+      run->user_id, run->deadline,
+      [this, run, request = std::move(request)](
+          absl::StatusOr<IssuedSession> session) mutable {
+        if (!session.ok()) {
+          return Finish(run, session.status());
+        }
+        struct Call {
+          grpc::ClientContext context;
+          plan::v1::AdaptPlanRequest request;
+          plan::v1::Plan response;
+        };
+        auto call = std::make_shared<Call>();
+        call->request = std::move(request);
+        call->context.set_deadline(absl::ToChronoTime(run->deadline));
+        call->context.AddMetadata("authorization", "Bearer " + session->token);
+        plans_.async()->AdaptPlan(
+            &call->context, &call->request, &call->response,
+            [this, run, call, token = session->token](grpc::Status status) {
+              sessions_.Revoke(token, run->deadline, [](absl::Status) {});
+              if (!status.ok()) {
+                return Finish(run, FromGrpcStatus(status));
+              }
+              ++counts_.adapted;
+              Finish(run, absl::OkStatus());
+            });
+      });
+}
+
+void WeeklyJob::Finish(std::shared_ptr<UserRun> run, absl::Status status) {
+  if (!status.ok()) {
+    ++counts_.failed;
+    Log("warn", absl::StrCat("user ", run->user_id, " week ",
+                             IsoWeekText(options_.week),
+                             " failed: ", status.ToString()));
+    return run->finished();
+  }
+  snapshots_.MarkWeekDone(run->user_id, options_.week, run->deadline,
+                          [this, run](absl::Status marked) {
+                            if (!marked.ok()) {
+                              return Finish(run, marked);
+                            }
+                            ++counts_.done;
+                            run->finished();
+                          });
+}
+
+}  // namespace gracilis::progress
