@@ -1,0 +1,228 @@
+// The weekly job end to end: gracilis-seed fills the stack's Redis,
+// gracilis-weekly snapshots the last finished week and adapts every plan
+// through the gateway, and the progress and plan RPCs then show both. Runs
+// twice, sharded and killed mid-run must all end in the same state.
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "common/auth/session_store.h"
+#include "common/clock/iso_week.h"
+#include "common/redis/redis_client.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "gracilis/progress/v1/progress.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/test_stack.h"
+
+namespace gracilis::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kUsers = 30;
+
+std::string UserId(int index) { return absl::StrFormat("5eed%020x", index); }
+
+// Per user: the week's snapshot (compute time cleared), whether the job
+// marked the week done, and the current plan's latest revision.
+struct UserState {
+  std::string snapshot;
+  bool done = false;
+  std::string plan_revision;
+  bool operator==(const UserState& o) const {
+    return snapshot == o.snapshot && done == o.done &&
+           plan_revision == o.plan_revision;
+  }
+};
+
+class WeeklyJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(stack_.Start(), IsOk());
+    week_ = IsoWeekText(AddWeeks(
+        WeekAt(absl::Now() - absl::Hours(12), absl::UTCTimeZone()), -1));
+    RedisConfig config;
+    config.address = *ParseHostPort(stack_.redis().address());
+    redis_ = std::make_unique<RedisClient>(
+        config, std::vector<std::string>{RedisSessionStore::FunctionLibrary()},
+        nullptr);
+    redis_->Start();
+    ASSERT_TRUE(WaitUntil([&] { return redis_->ready(); }));
+  }
+  void TearDown() override { redis_->Stop(); }
+
+  std::string Redis(std::vector<std::string> args) {
+    absl::StatusOr<RedisReply> reply = ExecuteAndWait(*redis_, std::move(args));
+    EXPECT_THAT(reply.status(), IsOk());
+    return reply.ok() ? reply->str : "";
+  }
+
+  void Seed() {
+    Redis({"FLUSHALL"});
+    const CommandResult seeded =
+        RunCommand(absl::StrCat(GRACILIS_SEED_BINARY, " --users=", kUsers,
+                                " --redis=", stack_.redis().address()));
+    ASSERT_EQ(seeded.exit_code, 0) << seeded.output;
+  }
+
+  std::string JobCommand(const std::string& extra) {
+    return absl::StrCat(GRACILIS_WEEKLY_BINARY,
+                        " --redis=", stack_.redis().address(),
+                        " --plan=", stack_.gateway_address(), " --week=", week_,
+                        " --progress_interval=100ms ", extra);
+  }
+
+  CommandResult RunJob(const std::string& extra = "") {
+    return RunCommand(JobCommand(extra));
+  }
+
+  std::map<int, UserState> State() {
+    std::map<int, UserState> state;
+    for (int i = 0; i < kUsers; ++i) {
+      const std::string user = UserId(i);
+      const std::string key = absl::StrCat("{u:", user, "}:progress");
+      UserState& s = state[i];
+      progress::v1::WeeklyProgress week;
+      if (week.ParseFromString(Redis({"HGET", key, week_}))) {
+        week.clear_compute_time();
+        s.snapshot = week.SerializeAsString();
+      }
+      s.done = !Redis({"HGET", key, "done:" + week_}).empty();
+      const std::string plans = absl::StrCat("{u:", user, "}:plans");
+      s.plan_revision =
+          Redis({"HGET", plans, Redis({"HGET", plans, "current"}) + ":latest"});
+    }
+    return state;
+  }
+
+  std::string TokenFor(const std::string& user_id) {
+    SystemClock clock;
+    RedisSessionStore sessions(*redis_, clock, SessionConfig());
+    absl::Notification done;
+    std::string token;
+    sessions.Create(user_id, absl::InfiniteFuture(),
+                    [&](absl::StatusOr<IssuedSession> session) {
+                      EXPECT_THAT(session.status(), IsOk());
+                      if (session.ok()) {
+                        token = session->token;
+                      }
+                      done.Notify();
+                    });
+    done.WaitForNotification();
+    return token;
+  }
+
+  TestStack stack_;
+  std::string week_;
+  std::unique_ptr<RedisClient> redis_;
+};
+
+TEST_F(WeeklyJobTest, TwiceShardedAndKilledRunsEndInTheSameState) {
+  Seed();
+  const CommandResult first = RunJob();
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr(absl::StrCat(kUsers, " done")));
+  const std::map<int, UserState> reference = State();
+  for (const auto& [index, user] : reference) {
+    EXPECT_FALSE(user.snapshot.empty()) << index;
+    EXPECT_TRUE(user.done) << index;
+    EXPECT_EQ(user.plan_revision, "2") << index;  // adapted exactly once
+  }
+
+  // Again: nothing recomputed, nothing adapted twice.
+  const CommandResult second = RunJob();
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr(absl::StrCat(kUsers, " skipped")));
+  EXPECT_THAT(second.output, HasSubstr("0 plans adapted"));
+  EXPECT_EQ(State(), reference);
+
+  // Three shards together do what one run did.
+  Seed();
+  int shard_users = 0;
+  for (int shard = 0; shard < 3; ++shard) {
+    const CommandResult part = RunJob(absl::StrCat("--shard=", shard, "/3"));
+    ASSERT_EQ(part.exit_code, 0) << part.output;
+    int done = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(
+        part.output.substr(part.output.rfind(": ") + 2,
+                           part.output.find(" done", part.output.rfind(": ")) -
+                               part.output.rfind(": ") - 2),
+        &done))
+        << part.output;
+    shard_users += done;
+  }
+  EXPECT_EQ(shard_users, kUsers);
+  EXPECT_EQ(State(), reference);
+
+  // Killed mid-run, then run again.
+  Seed();
+  ChildProcess job;
+  ASSERT_THAT(job.Start({"/bin/sh", "-c", JobCommand("--concurrency=1")}, {},
+                        stack_.dir() + "/killed-job.log"),
+              IsOk());
+  ASSERT_TRUE(WaitUntil([&] {
+    int done = 0;
+    for (const auto& [index, user] : State()) {
+      done += user.done;
+    }
+    return done >= 3;
+  }));
+  job.Kill();
+  int done_before = 0;
+  for (const auto& [index, user] : State()) {
+    done_before += user.done;
+  }
+  EXPECT_LT(done_before, kUsers);
+  const CommandResult resumed = RunJob();
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("skipped"));
+  EXPECT_EQ(State(), reference);
+}
+
+TEST_F(WeeklyJobTest, SeededUsersGetSnapshotsVerdictsAndAdaptedPlans) {
+  Seed();
+  const CommandResult run = RunJob();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  // User 0 progresses, user 1 stalls (personas in synthetic_users.h).
+  const auto channel = stack_.GatewayChannel();
+  auto progress = progress::v1::ProgressService::NewStub(channel);
+  auto plans = plan::v1::PlanService::NewStub(channel);
+  for (int index : {0, 1}) {
+    const std::string token = TokenFor(UserId(index));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    progress::v1::GetWeeklyProgressRequest request;
+    *request.mutable_week() = *ParseIsoWeek(week_);
+    progress::v1::WeeklyProgress week;
+    ASSERT_TRUE(progress->GetWeeklyProgress(&context, request, &week).ok());
+    EXPECT_TRUE(week.from_snapshot());
+    EXPECT_EQ(week.plan_week_number(), 8);
+    EXPECT_GT(week.sessions_done(), 0);
+    EXPECT_FALSE(week.verdict().reason().empty());
+    if (index == 0) {
+      EXPECT_EQ(week.verdict().kind(),
+                progress::v1::Verdict::KIND_STRONGER_AND_LEANER)
+          << week.verdict().reason();
+    } else {
+      EXPECT_NE(week.verdict().kind(),
+                progress::v1::Verdict::KIND_STRONGER_AND_LEANER)
+          << week.verdict().reason();
+    }
+
+    grpc::ClientContext plan_context;
+    plan_context.AddMetadata("authorization", "Bearer " + token);
+    plan::v1::GetPlanRequest get;
+    get.set_name("users/me/plans/current");
+    plan::v1::Plan plan;
+    ASSERT_TRUE(plans->GetPlan(&plan_context, get, &plan).ok());
+    EXPECT_EQ(plan.revision(), 2);
+  }
+}
+
+}  // namespace
+}  // namespace gracilis::testing
