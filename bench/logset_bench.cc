@@ -27,6 +27,7 @@
 #include "common/redis/redis_client.h"
 #include "common/testing/child_process.h"
 #include "common/testing/redis_server.h"
+#include "common/testing/signed_in_call.h"
 #include "gracilis/internal/bench/v1/echo.grpc.pb.h"
 #include "gracilis/workout/v1/workout.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -225,17 +226,7 @@ int Main(int argc, char** argv) {
   auto NewUser = [&](int n) {
     const std::string user_id = absl::StrFormat("be%022x", n);
     redis.Cli(absl::StrCat("SET '{u:", user_id, "}:profile' bench"));
-    absl::Notification done;
-    std::string token;
-    sessions.Create(user_id, absl::InfiniteFuture(),
-                    [&](absl::StatusOr<IssuedSession> session) {
-                      if (session.ok()) {
-                        token = session->token;
-                      }
-                      done.Notify();
-                    });
-    done.WaitForNotification();
-    return token;
+    return testing::IssueSession(sessions, user_id);
   };
 
   // 1. Throughput and latency, the same client on both servers.

@@ -524,6 +524,20 @@ RedisClient::Callback StatusOnly(
   };
 }
 
+absl::Status StartAndAwaitReady(RedisClient& client, const RedisConfig& config,
+                                absl::Duration limit) {
+  client.Start();
+  const absl::Time give_up = absl::Now() + limit;
+  while (!client.ready() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (!client.ready()) {
+    return absl::UnavailableError(absl::StrCat(
+        "redis at ", config.address.ToString(), " is not reachable"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,
                                           std::vector<std::string> args) {
   absl::Notification done;

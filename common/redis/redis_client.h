@@ -94,6 +94,12 @@ class RedisClient {
 RedisClient::Callback StatusOnly(
     absl::AnyInvocable<void(absl::Status) &&> done);
 
+// Starts `client` and waits up to `limit` for its first connection: for
+// batch tools, which have nothing to do without Redis. UNAVAILABLE naming
+// the address if it does not come.
+absl::Status StartAndAwaitReady(RedisClient& client, const RedisConfig& config,
+                                absl::Duration limit);
+
 // Waits for one command: for tests, tools and start-up only, never on a gRPC
 // or Redis loop thread.
 absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,

@@ -8,9 +8,9 @@
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
 #include "common/grpc/service_host.h"
-#include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/redis_server.h"
+#include "common/testing/signed_in_call.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/plan/domain/plan_generator.h"
@@ -127,16 +127,7 @@ class ProgressServiceTest : public ::testing::Test {
 
   std::string SignIn(const std::string& user_id) {
     redis_server_.Cli(absl::StrCat("SET '{u:", user_id, "}:profile' x"));
-    absl::Notification done;
-    std::string token;
-    sessions_->Create(user_id, absl::InfiniteFuture(),
-                      [&](absl::StatusOr<IssuedSession> session) {
-                        if (session.ok()) {
-                          token = session->token;
-                        }
-                        done.Notify();
-                      });
-    done.WaitForNotification();
+    std::string token = testing::IssueSession(*sessions_, user_id);
     EXPECT_FALSE(token.empty());
     return token;
   }
@@ -189,19 +180,7 @@ class ProgressServiceTest : public ::testing::Test {
       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                    Response*),
       const Request& request, const std::string& token) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(5));
-    if (!token.empty()) {
-      context.AddMetadata("authorization", "Bearer " + token);
-    }
-    Response response;
-    absl::Status status =
-        FromGrpcStatus(((*stub_).*method)(&context, request, &response));
-    if (!status.ok()) {
-      return status;
-    }
-    return response;
+    return testing::SignedInCall(*stub_, method, request, token);
   }
 
   absl::StatusOr<v1::WeeklyProgress> GetWeek(const std::string& token,

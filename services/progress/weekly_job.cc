@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/clock/iso_week.h"
 #include "common/concurrency/in_flight_limit.h"
 #include "common/log/log.h"
@@ -13,17 +14,15 @@
 namespace gracilis::progress {
 namespace {
 
-constexpr char kRegistrySuffix[] = "}:keys";
 constexpr int kScanCount = 1000;
 
 // "{u:<id>}:keys" -> "<id>", or empty for another key.
-std::string UserOfRegistry(const std::string& key) {
-  if (key.rfind("{u:", 0) != 0 || key.size() <= 3 + sizeof(kRegistrySuffix) ||
-      key.compare(key.size() - (sizeof(kRegistrySuffix) - 1), std::string::npos,
-                  kRegistrySuffix) != 0) {
+std::string UserOfRegistry(absl::string_view key) {
+  if (!absl::ConsumePrefix(&key, "{u:") ||
+      !absl::ConsumeSuffix(&key, "}:keys")) {
     return "";
   }
-  return key.substr(3, key.size() - 3 - (sizeof(kRegistrySuffix) - 1));
+  return std::string(key);
 }
 
 bool Active(const v1::WeeklyProgress& week) {

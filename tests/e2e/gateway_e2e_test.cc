@@ -154,8 +154,8 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   CommandResult progress = Cli("progress week");
   ASSERT_EQ(progress.exit_code, 0) << progress.output;
   EXPECT_THAT(progress.output,
-              AllOf(HasSubstr("adductor sessions  1 of 2"),
-                    HasSubstr("1 done"), HasSubstr("verdict")));
+              AllOf(HasSubstr("adductor sessions  1 of 2"), HasSubstr("1 done"),
+                    HasSubstr("verdict")));
   CommandResult trend = Cli("progress trend sumo_squat weeks=4");
   ASSERT_EQ(trend.exit_code, 0) << trend.output;
   EXPECT_THAT(trend.output, HasSubstr("sumo_squat ("));

@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/notification.h"
 #include "common/auth/session_store.h"
 #include "common/clock/iso_week.h"
 #include "common/redis/redis_client.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/signed_in_call.h"
 #include "gmock/gmock.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
 #include "gracilis/progress/v1/progress.grpc.pb.h"
@@ -102,17 +102,8 @@ class WeeklyJobTest : public ::testing::Test {
   std::string TokenFor(const std::string& user_id) {
     SystemClock clock;
     RedisSessionStore sessions(*redis_, clock, SessionConfig());
-    absl::Notification done;
-    std::string token;
-    sessions.Create(user_id, absl::InfiniteFuture(),
-                    [&](absl::StatusOr<IssuedSession> session) {
-                      EXPECT_THAT(session.status(), IsOk());
-                      if (session.ok()) {
-                        token = session->token;
-                      }
-                      done.Notify();
-                    });
-    done.WaitForNotification();
+    std::string token = IssueSession(sessions, user_id);
+    EXPECT_FALSE(token.empty());
     return token;
   }
 

@@ -161,13 +161,10 @@ int main(int argc, char** argv) {
                      workout::RedisWorkoutStore::FunctionLibrary(),
                      plan::RedisPlanStore::FunctionLibrary()},
                     nullptr);
-  redis.Start();
-  for (int i = 0; i < 100 && !redis.ready(); ++i) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  if (!redis.ready()) {
-    Log("fatal", absl::StrCat("redis at ", redis_config.address.ToString(),
-                              " is not reachable"));
+  if (absl::Status ready =
+          StartAndAwaitReady(redis, redis_config, absl::Seconds(10));
+      !ready.ok()) {
+    Log("fatal", ready.ToString());
     redis.Stop();
     return 3;
   }
