@@ -297,6 +297,9 @@ class RedisClient::Loop {
     if (loop->metrics_ != nullptr) {
       loop->metrics_->RecordError(RedisMetrics::ErrorKind::kTimeout);
     }
+    // Not ready from now on, before the caller hears of it: the connection
+    // is replaced below, and new commands fail fast until it is back.
+    loop->SetReady(false);
     pending->Complete(absl::UnavailableError(
         absl::StrCat("redis did not answer within ",
                      absl::FormatDuration(loop->config_.command_timeout))));

@@ -118,7 +118,9 @@ void ProgressReader::Context(const std::string& user_id, absl::Time now,
                }
                UserContext context;
                if (plan.ok()) {
-                 context.plan = *std::move(plan);
+                 context.plan =
+                     std::make_shared<const internal::plan::v1::PlanRecord>(
+                         *std::move(plan));
                }
                context.zone =
                    context.plan ? ZoneOrUtc(context.plan->inputs().time_zone())

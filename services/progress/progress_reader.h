@@ -6,7 +6,7 @@
 // logged. Shared by ProgressService and the weekly job. Asynchronous: every
 // Done runs on the Redis loop thread.
 
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,7 +28,7 @@ inline constexpr int kTrendLookbackWeeks = 2 * kDeloadAfterWeeks;
 
 // The user's plan and time zone, and the current week there.
 struct UserContext {
-  std::optional<internal::plan::v1::PlanRecord> plan;
+  std::shared_ptr<const internal::plan::v1::PlanRecord> plan;
   absl::TimeZone zone;
   type::v1::IsoWeek current_week;
 };

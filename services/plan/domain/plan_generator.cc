@@ -753,17 +753,21 @@ absl::StatusOr<v1::Plan> GeneratePlan(const ExerciseCatalog& catalog,
   return PlanBuilder(catalog, inputs, adjustments).Build();
 }
 
+StoredWeek StoredWeekOf(const v1::Plan& plan, int week_number) {
+  if (week_number <= plan.weeks_size()) {
+    return {&plan.weeks(week_number - 1), 0};
+  }
+  return {&plan.maintenance(), 7 * (week_number - rules::kMaintenanceWeek)};
+}
+
 absl::StatusOr<v1::PlanWeek> PlanWeekOf(const v1::Plan& plan, int week_number) {
   if (week_number < 1) {
     return InvalidField("week_number", "must be 1 or more");
   }
-  if (week_number <= plan.weeks_size()) {
-    return plan.weeks(week_number - 1);
-  }
-  v1::PlanWeek week = plan.maintenance();
-  const int shift = 7 * (week_number - rules::kMaintenanceWeek);
-  const auto moved = [shift](const type::v1::Date& date) {
-    return ToDate(ToCivilDay(date) + shift);
+  const StoredWeek stored = StoredWeekOf(plan, week_number);
+  v1::PlanWeek week = *stored.week;
+  const auto moved = [&stored](const type::v1::Date& date) {
+    return ToDate(ToCivilDay(date) + stored.shift_days);
   };
   week.set_week_number(week_number);
   *week.mutable_start_date() = moved(week.start_date());

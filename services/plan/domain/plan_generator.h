@@ -29,6 +29,15 @@ absl::StatusOr<v1::Plan> GeneratePlan(const ExerciseCatalog& catalog,
 absl::CivilDay ToCivilDay(const type::v1::Date& date);
 type::v1::Date ToDate(absl::CivilDay day);
 
+// The stored week behind plan week `week_number` (1 or more), without a
+// copy: 1-8 as generated, 9 and later the maintenance week, whose dates move
+// by `shift_days`.
+struct StoredWeek {
+  const v1::PlanWeek* week;
+  int shift_days;
+};
+StoredWeek StoredWeekOf(const v1::Plan& plan, int week_number);
+
 // Week `week_number` of `plan`: 1-8 as generated, 9 and later the
 // maintenance week with its dates moved to that week. NOT_FOUND outside.
 absl::StatusOr<v1::PlanWeek> PlanWeekOf(const v1::Plan& plan, int week_number);

@@ -131,14 +131,13 @@ void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week) {
   }
 }
 
-std::vector<v1::LiftProgress> MeasureLifts(
-    const std::vector<Workout>& workouts) {
+std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts) {
   std::map<std::string, std::vector<StrengthSet>> by_exercise;
-  for (const Workout& workout : workouts) {
-    if (workout.state() != Workout::STATE_FINISHED) {
+  for (const Workout* workout : workouts) {
+    if (workout->state() != Workout::STATE_FINISHED) {
       continue;
     }
-    for (const StrengthSet& set : workout.sets()) {
+    for (const StrengthSet& set : workout->sets()) {
       by_exercise[set.exercise_id()].push_back(set);
     }
   }
@@ -149,15 +148,15 @@ std::vector<v1::LiftProgress> MeasureLifts(
   return lifts;
 }
 
-int AdductorSessions(const std::vector<Workout>& workouts,
+int AdductorSessions(const WorkoutRefs& workouts,
                      const plan::ExerciseCatalog& catalog, bool heavy_only) {
   int sessions = 0;
-  for (const Workout& workout : workouts) {
-    if (workout.state() != Workout::STATE_FINISHED) {
+  for (const Workout* workout : workouts) {
+    if (workout->state() != Workout::STATE_FINISHED) {
       continue;
     }
     const bool counts = std::any_of(
-        workout.sets().begin(), workout.sets().end(),
+        workout->sets().begin(), workout->sets().end(),
         [&](const StrengthSet& set) {
           const plan::CatalogExercise* exercise =
               catalog.Find(set.exercise_id());

@@ -17,6 +17,9 @@
 
 namespace gracilis::progress {
 
+// Workouts of a week, by pointer into the history they were picked from.
+using WorkoutRefs = std::vector<const workout::v1::Workout*>;
+
 // Epley is trusted for 1-10 reps; higher-rep work is tracked as rep records.
 inline constexpr int kMaxRepsForOneRepMax = 10;
 // No progress for this many weeks in a row is a stall (domain.md).
@@ -43,13 +46,12 @@ void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week);
 
 // Per exercise id, in id order, the lifts of the week's workouts (finished
 // ones only; abandoned and active workouts do not count).
-std::vector<v1::LiftProgress> MeasureLifts(
-    const std::vector<workout::v1::Workout>& workouts);
+std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts);
 
 // Finished workouts with at least one set of an exercise that loads an
 // inner-thigh muscle (pectineus, adductors, gracilis); `heavy_only` counts
 // only those with a set of a heavy exercise (the maintenance goal).
-int AdductorSessions(const std::vector<workout::v1::Workout>& workouts,
+int AdductorSessions(const WorkoutRefs& workouts,
                      const plan::ExerciseCatalog& catalog, bool heavy_only);
 
 }  // namespace gracilis::progress

@@ -30,6 +30,14 @@ Workout Finished(std::vector<StrengthSet> sets,
   return workout;
 }
 
+WorkoutRefs Refs(const std::vector<Workout>& workouts) {
+  WorkoutRefs refs;
+  for (const Workout& workout : workouts) {
+    refs.push_back(&workout);
+  }
+  return refs;
+}
+
 TEST(EpleyTest, HandComputedEstimates) {
   EXPECT_DOUBLE_EQ(EpleyOneRepMaxKg(5, 100), 100 * (1 + 5 / 30.0));
   EXPECT_DOUBLE_EQ(EpleyOneRepMaxKg(10, 30), 40);
@@ -140,10 +148,11 @@ TEST(TrendTest, StalledHoldsAndRepRecordsGetTheirOwnStep) {
 }
 
 TEST(MeasureLiftsTest, OnlyFinishedWorkoutsCountGroupedByExercise) {
-  const std::vector<v1::LiftProgress> lifts = MeasureLifts(
-      {Finished({Set("sumo_squat", 8, 20), Set("copenhagen_plank", 0, 0, 20)}),
-       Finished({Set("sumo_squat", 8, 24)}),
-       Finished({Set("sumo_squat", 5, 100)}, Workout::STATE_ABANDONED)});
+  const std::vector<Workout> week = {
+      Finished({Set("sumo_squat", 8, 20), Set("copenhagen_plank", 0, 0, 20)}),
+      Finished({Set("sumo_squat", 8, 24)}),
+      Finished({Set("sumo_squat", 5, 100)}, Workout::STATE_ABANDONED)};
+  const std::vector<v1::LiftProgress> lifts = MeasureLifts(Refs(week));
   ASSERT_EQ(lifts.size(), 2u);
   EXPECT_EQ(lifts[0].exercise_id(), "copenhagen_plank");
   EXPECT_EQ(lifts[1].exercise_id(), "sumo_squat");
@@ -159,8 +168,8 @@ TEST(AdductorSessionsTest, FinishedSessionsWithInnerThighWork) {
       Finished({Set("sumo_squat", 8, 20)}),           // heavy
       Finished({Set("copenhagen_plank", 0, 0, 20)}),  // not heavy
       Finished({Set("sumo_squat", 8, 20)}, Workout::STATE_ABANDONED), run_only};
-  EXPECT_EQ(AdductorSessions(week, catalog, /*heavy_only=*/false), 2);
-  EXPECT_EQ(AdductorSessions(week, catalog, /*heavy_only=*/true), 1);
+  EXPECT_EQ(AdductorSessions(Refs(week), catalog, /*heavy_only=*/false), 2);
+  EXPECT_EQ(AdductorSessions(Refs(week), catalog, /*heavy_only=*/true), 1);
 }
 
 }  // namespace

@@ -34,32 +34,32 @@ bool Within(const google::protobuf::Timestamp& time, absl::Time from,
 }
 
 // Finished workouts that started in [from, until).
-std::vector<Workout> FinishedBetween(const History& history, absl::Time from,
-                                     absl::Time until) {
-  std::vector<Workout> out;
+WorkoutRefs FinishedBetween(const History& history, absl::Time from,
+                            absl::Time until) {
+  WorkoutRefs out;
   for (const Workout& workout : history.workouts) {
     if (workout.state() == Workout::STATE_FINISHED &&
         Within(workout.start_time(), from, until)) {
-      out.push_back(workout);
+      out.push_back(&workout);
     }
   }
   return out;
 }
 
-int RunSeconds(const std::vector<Workout>& workouts) {
+int RunSeconds(const WorkoutRefs& workouts) {
   int seconds = 0;
-  for (const Workout& workout : workouts) {
-    for (const Run& run : workout.runs()) {
+  for (const Workout* workout : workouts) {
+    for (const Run& run : workout->runs()) {
       seconds += run.duration_seconds();
     }
   }
   return seconds;
 }
 
-int LongestRunSeconds(const std::vector<Workout>& workouts) {
+int LongestRunSeconds(const WorkoutRefs& workouts) {
   int longest = 0;
-  for (const Workout& workout : workouts) {
-    for (const Run& run : workout.runs()) {
+  for (const Workout* workout : workouts) {
+    for (const Run& run : workout->runs()) {
       longest = std::max(longest, run.duration_seconds());
     }
   }
@@ -74,45 +74,41 @@ int PlanWeekNumber(const plan::v1::Plan& plan, const IsoWeek& week) {
   return thursday < start ? 0 : static_cast<int>((thursday - start) / 7) + 1;
 }
 
-// The plan's sessions dated in the ISO week.
-std::vector<plan::v1::PlannedSession> SessionsIn(const plan::v1::Plan& plan,
-                                                 const IsoWeek& week) {
+// Calls `visit` with each of the plan's sessions dated in the ISO week.
+template <typename Visit>
+void ForEachSessionIn(const plan::v1::Plan& plan, const IsoWeek& week,
+                      Visit visit) {
   const absl::CivilDay monday = MondayOf(week);
   const absl::CivilDay start = plan::ToCivilDay(plan.start_date());
-  std::vector<plan::v1::PlannedSession> out;
   if (monday + 7 <= start) {
-    return out;
+    return;
   }
   const int first = monday < start ? 1 : (monday - start) / 7 + 1;
   // Seven days touch at most two plan weeks.
-  for (int number = static_cast<int>(first); number <= first + 1; ++number) {
-    absl::StatusOr<plan::v1::PlanWeek> plan_week =
-        plan::PlanWeekOf(plan, number);
-    if (!plan_week.ok()) {
-      continue;
-    }
-    for (const plan::v1::PlannedSession& session : plan_week->sessions()) {
-      const absl::CivilDay day = plan::ToCivilDay(session.date());
+  for (int number = first; number <= first + 1; ++number) {
+    const plan::StoredWeek stored = plan::StoredWeekOf(plan, number);
+    for (const plan::v1::PlannedSession& session : stored.week->sessions()) {
+      const absl::CivilDay day =
+          plan::ToCivilDay(session.date()) + stored.shift_days;
       if (day >= monday && day < monday + 7) {
-        out.push_back(session);
+        visit(session);
       }
     }
   }
-  return out;
 }
 
-v1::RunningProgress MeasureRunning(const std::vector<Workout>& week,
-                                   const std::vector<Workout>& recent,
+v1::RunningProgress MeasureRunning(const WorkoutRefs& week,
+                                   const WorkoutRefs& recent,
                                    int seconds_two_weeks_before) {
   v1::RunningProgress running;
   double metres = 0;
   int timed_seconds = 0;  // of runs with a distance, for the pace
-  for (const Workout& workout : week) {
-    if (workout.runs().empty()) {
+  for (const Workout* workout : week) {
+    if (workout->runs().empty()) {
       continue;
     }
     running.set_sessions(running.sessions() + 1);
-    for (const Run& run : workout.runs()) {
+    for (const Run& run : workout->runs()) {
       metres += run.distance_m();
       if (run.distance_m() > 0) {
         timed_seconds += run.duration_seconds();
@@ -324,8 +320,7 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
   const absl::TimeZone zone = ZoneOf(history);
   const WeekSpan span = SpanOf(week, zone);
   const absl::Duration seven_days = absl::Hours(24 * 7);
-  const std::vector<Workout> workouts =
-      FinishedBetween(history, span.start, span.end);
+  const WorkoutRefs workouts = FinishedBetween(history, span.start, span.end);
 
   v1::WeeklyProgress out;
   *out.mutable_week() = week;
@@ -381,7 +376,11 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
   *out.mutable_nutrition() = MeasureNutrition(history, week);
 
   if (plan != nullptr) {
-    out.set_sessions_planned(static_cast<int>(SessionsIn(*plan, week).size()));
+    int planned = 0;
+    ForEachSessionIn(*plan, week, [&planned](const plan::v1::PlannedSession&) {
+      ++planned;
+    });
+    out.set_sessions_planned(planned);
   }
   out.set_sessions_done(static_cast<int>(workouts.size()));
 
@@ -422,15 +421,16 @@ std::optional<plan::v1::AdaptPlanRequest> AdaptationFor(
   request.set_sessions_planned(planned);
   request.set_sessions_done(std::min(week.sessions_done(), planned));
   std::vector<std::string> prescribed;
-  for (const plan::v1::PlannedSession& session :
-       SessionsIn(plan.plan(), week.week())) {
-    for (const plan::v1::PrescribedExercise& exercise : session.exercises()) {
-      if (std::find(prescribed.begin(), prescribed.end(),
-                    exercise.exercise_id()) == prescribed.end()) {
-        prescribed.push_back(exercise.exercise_id());
-      }
-    }
-  }
+  ForEachSessionIn(
+      plan.plan(), week.week(), [&](const plan::v1::PlannedSession& session) {
+        for (const plan::v1::PrescribedExercise& exercise :
+             session.exercises()) {
+          if (std::find(prescribed.begin(), prescribed.end(),
+                        exercise.exercise_id()) == prescribed.end()) {
+            prescribed.push_back(exercise.exercise_id());
+          }
+        }
+      });
   for (const std::string& id : prescribed) {
     plan::v1::ExerciseWeekOutcome& outcome = *request.add_outcomes();
     outcome.set_exercise_id(id);

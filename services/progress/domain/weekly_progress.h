@@ -7,6 +7,7 @@
 // calorie check and one verdict. Pure and deterministic: the caller loads
 // the history and stamps compute_time.
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -34,8 +35,9 @@ struct History {
   std::vector<workout::v1::Workout> workouts;
   std::vector<workout::v1::BodyMeasurement> measurements;
   std::vector<workout::v1::NutritionLog> nutrition;
-  // The user's current plan: schedule, targets, goal and time zone.
-  std::optional<internal::plan::v1::PlanRecord> plan;
+  // The user's current plan: schedule, targets, goal and time zone. Shared,
+  // not copied: a stored plan is about 24 KB.
+  std::shared_ptr<const internal::plan::v1::PlanRecord> plan;
 };
 
 // Weeks are counted in the plan's time zone (UTC without a plan).

@@ -43,8 +43,10 @@ class WeeklyProgressTest : public ::testing::Test {
 
   // A generated plan starting Monday 2 November 2026 (ISO week 45), so plan
   // week 1 is 2026-W45, week 5 is W49 and maintenance starts at W53.
-  PlanRecord Plan(account::v1::Goal goal = account::v1::GOAL_SLIM_AND_TONE) {
-    PlanRecord record;
+  std::shared_ptr<const PlanRecord> Plan(
+      account::v1::Goal goal = account::v1::GOAL_SLIM_AND_TONE) {
+    auto record_ptr = std::make_shared<PlanRecord>();
+    PlanRecord& record = *record_ptr;
     auto& inputs = *record.mutable_inputs();
     inputs.set_body_weight_kg(70);
     inputs.set_height_cm(166);
@@ -62,7 +64,7 @@ class WeeklyProgressTest : public ::testing::Test {
     inputs.set_time_zone(kZone);
     *record.mutable_plan() = *plan::GeneratePlan(catalog_, inputs, {});
     record.mutable_plan()->set_name("users/u1/plans/p1");
-    return record;
+    return record_ptr;
   }
 
   static Workout Finished(absl::Time start, std::vector<std::string> exercises,
