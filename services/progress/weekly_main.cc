@@ -41,8 +41,8 @@ std::string ProgressText(const progress::WeeklyJobCounts& counts,
 }
 
 // Job metrics for a Pushgateway: users by result, duration and, when no
-// user failed, the last success time (pushed with PushAdd, so a failed run
-// keeps the previous success time).
+// user failed, the last success time (a failed run keeps the previous
+// one).
 void PushMetrics(const std::string& address, const std::string& week,
                  const progress::Shard& shard,
                  const progress::WeeklyJobCounts& counts,
@@ -77,12 +77,23 @@ void PushMetrics(const std::string& address, const std::string& week,
         .Add({})
         .Set(absl::ToUnixSeconds(absl::Now()));
   }
+  prometheus::BuildGauge()
+      .Name("gracilis_weekly_last_run_info")
+      .Help("The ISO week the last run processed")
+      .Register(*registry)
+      .Add({{"week", week}})
+      .Set(1);
+  // Grouped by shard only, so the Pushgateway holds one group per worker
+  // whatever the week, and an alert reads the newest success time.
   prometheus::Gateway gateway(
       host_port->host, absl::StrCat(host_port->port), "gracilis_weekly",
-      {{"week", week},
-       {"shard", absl::StrCat(shard.index, "of", shard.count)}});
+      {{"shard", absl::StrCat(shard.index, "of", shard.count)}});
   gateway.RegisterCollectable(registry);
-  const int http_status = gateway.PushAdd();
+  // POST, which replaces only the metrics pushed, so a failed run keeps the
+  // last success time. prometheus-cpp 1.0.1 (Debian bookworm) has the methods
+  // swapped: its Push() sends POST and PushAdd() sends PUT. The e2e test
+  // against a real Pushgateway catches a library that swaps them back.
+  const int http_status = gateway.Push();
   if (http_status < 200 || http_status >= 300) {
     Log("error",
         absl::StrCat("pushgateway ", address, " answered ", http_status));

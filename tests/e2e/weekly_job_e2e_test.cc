@@ -1,16 +1,21 @@
 // The weekly job end to end: gracilis-seed fills the stack's Redis,
 // gracilis-weekly snapshots the last finished week and adapts every plan
 // through the gateway, and the progress and plan RPCs then show both. Runs
-// twice, sharded and killed mid-run must all end in the same state.
+// twice, sharded and killed mid-run must all end in the same state; its
+// metrics reach a real Pushgateway.
 
 #include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/auth/session_store.h"
 #include "common/clock/iso_week.h"
 #include "common/redis/redis_client.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/child_process.h"
+#include "common/testing/redis_server.h"
 #include "common/testing/signed_in_call.h"
 #include "gmock/gmock.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
@@ -213,6 +218,71 @@ TEST_F(WeeklyJobTest, SeededUsersGetSnapshotsVerdictsAndAdaptedPlans) {
     ASSERT_TRUE(plans->GetPlan(&plan_context, get, &plan).ok());
     EXPECT_EQ(plan.revision(), 2);
   }
+}
+
+// The job's metrics reach a real Pushgateway, grouped by shard; a run with
+// failures reports them and keeps the last success time of the run before.
+TEST_F(WeeklyJobTest, JobMetricsReachARealPushgateway) {
+  const int port = PickFreePort();
+  ChildProcess pushgateway;
+  ASSERT_THAT(pushgateway.Start(
+                  {"prometheus-pushgateway",
+                   absl::StrCat("--web.listen-address=127.0.0.1:", port),
+                   "--persistence.file=" + stack_.dir() + "/pushgateway.data"},
+                  {}, stack_.dir() + "/pushgateway.log"),
+              IsOk());
+  const std::string url = absl::StrCat("http://127.0.0.1:", port);
+  ASSERT_TRUE(WaitUntil([&] {
+    return RunCommand("curl -sf " + url + "/-/ready").exit_code == 0;
+  }));
+  const auto pushed = [&] {
+    return RunCommand("curl -sf " + url + "/metrics", /*with_stderr=*/false)
+        .output;
+  };
+  const auto sample = [](const std::string& metrics, const std::string& name) {
+    for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+      if (absl::ConsumePrefix(&line, name)) {
+        return std::string(line);
+      }
+    }
+    return std::string("missing");
+  };
+  const std::string group = R"({instance="",job="gracilis_weekly",)";
+
+  Seed();
+  const std::string flag = absl::StrCat("--pushgateway=127.0.0.1:", port);
+  const CommandResult run = RunJob(flag);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string first = pushed();
+  EXPECT_EQ(sample(first, "gracilis_weekly_users" + group +
+                              R"(result="done",shard="0of1"})"),
+            absl::StrCat(" ", kUsers))
+      << first;
+  EXPECT_EQ(sample(first, "gracilis_weekly_last_run_info" + group +
+                              R"(shard="0of1",week=")" + week_ + R"("})"),
+            " 1");
+  const std::string success =
+      sample(first, "gracilis_weekly_last_success_timestamp_seconds" + group +
+                        R"(shard="0of1"})");
+  ASSERT_NE(success, "missing") << first;
+
+  // The week before, with AdaptPlan unreachable: every user fails.
+  const std::string before = IsoWeekText(AddWeeks(*ParseIsoWeek(week_), -1));
+  const CommandResult failing = RunCommand(absl::StrCat(
+      GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(),
+      " --plan=127.0.0.1:1 --user_deadline=2s --week=", before, " ", flag));
+  EXPECT_EQ(failing.exit_code, 1) << failing.output;
+  const std::string second = pushed();
+  EXPECT_EQ(sample(second, "gracilis_weekly_users" + group +
+                               R"(result="failed",shard="0of1"})"),
+            absl::StrCat(" ", kUsers))
+      << second;
+  EXPECT_EQ(sample(second, "gracilis_weekly_last_run_info" + group +
+                               R"(shard="0of1",week=")" + before + R"("})"),
+            " 1");
+  EXPECT_EQ(sample(second, "gracilis_weekly_last_success_timestamp_seconds" +
+                               group + R"(shard="0of1"})"),
+            success);
 }
 
 }  // namespace
