@@ -78,7 +78,8 @@ absl::Status TestStack::StartService(ChildProcess& process,
   std::vector<std::string> argv = {
       binary,
       "--listen=" + address,
-      absl::StrCat("--metrics_listen=127.0.0.1:", PickFreePort()),
+      absl::StrCat("--metrics_listen=127.0.0.1:",
+                   metrics_ports_[name] = PickFreePort()),
       "--redis=" + redis_.address(),
       "--redis_command_timeout=500ms",
       "--shutdown_grace=1s",
@@ -131,6 +132,13 @@ std::shared_ptr<grpc::Channel> TestStack::GatewayChannel() const {
   return grpc::CreateChannel(gateway_address(),
                              grpc::InsecureChannelCredentials());
 }
+
+int TestStack::metrics_port(const std::string& binary_name) const {
+  auto it = metrics_ports_.find(binary_name);
+  return it == metrics_ports_.end() ? 0 : it->second;
+}
+
+int TestStack::gateway_metrics_port() const { return gateway_metrics_port_; }
 
 std::string TestStack::GatewayMetrics() const {
   return RunCommand(absl::StrCat("curl -sf http://127.0.0.1:",

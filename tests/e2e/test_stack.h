@@ -5,6 +5,7 @@
 // service binary, and HAProxy with deploy/gateway/haproxy.cfg. Stopped and
 // cleaned up on destruction.
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,10 @@ class TestStack {
   std::string gateway_address() const;
   // A plaintext channel to the gateway (an h2c gateway only).
   std::shared_ptr<grpc::Channel> GatewayChannel() const;
+  // The metrics port of a started service, by binary name
+  // ("gracilis-account"); 0 if not started.
+  int metrics_port(const std::string& binary_name) const;
+  int gateway_metrics_port() const;
   // HAProxy's Prometheus exporter output.
   std::string GatewayMetrics() const;
   // Whether the gateway's health checks currently have `server` of
@@ -68,6 +73,7 @@ class TestStack {
   int progress_port_;
   int gateway_port_;
   int gateway_metrics_port_;
+  std::map<std::string, int> metrics_ports_;
 };
 
 }  // namespace gracilis::testing

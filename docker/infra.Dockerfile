@@ -1,0 +1,63 @@
+# The parts of the stack Gracilis does not compile, from Debian's packages
+# with the project's configuration, each as a non-root user:
+#
+#   podman build -f docker/infra.Dockerfile --target gateway -t gracilis/gateway .
+#
+# Targets: gateway (HAProxy), redis, redis-exporter, prometheus, pushgateway.
+ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS gateway
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends haproxy \
+    && rm -rf /var/lib/apt/lists/*
+COPY deploy/gateway /etc/gracilis/gateway
+USER haproxy
+ENV GRACILIS_GATEWAY_LISTEN=0.0.0.0:8080 \
+    GRACILIS_GATEWAY_METRICS=0.0.0.0:8405
+EXPOSE 8080 8405
+ENTRYPOINT ["haproxy", "-f", "/etc/gracilis/gateway/haproxy.cfg"]
+
+# Durable: AOF (appendfsync always) in the /data volume. Set the password
+# with --requirepass (or a config include) where Redis is reachable beyond
+# the services.
+FROM ${BASE_IMAGE} AS redis
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends redis-server \
+    && rm -rf /var/lib/apt/lists/* \
+    && install -d -o redis -g redis /data
+COPY deploy/redis/redis.conf /etc/gracilis/redis.conf
+USER redis
+VOLUME /data
+EXPOSE 6379
+ENTRYPOINT ["redis-server", "/etc/gracilis/redis.conf", "--dir", "/data", \
+            "--bind", "0.0.0.0", "--protected-mode", "no"]
+
+FROM ${BASE_IMAGE} AS prometheus
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends prometheus \
+    && rm -rf /var/lib/apt/lists/* \
+    && install -d -o prometheus -g prometheus /prometheus
+COPY deploy/prometheus /etc/gracilis/prometheus
+USER prometheus
+VOLUME /prometheus
+EXPOSE 9090
+ENTRYPOINT ["prometheus", "--storage.tsdb.path=/prometheus"]
+CMD ["--config.file=/etc/gracilis/prometheus/prometheus.yml", \
+     "--web.listen-address=0.0.0.0:9090"]
+
+FROM ${BASE_IMAGE} AS pushgateway
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends prometheus-pushgateway \
+    && rm -rf /var/lib/apt/lists/*
+USER prometheus
+EXPOSE 9091
+ENTRYPOINT ["prometheus-pushgateway", "--persistence.file="]
+CMD ["--web.listen-address=0.0.0.0:9091"]
+
+FROM ${BASE_IMAGE} AS redis-exporter
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends prometheus-redis-exporter \
+    && rm -rf /var/lib/apt/lists/*
+USER prometheus
+EXPOSE 9121
+ENTRYPOINT ["prometheus-redis-exporter"]

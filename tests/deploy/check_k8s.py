@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""Checks the Kubernetes manifests of deploy/k8s, as rendered for each
+overlay: every workload hardened and probed with requests and limits, a
+disruption budget and an autoscaler per service, the weekly CronJob, Redis as
+a StatefulSet with a volume in dev and external in prod, and network policies
+that let only the gateway reach the services and only the services reach
+Redis. Renders with `kubectl kustomize` when a kubectl is installed;
+otherwise reads the overlay's files as they are (patches not applied) and
+says so. Exit status 0 when every check holds."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy", "k8s")
+problems = []
+
+
+def problem(overlay, text):
+    problems.append(f"{overlay}: {text}")
+
+
+def load_files(directory):
+    """Resources of a kustomization without a renderer: its files, recursively."""
+    with open(os.path.join(directory, "kustomization.yaml")) as f:
+        kustomization = yaml.safe_load(f)
+    docs = []
+    for entry in kustomization.get("resources", []) + kustomization.get("components", []):
+        path = os.path.normpath(os.path.join(directory, entry))
+        if os.path.isdir(path):
+            docs += load_files(path)
+        else:
+            with open(path) as f:
+                docs += [d for d in yaml.safe_load_all(f) if d]
+    for generator in kustomization.get("configMapGenerator", []):
+        data = dict(l.split("=", 1) for l in generator.get("literals", []))
+        docs.append({"kind": "ConfigMap", "metadata": {"name": generator["name"]}, "data": data})
+    return docs
+
+
+def render(overlay):
+    directory = os.path.join(ROOT, "overlays", overlay)
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        out = subprocess.run([kubectl, "kustomize", directory], check=True,
+                             capture_output=True, text=True).stdout
+        return [d for d in yaml.safe_load_all(out) if d], "kubectl kustomize"
+    return load_files(directory), "files as written (no kubectl: patches not applied)"
+
+
+def pod_spec(doc):
+    if doc["kind"] == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]
+    return doc["spec"]["template"]
+
+
+def labels_match(selector, labels):
+    return all(labels.get(k) == v for k, v in (selector or {}).items())
+
+
+def check_workload(overlay, doc):
+    name = f'{doc["kind"]}/{doc["metadata"]["name"]}'
+    template = pod_spec(doc)
+    spec = template["spec"]
+    pod_security = spec.get("securityContext", {})
+    if pod_security.get("runAsNonRoot") is not True:
+        problem(overlay, f"{name}: pod securityContext.runAsNonRoot is not true")
+    if not isinstance(pod_security.get("runAsUser"), int) or pod_security["runAsUser"] == 0:
+        problem(overlay, f"{name}: no non-zero numeric runAsUser")
+    for container in spec["containers"]:
+        where = f'{name} container {container["name"]}'
+        security = container.get("securityContext", {})
+        if security.get("readOnlyRootFilesystem") is not True:
+            problem(overlay, f"{where}: root filesystem not read-only")
+        if security.get("allowPrivilegeEscalation") is not False:
+            problem(overlay, f"{where}: allowPrivilegeEscalation not false")
+        if "ALL" not in security.get("capabilities", {}).get("drop", []):
+            problem(overlay, f"{where}: capabilities not dropped")
+        resources = container.get("resources", {})
+        for kind in ("requests", "limits"):
+            for resource in ("cpu", "memory"):
+                if resource not in resources.get(kind, {}):
+                    problem(overlay, f"{where}: no {resource} {kind}")
+        if doc["kind"] != "CronJob":
+            for probe in ("readinessProbe", "livenessProbe"):
+                if probe not in container:
+                    problem(overlay, f"{where}: no {probe}")
+        if template["metadata"]["labels"].get("app.kubernetes.io/component") == "service":
+            if "grpc" not in container.get("readinessProbe", {}):
+                problem(overlay, f"{where}: readiness is not a gRPC health probe")
+
+
+def policy_sources(policies, labels, port):
+    """Label sets of pods the policies let reach a pod with `labels` on `port`
+    (None: anyone)."""
+    sources = []
+    for policy in policies:
+        if not labels_match(policy["spec"]["podSelector"].get("matchLabels"), labels):
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            ports = [p["port"] for p in rule.get("ports", [])]
+            if ports and port not in ports:
+                continue
+            if "from" not in rule:
+                sources.append(None)
+            for peer in rule.get("from", []):
+                sources.append(peer.get("podSelector", {}).get("matchLabels", {}))
+    return sources
+
+
+def check(overlay):
+    docs, how = render(overlay)
+    print(f"{overlay}: {len(docs)} objects ({how})")
+    by_kind = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], []).append(doc)
+    workloads = by_kind.get("Deployment", []) + by_kind.get("StatefulSet", []) + by_kind.get("CronJob", [])
+    for doc in workloads:
+        check_workload(overlay, doc)
+
+    services = [d for d in by_kind.get("Deployment", [])
+                if d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component") == "service"]
+    names = sorted(d["metadata"]["name"] for d in services)
+    if names != ["account", "plan", "progress", "workout"]:
+        problem(overlay, f"service Deployments are {names}")
+    for doc in by_kind.get("Deployment", []) + by_kind.get("StatefulSet", []):
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        if not any(labels_match(p["spec"]["selector"]["matchLabels"], labels)
+                   for p in by_kind.get("PodDisruptionBudget", [])):
+            problem(overlay, f'{doc["kind"]}/{doc["metadata"]["name"]}: no PodDisruptionBudget')
+        if not any(labels_match(s["spec"].get("selector"), labels) for s in by_kind.get("Service", [])):
+            problem(overlay, f'{doc["kind"]}/{doc["metadata"]["name"]}: no Service')
+    for doc in services + [d for d in by_kind.get("Deployment", []) if d["metadata"]["name"] == "gateway"]:
+        if not any(h["spec"]["scaleTargetRef"]["name"] == doc["metadata"]["name"]
+                   for h in by_kind.get("HorizontalPodAutoscaler", [])):
+            problem(overlay, f'Deployment/{doc["metadata"]["name"]}: no HorizontalPodAutoscaler')
+    if not any(d["metadata"]["name"] == "gateway" for d in by_kind.get("Deployment", [])):
+        problem(overlay, "no gateway Deployment")
+    if not any(c["metadata"]["name"] == "gateway-config" for c in by_kind.get("ConfigMap", [])):
+        problem(overlay, "no gateway ConfigMap")
+    if [c["metadata"]["name"] for c in by_kind.get("CronJob", [])] != ["weekly"]:
+        problem(overlay, "no weekly CronJob")
+
+    redis_config = [c for c in by_kind.get("ConfigMap", []) if c["metadata"]["name"].startswith("gracilis-redis")]
+    address = redis_config[0]["data"]["GRACILIS_REDIS"] if redis_config else ""
+    statefulsets = by_kind.get("StatefulSet", [])
+    if overlay == "dev":
+        if [s["metadata"]["name"] for s in statefulsets] != ["redis"] or \
+                not statefulsets[0]["spec"].get("volumeClaimTemplates"):
+            problem(overlay, "Redis is not a StatefulSet with a persistent volume")
+        if address != "redis:6379":
+            problem(overlay, f"services point at {address!r}, not the StatefulSet")
+    else:
+        if statefulsets:
+            problem(overlay, "prod runs a StatefulSet; Redis should be external")
+        if not address or address.startswith("redis:"):
+            problem(overlay, f"services point at {address!r}, not an external Redis")
+
+    # Network policies: default deny, the gateway open, the services only
+    # from the gateway (and the named exceptions), Redis only from them.
+    policies = by_kind.get("NetworkPolicy", [])
+    if not any(p["spec"]["podSelector"] == {} and "ingress" not in p["spec"] for p in policies):
+        problem(overlay, "no default-deny ingress policy")
+    if None not in policy_sources(policies, {"app.kubernetes.io/name": "gateway"}, 8080):
+        problem(overlay, "the gateway is not reachable from outside")
+    allowed_extra = {"account": {"plan"}, "plan": {"weekly"}}
+    for doc in services:
+        name = doc["metadata"]["name"]
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        port = doc["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+        sources = policy_sources(policies, labels, port)
+        allowed = {"gateway"} | allowed_extra.get(name, set())
+        if None in sources or {s.get("app.kubernetes.io/name") for s in sources} - allowed:
+            problem(overlay, f"{name}:{port} is reachable from {sources}")
+        if not any(s.get("app.kubernetes.io/name") == "gateway" for s in sources if s is not None):
+            problem(overlay, f"the gateway cannot reach {name}")
+    if overlay == "dev":
+        sources = policy_sources(policies, {"app.kubernetes.io/name": "redis"}, 6379)
+        if None in sources or any(s.get("app.kubernetes.io/component") != "service" and
+                                  s.get("app.kubernetes.io/name") != "weekly" for s in sources):
+            problem(overlay, f"Redis is reachable from {sources}")
+
+
+for overlay in ("dev", "prod"):
+    check(overlay)
+for p in problems:
+    print("FAIL", p)
+print("k8s manifests:", "FAILED" if problems else "all checks passed")
+sys.exit(1 if problems else 0)

@@ -1,0 +1,211 @@
+// Monitoring end to end: a real Prometheus loads deploy/prometheus's alert
+// rules and scrapes the whole stack the way deploy/prometheus/prometheus.yml
+// does (every service, the gateway's exporter, prometheus-redis-exporter,
+// the Pushgateway and itself), on this test's free ports. Every target must
+// be up, the RPC counters must move with a user's journey through the
+// gateway, and the weekly job's push must arrive.
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status/status_matchers.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/test_stack.h"
+
+namespace gracilis::testing {
+namespace {
+
+using ::google::protobuf::Struct;
+using ::google::protobuf::Value;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class MonitoringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(stack_.Start(), IsOk());
+    const std::string dir = stack_.dir();
+    ASSERT_THAT(exporter_.Start({"prometheus-redis-exporter", "-redis.addr",
+                                 "redis://" + stack_.redis().address(),
+                                 "-web.listen-address",
+                                 absl::StrCat("127.0.0.1:", exporter_port_)},
+                                {}, dir + "/redis-exporter.log"),
+                IsOk());
+    ASSERT_THAT(
+        pushgateway_.Start(
+            {"prometheus-pushgateway",
+             absl::StrCat("--web.listen-address=127.0.0.1:", pushgateway_port_),
+             "--persistence.file=" + dir + "/pushgateway.data"},
+            {}, dir + "/pushgateway.log"),
+        IsOk());
+    std::ofstream(dir + "/prometheus.yml") << Config();
+    ASSERT_THAT(
+        prometheus_.Start(
+            {"prometheus", "--config.file=" + dir + "/prometheus.yml",
+             "--storage.tsdb.path=" + dir + "/prometheus",
+             absl::StrCat("--web.listen-address=127.0.0.1:", prometheus_port_)},
+            {}, dir + "/prometheus.log"),
+        IsOk());
+    ASSERT_TRUE(WaitUntil([&] { return Get("/-/ready").exit_code == 0; },
+                          absl::Seconds(30)));
+  }
+
+  // deploy/prometheus/prometheus.yml with this stack's ports and a 1 s
+  // scrape interval; the same jobs, labels and alert rules.
+  std::string Config() const {
+    std::string config = absl::StrCat(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        "rule_files: [\"",
+        GRACILIS_PROMETHEUS_DIR, "/alerts.yml\"]\n", "scrape_configs:\n",
+        "  - job_name: gracilis\n    static_configs:\n");
+    for (const char* service : {"account", "plan", "workout", "progress"}) {
+      absl::StrAppend(&config, "      - targets: [\"127.0.0.1:",
+                      stack_.metrics_port(absl::StrCat("gracilis-", service)),
+                      "\"]\n        labels: {service: ", service, "}\n");
+    }
+    const auto job = [](const std::string& name, int port,
+                        const std::string& extra = "") {
+      return absl::StrCat("  - job_name: ", name, "\n", extra,
+                          "    static_configs:\n      - targets: "
+                          "[\"127.0.0.1:",
+                          port, "\"]\n");
+    };
+    absl::StrAppend(
+        &config, job("gateway", stack_.gateway_metrics_port()),
+        job("redis", exporter_port_),
+        job("pushgateway", pushgateway_port_, "    honor_labels: true\n"),
+        job("prometheus", prometheus_port_));
+    return config;
+  }
+
+  CommandResult Get(const std::string& path) const {
+    return RunCommand(absl::StrCat("curl -sfg 'http://127.0.0.1:",
+                                   prometheus_port_, path, "'"),
+                      /*with_stderr=*/false);
+  }
+
+  // The result vector of an instant query.
+  std::vector<Value> Query(const std::string& promql) const {
+    std::string escaped;
+    for (char c : promql) {
+      absl::StrAppend(&escaped, std::isalnum(static_cast<unsigned char>(c))
+                                    ? std::string(1, c)
+                                    : absl::StrFormat("%%%02X", c));
+    }
+    Struct reply;
+    const CommandResult result = Get("/api/v1/query?query=" + escaped);
+    if (result.exit_code != 0 ||
+        !google::protobuf::util::JsonStringToMessage(result.output, &reply)
+             .ok()) {
+      return {};
+    }
+    const auto& rows =
+        reply.fields().at("data").struct_value().fields().at("result");
+    return {rows.list_value().values().begin(),
+            rows.list_value().values().end()};
+  }
+
+  // The value of a one-row query, or -1.
+  double Scalar(const std::string& promql) const {
+    const std::vector<Value> rows = Query(promql);
+    if (rows.size() != 1) {
+      return -1;
+    }
+    const auto& value =
+        rows[0].struct_value().fields().at("value").list_value().values(1);
+    return std::stod(value.string_value());
+  }
+
+  CommandResult Cli(const std::string& args) {
+    return RunCommand(
+        absl::StrCat("GRACILIS_PASSWORD=thighs-and-more ", GRACILIS_CLI_BINARY,
+                     " --gateway=", stack_.gateway_address(),
+                     " --token_file=", stack_.dir(), "/token ", args));
+  }
+
+  TestStack stack_;
+  int exporter_port_ = PickFreePort();
+  int pushgateway_port_ = PickFreePort();
+  int prometheus_port_ = PickFreePort();
+  ChildProcess exporter_;
+  ChildProcess pushgateway_;
+  ChildProcess prometheus_;
+};
+
+TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
+  // Every target of the five jobs is scraped successfully.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const std::vector<Value> up = Query("up");
+        return up.size() == 8 &&
+               std::all_of(up.begin(), up.end(), [](const Value& row) {
+                 return row.struct_value()
+                            .fields()
+                            .at("value")
+                            .list_value()
+                            .values(1)
+                            .string_value() == "1";
+               });
+      },
+      absl::Seconds(30)))
+      << Get("/api/v1/targets").output;
+  EXPECT_EQ(Scalar("redis_up"), 1);
+  EXPECT_EQ(Scalar("min(gracilis_redis_connected)"), 1);
+
+  // The alert rules are loaded, and none fires on a healthy stack (the
+  // weekly job's absence is pending: it has 8 days).
+  const std::string rules = Get("/api/v1/rules").output;
+  for (const char* alert : {"GracilisHighErrorRatio", "RedisDown",
+                            "GatewayServerErrors", "WeeklyJobNotSucceeding"}) {
+    EXPECT_THAT(rules, HasSubstr(alert));
+  }
+  EXPECT_THAT(Get("/api/v1/alerts").output,
+              Not(HasSubstr("\"state\":\"firing\"")));
+
+  // A user's journey through the gateway moves the scraped counters.
+  const std::string registered =
+      "sum(gracilis_rpc_requests_total{service=\"account\",code=\"OK\"})";
+  const double before = Scalar(registered);
+  ASSERT_EQ(Cli("register monitor@example.com").exit_code, 0);
+  ASSERT_EQ(Cli("login monitor@example.com").exit_code, 0);
+  const CommandResult week = Cli("progress week");
+  ASSERT_EQ(week.exit_code, 0) << week.output;
+  EXPECT_TRUE(WaitUntil([&] { return Scalar(registered) >= before + 2; },
+                        absl::Seconds(15)))
+      << before << " -> " << Scalar(registered);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return Scalar(
+                   "sum(gracilis_rpc_requests_total{service=\"progress\","
+                   "code=\"OK\"})") >= 1;
+      },
+      absl::Seconds(15)));
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return Scalar(
+                   "sum(haproxy_backend_http_responses_total{proxy="
+                   "\"progress\",code=\"2xx\"})") >= 1;
+      },
+      absl::Seconds(15)));
+
+  // The weekly job's metrics reach Prometheus through the Pushgateway.
+  const CommandResult job = RunCommand(absl::StrCat(
+      GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(),
+      " --plan=", stack_.gateway_address(),
+      " --pushgateway=127.0.0.1:", pushgateway_port_));
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return Scalar(
+                   "gracilis_weekly_last_success_timestamp_seconds{job="
+                   "\"gracilis_weekly\",shard=\"0of1\"}") > 0;
+      },
+      absl::Seconds(15)));
+}
+
+}  // namespace
+}  // namespace gracilis::testing
