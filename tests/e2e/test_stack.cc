@@ -75,11 +75,12 @@ absl::Status TestStack::StartService(ChildProcess& process,
                                      std::vector<std::string> flags) {
   const std::string address = absl::StrCat("127.0.0.1:", port);
   const std::string name = std::filesystem::path(binary).filename().string();
+  const int metrics_port = PickFreePort();
+  metrics_ports_[name] = metrics_port;
   std::vector<std::string> argv = {
       binary,
       "--listen=" + address,
-      absl::StrCat("--metrics_listen=127.0.0.1:",
-                   metrics_ports_[name] = PickFreePort()),
+      absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port),
       "--redis=" + redis_.address(),
       "--redis_command_timeout=500ms",
       "--shutdown_grace=1s",
