@@ -1,14 +1,18 @@
-// Monitoring end to end: a real Prometheus loads deploy/prometheus's alert
-// rules and scrapes the whole stack the way deploy/prometheus/prometheus.yml
-// does (every service, the gateway's exporter, prometheus-redis-exporter,
-// the Pushgateway and itself), on this test's free ports. Every target must
+// Monitoring end to end: a real Prometheus runs deploy/prometheus's
+// prometheus.yml and alert rules against the whole stack (every service, the
+// gateway's exporter, prometheus-redis-exporter, the Pushgateway and
+// itself), moved to this test's free ports. Every target must
 // be up, the RPC counters must move with a user's journey through the
 // gateway, and the weekly job's push must arrive.
 
 #include <fstream>
+#include <iterator>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -54,31 +58,33 @@ class MonitoringTest : public ::testing::Test {
                           absl::Seconds(30)));
   }
 
-  // deploy/prometheus/prometheus.yml with this stack's ports and a 1 s
-  // scrape interval; the same jobs, labels and alert rules.
+  // deploy/prometheus/prometheus.yml itself, pointed at this stack's ports,
+  // scraping every second, with the rules file by its full path. Each piece
+  // replaced must be in the file, so the test follows the file's jobs.
   std::string Config() const {
-    std::string config = absl::StrCat(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "rule_files: [\"",
-        GRACILIS_PROMETHEUS_DIR, "/alerts.yml\"]\n", "scrape_configs:\n",
-        "  - job_name: gracilis\n    static_configs:\n");
-    for (const char* service : {"account", "plan", "workout", "progress"}) {
-      absl::StrAppend(&config, "      - targets: [\"127.0.0.1:",
-                      stack_.metrics_port(absl::StrCat("gracilis-", service)),
-                      "\"]\n        labels: {service: ", service, "}\n");
-    }
-    const auto job = [](const std::string& name, int port,
-                        const std::string& extra = "") {
-      return absl::StrCat("  - job_name: ", name, "\n", extra,
-                          "    static_configs:\n      - targets: "
-                          "[\"127.0.0.1:",
-                          port, "\"]\n");
+    std::ifstream in(absl::StrCat(GRACILIS_PROMETHEUS_DIR, "/prometheus.yml"));
+    std::string config((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+    const auto address = [](int port) {
+      return absl::StrCat("\"127.0.0.1:", port, "\"");
     };
-    absl::StrAppend(
-        &config, job("gateway", stack_.gateway_metrics_port()),
-        job("redis", exporter_port_),
-        job("pushgateway", pushgateway_port_, "    honor_labels: true\n"),
-        job("prometheus", prometheus_port_));
+    const std::vector<std::pair<std::string, std::string>> replacements = {
+        {"scrape_interval: 15s", "scrape_interval: 1s"},
+        {"evaluation_interval: 15s", "evaluation_interval: 1s"},
+        {"- alerts.yml",
+         absl::StrCat("- ", GRACILIS_PROMETHEUS_DIR, "/alerts.yml")},
+        {address(9101), address(stack_.metrics_port("gracilis-account"))},
+        {address(9102), address(stack_.metrics_port("gracilis-plan"))},
+        {address(9103), address(stack_.metrics_port("gracilis-workout"))},
+        {address(9104), address(stack_.metrics_port("gracilis-progress"))},
+        {address(8405), address(stack_.gateway_metrics_port())},
+        {address(9121), address(exporter_port_)},
+        {address(9091), address(pushgateway_port_)},
+        {address(9090), address(prometheus_port_)}};
+    for (const auto& [from, to] : replacements) {
+      EXPECT_EQ(absl::StrReplaceAll({{from, to}}, &config), 1)
+          << from << " is not in prometheus.yml once";
+    }
     return config;
   }
 
