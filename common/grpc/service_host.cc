@@ -19,6 +19,9 @@ ServerConfig ServerConfig::Read(ConfigSource& source,
   config.metrics_listen =
       source.Address("metrics_listen", default_metrics_listen,
                      "Prometheus /metrics host:port");
+  config.record_metrics =
+      source.Int("record_metrics", 1, 0, 1,
+                 "1: record RPC and Redis metrics; 0: not (benchmarks)") == 1;
   config.shutdown_grace = source.Duration(
       "shutdown_grace", config.shutdown_grace, absl::ZeroDuration(),
       absl::Minutes(5), "time in-flight RPCs get to finish on SIGTERM");

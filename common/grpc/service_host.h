@@ -19,6 +19,9 @@ namespace gracilis {
 struct ServerConfig {
   HostPort listen;
   HostPort metrics_listen;
+  // Whether RPC and Redis metrics are recorded (off only to measure their
+  // cost).
+  bool record_metrics = true;
   // In-flight RPCs get this long to finish after SIGTERM, then are cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Time between health turning NOT_SERVING and refusing new RPCs, so that

@@ -31,6 +31,22 @@ absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
   return metrics;
 }
 
+absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Start(
+    const HostPort& listen, bool record) {
+  absl::StatusOr<std::unique_ptr<MetricsExposer>> exposer =
+      MetricsExposer::Start(listen);
+  if (!exposer.ok()) {
+    return exposer.status();
+  }
+  std::unique_ptr<ServiceMetrics> metrics(new ServiceMetrics());
+  metrics->exposer_ = *std::move(exposer);
+  if (record) {
+    metrics->rpc_ = std::make_unique<RpcMetrics>(metrics->registry());
+    metrics->redis_ = std::make_unique<RedisMetrics>(metrics->registry());
+  }
+  return metrics;
+}
+
 RpcMetrics::Method::Method(prometheus::Family<prometheus::Counter>& requests,
                            prometheus::Family<prometheus::Histogram>& durations,
                            const std::string& method) {

@@ -90,6 +90,27 @@ class RedisMetrics {
   prometheus::Counter* reconnects_;
 };
 
+// What every service process has: the exposer and the RPC and Redis
+// families. With `record` false (--record_metrics=0, which bench/run uses to
+// measure what recording costs) the families are not made: rpc() and
+// redis() are null and /metrics serves none of them.
+class ServiceMetrics {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServiceMetrics>> Start(
+      const HostPort& listen, bool record);
+
+  RpcMetrics* rpc() { return rpc_.get(); }
+  RedisMetrics* redis() { return redis_.get(); }
+  prometheus::Registry& registry() { return exposer_->registry(); }
+  int port() const { return exposer_->port(); }
+
+ private:
+  ServiceMetrics() = default;
+  std::unique_ptr<MetricsExposer> exposer_;
+  std::unique_ptr<RpcMetrics> rpc_;
+  std::unique_ptr<RedisMetrics> redis_;
+};
+
 // Latency buckets from 100 µs to 10 s.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 

@@ -50,5 +50,22 @@ TEST(MetricsExposerTest, PicksAFreePort) {
   EXPECT_GT((*metrics)->port(), 0);
 }
 
+TEST(ServiceMetricsTest, RecordsRpcAndRedisFamiliesUnlessTurnedOff) {
+  auto on = ServiceMetrics::Start({"127.0.0.1", 0}, /*record=*/true);
+  ASSERT_TRUE(on.ok()) << on.status();
+  ASSERT_NE((*on)->rpc(), nullptr);
+  ASSERT_NE((*on)->redis(), nullptr);
+  (*on)->rpc()->ForMethod("m").Record(absl::StatusCode::kOk, absl::Seconds(1));
+  EXPECT_NE(Render((*on)->registry()).find("gracilis_rpc_requests_total"),
+            std::string::npos);
+
+  auto off = ServiceMetrics::Start({"127.0.0.1", 0}, /*record=*/false);
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ((*off)->rpc(), nullptr);
+  EXPECT_EQ((*off)->redis(), nullptr);
+  EXPECT_GT((*off)->port(), 0);
+  EXPECT_EQ(Render((*off)->registry()), "");
+}
+
 }  // namespace
 }  // namespace gracilis

@@ -29,25 +29,24 @@ int main(int argc, char** argv) {
       source.Int("password_threads", 2, 1, 64, "Argon2id worker threads"));
   ExitOnConfigError(source, "gracilis-account");
 
-  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
-      MetricsExposer::Start(server_config.metrics_listen);
+  absl::StatusOr<std::unique_ptr<ServiceMetrics>> metrics =
+      ServiceMetrics::Start(server_config.metrics_listen,
+                            server_config.record_metrics);
   if (!metrics.ok()) {
     Log("fatal", metrics.status().ToString());
     return 1;
   }
-  RpcMetrics rpc_metrics((*metrics)->registry());
-  RedisMetrics redis_metrics((*metrics)->registry());
 
   RedisClient redis(redis_config,
                     {RedisSessionStore::FunctionLibrary(),
                      account::RedisAccountStore::FunctionLibrary()},
-                    &redis_metrics);
+                    (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   account::RedisAccountStore store(redis, throttle);
   account::PasswordWorkers workers(hash_threads, /*max_queue=*/256);
   account::AccountService service(store, sessions, workers, clock, throttle,
-                                  &rpc_metrics);
+                                  (*metrics)->rpc());
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.account.v1.AccountService");

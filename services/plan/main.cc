@@ -29,26 +29,25 @@ int main(int argc, char** argv) {
         absl::StrCat("exercise catalog: ", catalog.status().ToString()));
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
-      MetricsExposer::Start(server_config.metrics_listen);
+  absl::StatusOr<std::unique_ptr<ServiceMetrics>> metrics =
+      ServiceMetrics::Start(server_config.metrics_listen,
+                            server_config.record_metrics);
   if (!metrics.ok()) {
     Log("fatal", metrics.status().ToString());
     return 1;
   }
-  RpcMetrics rpc_metrics((*metrics)->registry());
-  RedisMetrics redis_metrics((*metrics)->registry());
 
   RedisClient redis(redis_config,
                     {RedisSessionStore::FunctionLibrary(),
                      plan::RedisPlanStore::FunctionLibrary()},
-                    &redis_metrics);
+                    (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   plan::RedisPlanStore store(redis);
   plan::AccountServiceProfiles profiles(grpc::CreateChannel(
       account.ToString(), grpc::InsecureChannelCredentials()));
   plan::PlanService service(*catalog, store, sessions, profiles, clock,
-                            &rpc_metrics);
+                            (*metrics)->rpc());
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.plan.v1.PlanService");

@@ -27,14 +27,13 @@ int main(int argc, char** argv) {
         absl::StrCat("exercise catalog: ", catalog.status().ToString()));
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
-      MetricsExposer::Start(server_config.metrics_listen);
+  absl::StatusOr<std::unique_ptr<ServiceMetrics>> metrics =
+      ServiceMetrics::Start(server_config.metrics_listen,
+                            server_config.record_metrics);
   if (!metrics.ok()) {
     Log("fatal", metrics.status().ToString());
     return 1;
   }
-  RpcMetrics rpc_metrics((*metrics)->registry());
-  RedisMetrics redis_metrics((*metrics)->registry());
 
   // Reads workouts and plans through their own stores, so their storage
   // format stays in one place.
@@ -43,14 +42,14 @@ int main(int argc, char** argv) {
                      workout::RedisWorkoutStore::FunctionLibrary(),
                      plan::RedisPlanStore::FunctionLibrary(),
                      progress::RedisProgressStore::FunctionLibrary()},
-                    &redis_metrics);
+                    (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   workout::RedisWorkoutStore workouts(redis);
   plan::RedisPlanStore plans(redis);
   progress::RedisProgressStore snapshots(redis);
   progress::ProgressReader reader(workouts, plans, snapshots, *catalog);
-  progress::ProgressService service(reader, sessions, clock, &rpc_metrics);
+  progress::ProgressService service(reader, sessions, clock, (*metrics)->rpc());
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.progress.v1.ProgressService");

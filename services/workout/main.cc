@@ -29,24 +29,23 @@ int main(int argc, char** argv) {
         absl::StrCat("exercise catalog: ", catalog.status().ToString()));
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<MetricsExposer>> metrics =
-      MetricsExposer::Start(server_config.metrics_listen);
+  absl::StatusOr<std::unique_ptr<ServiceMetrics>> metrics =
+      ServiceMetrics::Start(server_config.metrics_listen,
+                            server_config.record_metrics);
   if (!metrics.ok()) {
     Log("fatal", metrics.status().ToString());
     return 1;
   }
-  RpcMetrics rpc_metrics((*metrics)->registry());
-  RedisMetrics redis_metrics((*metrics)->registry());
 
   RedisClient redis(redis_config,
                     {RedisSessionStore::FunctionLibrary(),
                      workout::RedisWorkoutStore::FunctionLibrary()},
-                    &redis_metrics);
+                    (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   workout::RedisWorkoutStore store(redis);
   workout::WorkoutService service(*catalog, store, sessions, clock,
-                                  &rpc_metrics);
+                                  (*metrics)->rpc());
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.workout.v1.WorkoutService");

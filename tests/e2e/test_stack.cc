@@ -47,6 +47,9 @@ TestStack::~TestStack() {
   // Killed, not stopped: graceful drain is not under test here, and a
   // service's metrics exposer takes a second to stop.
   gateway_.Kill();
+  for (auto& process : added_) {
+    process->Kill();
+  }
   progress_.Kill();
   workout_.Kill();
   plan_.Kill();
@@ -58,6 +61,12 @@ TestStack::~TestStack() {
 
 absl::Status TestStack::Start() {
   RETURN_IF_ERROR(redis_.Start());
+  if (server_cpu_ >= 0) {
+    // Every thread of the running redis-server.
+    RunCommand(absl::StrCat("taskset -a -cp ", server_cpu_, " $(redis-cli -p ",
+                            redis_.port(), " info server | sed -n ",
+                            "'s/^process_id:\\([0-9]*\\).*/\\1/p')"));
+  }
   RETURN_IF_ERROR(
       StartService(account_, GRACILIS_ACCOUNT_BINARY, account_port_, {}));
   RETURN_IF_ERROR(
@@ -70,13 +79,33 @@ absl::Status TestStack::Start() {
   return StartGateway();
 }
 
+absl::StatusOr<std::string> TestStack::AddService(
+    const std::string& binary, std::vector<std::string> flags) {
+  added_.push_back(std::make_unique<ChildProcess>());
+  const int port = PickFreePort();
+  RETURN_IF_ERROR(StartService(*added_.back(), binary, port, std::move(flags),
+                               absl::StrCat("-", added_.size())));
+  return absl::StrCat("127.0.0.1:", port);
+}
+
+std::vector<std::string> TestStack::OnServerCpu(
+    std::vector<std::string> argv) const {
+  if (server_cpu_ >= 0) {
+    argv.insert(argv.begin(), {"taskset", "-c", absl::StrCat(server_cpu_)});
+  }
+  return argv;
+}
+
 absl::Status TestStack::StartService(ChildProcess& process,
                                      const std::string& binary, int port,
-                                     std::vector<std::string> flags) {
+                                     std::vector<std::string> flags,
+                                     const std::string& suffix) {
   const std::string address = absl::StrCat("127.0.0.1:", port);
-  const std::string name = std::filesystem::path(binary).filename().string();
+  const std::string name =
+      std::filesystem::path(binary).filename().string() + suffix;
   const int metrics_port = PickFreePort();
   metrics_ports_[name] = metrics_port;
+  service_ports_[name] = port;
   std::vector<std::string> argv = {
       binary,
       "--listen=" + address,
@@ -86,8 +115,8 @@ absl::Status TestStack::StartService(ChildProcess& process,
       "--shutdown_grace=1s",
       "--drain_delay=0s"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  RETURN_IF_ERROR(
-      process.Start(argv, {}, absl::StrCat(dir_, "/", name, ".log")));
+  RETURN_IF_ERROR(process.Start(OnServerCpu(std::move(argv)), {},
+                                absl::StrCat(dir_, "/", name, ".log")));
   if (!WaitUntil([&] { return IsServing(address); })) {
     return absl::DeadlineExceededError(
         absl::StrCat(name, " not SERVING; see ", dir_, "/", name, ".log"));
@@ -111,8 +140,9 @@ absl::Status TestStack::StartGateway() {
   if (!gateway_settings_.tls_cert.empty()) {
     env["GRACILIS_GATEWAY_TLS_CERT"] = gateway_settings_.tls_cert;
   }
-  RETURN_IF_ERROR(gateway_.Start({"haproxy", "-f", GRACILIS_GATEWAY_CONFIG},
-                                 env, dir_ + "/gateway.log"));
+  RETURN_IF_ERROR(
+      gateway_.Start(OnServerCpu({"haproxy", "-f", GRACILIS_GATEWAY_CONFIG}),
+                     env, dir_ + "/gateway.log"));
   if (!WaitUntil([&] {
         return GatewaySees("account", "account1", "UP") &&
                GatewaySees("plan", "plan1", "UP") &&
@@ -132,6 +162,12 @@ std::string TestStack::gateway_address() const {
 std::shared_ptr<grpc::Channel> TestStack::GatewayChannel() const {
   return grpc::CreateChannel(gateway_address(),
                              grpc::InsecureChannelCredentials());
+}
+
+std::string TestStack::service_address(const std::string& binary_name) const {
+  auto it = service_ports_.find(binary_name);
+  return it == service_ports_.end() ? ""
+                                    : absl::StrCat("127.0.0.1:", it->second);
 }
 
 int TestStack::metrics_port(const std::string& binary_name) const {

@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "common/testing/child_process.h"
 #include "common/testing/redis_server.h"
 #include "grpcpp/grpcpp.h"
@@ -26,9 +28,20 @@ class TestStack {
   explicit TestStack(GatewaySettings gateway = {});
   ~TestStack();
 
+  // Before Start: runs every server (Redis, the services, the gateway, and
+  // those added later) on CPU `cpu` only, with taskset, so that a load
+  // generator on another CPU does not compete with them (benchmarks).
+  void PinServersTo(int cpu) { server_cpu_ = cpu; }
+
   // Starts Redis, the services (waiting for each to be SERVING) and the
   // gateway (waiting until it routes to them).
   absl::Status Start();
+
+  // After Start: one more instance of a service binary on this stack's
+  // Redis with `flags` added (e.g. "--record_metrics=0"), not behind the
+  // gateway; waits until it is SERVING and returns its address.
+  absl::StatusOr<std::string> AddService(const std::string& binary,
+                                         std::vector<std::string> flags);
 
   TestRedisServer& redis() { return redis_; }
   ChildProcess& account_service() { return account_; }
@@ -38,6 +51,8 @@ class TestStack {
   const std::string& dir() const { return dir_; }
 
   std::string gateway_address() const;
+  // host:port of a started service, by binary name ("gracilis-account").
+  std::string service_address(const std::string& binary_name) const;
   // A plaintext channel to the gateway (an h2c gateway only).
   std::shared_ptr<grpc::Channel> GatewayChannel() const;
   // The metrics port of a started service, by binary name
@@ -59,8 +74,11 @@ class TestStack {
   GatewaySettings gateway_settings_;
   std::string dir_;
   TestRedisServer redis_;
+  // `suffix` tells apart added instances of the same binary.
   absl::Status StartService(ChildProcess& process, const std::string& binary,
-                            int port, std::vector<std::string> flags);
+                            int port, std::vector<std::string> flags,
+                            const std::string& suffix = "");
+  std::vector<std::string> OnServerCpu(std::vector<std::string> argv) const;
 
   ChildProcess account_;
   ChildProcess plan_;
@@ -74,6 +92,9 @@ class TestStack {
   int gateway_port_;
   int gateway_metrics_port_;
   std::map<std::string, int> metrics_ports_;
+  std::map<std::string, int> service_ports_;
+  std::vector<std::unique_ptr<ChildProcess>> added_;
+  int server_cpu_ = -1;
 };
 
 }  // namespace gracilis::testing
