@@ -122,6 +122,7 @@ TEST(RunLoadTest, LoadsARealEchoServerAndWritesJson) {
   ASSERT_TRUE(testing::WaitUntil(
       [&] { return RunSequentially(*workload, 0, 1) == 1; }));
   EXPECT_EQ(workload->sizes().response_bytes, 303);  // field tag and length
+  EXPECT_EQ(workload->sample_request().size(), workload->sizes().request_bytes);
 
   LoadSpec spec;
   spec.concurrency = 4;

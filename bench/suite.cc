@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -26,8 +27,6 @@
 #include "common/config/config.h"
 #include "common/status/status_macros.h"
 #include "common/testing/child_process.h"
-#include "gracilis/account/v1/account.pb.h"
-#include "gracilis/internal/bench/v1/echo.pb.h"
 #include "tests/e2e/test_stack.h"
 
 namespace gracilis::bench {
@@ -433,12 +432,9 @@ class Suite {
             absl::StrFormat("%s %.2f", command, double(count) / kCalls));
       }
       const double per_call = double(sent) / kCalls;
-      std::string aim = "-";
-      if (rpc == "LogSet") {
-        aim = absl::StrCat("≤ 2: ", Met(per_call <= 2.0));
-      } else if (rpc == "GetProfile") {
-        aim = absl::StrCat("≤ 2: ", Met(per_call <= 2.0));
-      }
+      const std::string aim = rpc == "LogSet" || rpc == "GetProfile"
+                                  ? absl::StrCat("≤ 2: ", Met(per_call <= 2.0))
+                                  : "-";
       md +=
           Row({ok == kCalls ? rpc
                             : absl::StrCat(rpc, " (", kCalls - ok, " failed)"),
@@ -584,7 +580,7 @@ class Suite {
     std::vector<Case> cases;
     std::unique_ptr<RpcWorkload> profile =
         GetProfileWorkload(Direct("gracilis-account"), one_user);
-    RunSequentially(*profile, 0, 1);  // learns its sizes
+    RunSequentially(*profile, 0, 1);  // learns its sizes, for the echo
     cases.push_back({"echo", Make("echo", Echo(), profile->sizes()),
                      echo_address_,
                      "/gracilis.internal.bench.v1.EchoService/Echo", ""});
@@ -595,7 +591,8 @@ class Suite {
     for (Case& c : cases) {
       // The request h2load sends: a gRPC message frame (uncompressed flag,
       // 4-byte big-endian length) around the same request's bytes.
-      std::string request = RequestBytes(c.name, c.workload->sizes());
+      RunSequentially(*c.workload, 0, 1);  // a sample request to send
+      const std::string request = c.workload->sample_request();
       std::string body(5, '\0');
       for (int i = 0; i < 4; ++i) {
         body[1 + i] =
@@ -629,19 +626,6 @@ class Suite {
                  Ratio(ours->per_second / std::max(rate, 1.0))});
     }
     return md + "\n";
-  }
-
-  // The serialized request a workload sends, for h2load.
-  static std::string RequestBytes(const std::string& name, PayloadSizes sizes) {
-    if (name == "echo") {
-      internal::bench::v1::EchoMessage echo;
-      echo.set_payload(std::string(sizes.request_bytes, 'x'));
-      echo.set_response_bytes(static_cast<int>(sizes.response_bytes));
-      return echo.SerializeAsString();
-    }
-    account::v1::GetProfileRequest request;
-    request.set_name("users/me");
-    return request.SerializeAsString();
   }
 
   // From "finished in 5.00s, 33186.60 req/s, ..." and the "time for

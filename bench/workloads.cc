@@ -63,7 +63,8 @@ class Unary : public RpcWorkload {
         &call->context, &call->request, &call->response,
         [this, call, done = std::move(done)](grpc::Status status) {
           if (status.ok() && !sized_.exchange(true)) {
-            sizes_.request_bytes = call->request.ByteSizeLong();
+            sample_request_ = call->request.SerializeAsString();
+            sizes_.request_bytes = sample_request_.size();
             sizes_.response_bytes = call->response.ByteSizeLong();
           }
           done(status);
@@ -72,6 +73,7 @@ class Unary : public RpcWorkload {
   }
 
   PayloadSizes sizes() const override { return sizes_; }
+  std::string sample_request() const override { return sample_request_; }
 
  protected:
   std::vector<std::unique_ptr<Stub>> stubs_;
@@ -82,6 +84,7 @@ class Unary : public RpcWorkload {
   Fill fill_;
   std::atomic<bool> sized_{false};
   PayloadSizes sizes_;
+  std::string sample_request_;
 };
 
 // (A function, not make_unique, so that the overloaded `method` resolves

@@ -28,6 +28,8 @@ struct PayloadSizes {
 class RpcWorkload : public Workload {
  public:
   virtual PayloadSizes sizes() const = 0;
+  // The first successful call's request, serialized ("" before one).
+  virtual std::string sample_request() const = 0;
   // Called before each run (LogSet starts a new workout for every user).
   virtual absl::Status Prepare() { return absl::OkStatus(); }
 };
