@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/concurrency/mutex_mode.h"
 #include "gracilis/internal/bench/v1/echo.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: bench-echo-server <port>\n";
     return 2;
   }
+  gracilis::TurnOffMutexDeadlockDetection();
   EchoService service;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(std::string("127.0.0.1:") + argv[1],

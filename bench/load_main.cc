@@ -3,7 +3,7 @@
 // percentiles and statuses by code. Users are synthetic ones already in
 // Redis (gracilis-seed); each gets a real session, issued through Redis.
 //
-//   gracilis-load --target=127.0.0.1:50053 --rpc=LogSet \
+//   gracilis-load --target=127.0.0.1:50053 --rpc=LogSet
 //     --redis=127.0.0.1:6379 --users=64 --mode=open --rate=2000
 //
 // See --help, and bench/run for the whole benchmark.
@@ -15,11 +15,13 @@
 #include "bench/load.h"
 #include "bench/users.h"
 #include "bench/workloads.h"
+#include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
 
 int main(int argc, char** argv) {
   using namespace gracilis;
   using namespace gracilis::bench;
+  TurnOffMutexDeadlockDetection();
   ConfigSource source(argc, argv);
   const HostPort target =
       source.Address("target", "127.0.0.1:50053", "server to load host:port");

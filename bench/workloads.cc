@@ -98,10 +98,13 @@ std::unique_ptr<RpcWorkload> NewUnary(
       channels, tokens, method, std::move(fill));
 }
 
-// Unique ids across runs of a process: set, workout and request ids.
-int64_t NextId() {
+// A client id (set, workout, request) no run has used before: this process's
+// start time, then a counter. Reused ids would replay stored results (or be
+// refused) instead of writing, so every run must make its own.
+std::string NewClientId(absl::string_view kind) {
+  static const int64_t run = absl::ToUnixNanos(absl::Now());
   static std::atomic<int64_t> next{0};
-  return next.fetch_add(1);
+  return absl::StrFormat("%s-%x-%d", kind, run, next.fetch_add(1));
 }
 
 class LogSet
@@ -137,8 +140,7 @@ class LogSet
         }
       }
       workout_v1::StartWorkoutRequest start;
-      start.mutable_workout()->set_workout_id(
-          absl::StrFormat("bench-%d", NextId()));
+      start.mutable_workout()->set_workout_id(NewClientId("bench"));
       workout_v1::Workout started;
       const grpc::Status status =
           stub.StartWorkout(Context(user).get(), start, &started);
@@ -162,7 +164,7 @@ class LogSet
   void Fill(int64_t n, workout_v1::LogSetRequest& request) const {
     request.set_workout(workouts_[n % workouts_.size()]);
     workout_v1::StrengthSet& set = *request.mutable_set();
-    set.set_set_id(absl::StrFormat("set-%012d", NextId()));
+    set.set_set_id(NewClientId("set"));
     set.set_exercise_id("sumo_squat");
     set.set_variant("goblet");
     set.set_reps(10);
@@ -226,7 +228,7 @@ std::unique_ptr<RpcWorkload> GeneratePlanWorkload(
   return NewUnary<PlanService, plan::v1::GeneratePlanRequest, plan::v1::Plan>(
       channels, tokens, &PlanService::Stub::async::GeneratePlan,
       [](int64_t, plan::v1::GeneratePlanRequest& request) {
-        request.set_request_id(absl::StrFormat("bench-%d", NextId()));
+        request.set_request_id(NewClientId("bench"));
         request.set_running_level(plan::v1::RUNNING_LEVEL_CASUAL);
         request.set_session_minutes(45);
       });
@@ -248,7 +250,7 @@ std::unique_ptr<RpcWorkload> SyncWorkoutsWorkload(
         for (int i = 0; i < batch && !samples.empty(); ++i) {
           workout_v1::Workout& workout = *request.add_workouts();
           workout = samples[(n * batch + i) % samples.size()];
-          workout.set_workout_id(absl::StrFormat("bench-%d", NextId()));
+          workout.set_workout_id(NewClientId("bench"));
         }
       });
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/session_store.h"
+#include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
 #include "common/grpc/serve_with_redis.h"
 #include "common/log/log.h"
@@ -12,6 +13,7 @@
 int main(int argc, char** argv) {
   using namespace gracilis;
   BlockShutdownSignals();
+  TurnOffMutexDeadlockDetection();
 
   ConfigSource source(argc, argv);
   ServerConfig server_config =

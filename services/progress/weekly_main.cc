@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock/iso_week.h"
+#include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "grpcpp/grpcpp.h"
@@ -103,6 +104,7 @@ void PushMetrics(const std::string& address, const std::string& week,
 }  // namespace
 
 int main(int argc, char** argv) {
+  TurnOffMutexDeadlockDetection();
   ConfigSource source(argc, argv);
   const absl::Time now = absl::Now();
   const std::string week_text =
