@@ -304,16 +304,32 @@ class RedisClient::Loop {
         absl::StrCat("redis did not answer within ",
                      absl::FormatDuration(loop->config_.command_timeout))));
     // Replies come in order, so every later one is stuck behind this: replace
-    // the connection. Deferred, because freeing the context deletes `pending`,
-    // whose timer is running this callback.
-    event_base_once(
-        loop->base_, -1, EV_TIMEOUT,
-        [](evutil_socket_t, short, void* loop_arg) {
-          auto* l = static_cast<Loop*>(loop_arg);
-          l->DropConnection("command timed out");
-          l->ScheduleReconnect();
-        },
-        loop, nullptr);
+    // the connection.
+    loop->DropLater(loop->ctx_);
+  }
+
+  // Drops connection `ctx` and schedules a reconnect on the loop's next
+  // turn, unless another connection has replaced it by then. Never inline
+  // from a reply or timeout: freeing a context deletes its pending commands,
+  // and the callback running may belong to one of them.
+  void DropLater(redisAsyncContext* ctx) {
+    if (ctx == nullptr) {
+      return;
+    }
+    drops_.push_back(ctx);
+    event_base_once(base_, -1, EV_TIMEOUT, &Loop::OnDropLater, this, nullptr);
+  }
+
+  static void OnDropLater(evutil_socket_t, short, void* arg) {
+    auto* loop = static_cast<Loop*>(arg);
+    const std::vector<redisAsyncContext*> drops = std::move(loop->drops_);
+    loop->drops_.clear();
+    for (redisAsyncContext* ctx : drops) {
+      if (loop->ctx_ == ctx) {
+        loop->DropConnection("command failed");
+        loop->ScheduleReconnect();
+      }
+    }
   }
 
   void Connect() {
@@ -391,8 +407,8 @@ class RedisClient::Loop {
             return;  // that connection is gone; a new one prepares itself
           }
           if (!reply.ok()) {
-            DropConnection("preparation failed");
-            ScheduleReconnect();
+            // Not ready (it never was on this connection); try another.
+            DropLater(ctx);
             return;
           }
           if (index + 1 < steps.size()) {
@@ -476,6 +492,8 @@ class RedisClient::Loop {
   event* reconnect_timer_ = nullptr;
   event* connect_timer_ = nullptr;
   redisAsyncContext* ctx_ = nullptr;
+  // Connections to drop on the next turn (DropLater).
+  std::vector<redisAsyncContext*> drops_;
   bool had_connection_ = false;
   absl::Duration backoff_ = absl::ZeroDuration();
   std::minstd_rand rng_{std::random_device{}()};

@@ -105,6 +105,24 @@ TEST_F(RedisClientTest, StalledServerTimesOutThenReconnects) {
   EXPECT_GE(readiness_changes_.load(), 3);  // up, down, up
 }
 
+// Reconnecting to a frozen server: the TCP connection opens (the kernel
+// accepts for it) but the preparation commands time out, again and again.
+// The client used to crash there (the failed step freed the connection from
+// inside that step's own reply callback).
+TEST_F(RedisClientTest, ReconnectsToAStalledServerTimeOutUntilItAnswers) {
+  server_.Pause();
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  // Several reconnects, each preparation timing out.
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_FALSE(client_->ready());
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  server_.Resume();
+  ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
+  EXPECT_THAT(ExecuteAndWait(*client_, {"PING"}), IsOk());
+}
+
 TEST_F(RedisClientTest, CallerDeadlineCutsACommandShort) {
   absl::Notification done;
   absl::StatusOr<RedisReply> result;
