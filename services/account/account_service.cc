@@ -15,6 +15,15 @@ absl::Status InvalidCredentials() {
                     "CREDENTIALS_INVALID");
 }
 
+absl::Status LoginThrottled(const LoginRecord& record) {
+  return WithRetryDelay(
+      WithReason(absl::ResourceExhaustedError(
+                     "too many failed logins for this email; wait before "
+                     "trying again"),
+                 "LOGIN_THROTTLED"),
+      record.failure_window_left);
+}
+
 std::string UserName(const std::string& user_id) {
   return absl::StrCat("users/", user_id);
 }
@@ -169,7 +178,7 @@ grpc::ServerUnaryReactor* AccountService::Login(
     call.Finish(InvalidCredentials());
     return call.reactor();
   }
-  store_.LookupLogin(
+  store_.BeginPasswordCheck(
       email, call.deadline(),
       [this, call, request, response,
        email](absl::StatusOr<LoginRecord> record) {
@@ -177,33 +186,23 @@ grpc::ServerUnaryReactor* AccountService::Login(
           return call.Finish(record.status());
         }
         if (record->recent_failures >= throttle_.max_failures) {
-          return call.Finish(WithRetryDelay(
-              WithReason(absl::ResourceExhaustedError(
-                             "too many failed logins for this email; wait "
-                             "before trying again"),
-                         "LOGIN_THROTTLED"),
-              record->failure_window_left));
+          return call.Finish(LoginThrottled(*record));
         }
         OffThread(call, [this, call, request, response, email,
                          record = *std::move(record)] {
           // Unknown emails are checked against a decoy hash so they take as
-          // long as a wrong password and get the same answer.
+          // long as a wrong password and get the same answer. A failure
+          // was counted when the check began.
           const bool known = record.credentials.has_value();
           const bool match = VerifyPassword(
               known ? record.credentials->password_hash : DecoyPasswordHash(),
               request->password());
           if (!known || !match) {
-            store_.RecordLoginFailure(
-                email, call.deadline(), [call](absl::Status recorded) {
-                  call.Finish(recorded.ok() ? InvalidCredentials() : recorded);
-                });
-            return;
+            return call.Finish(InvalidCredentials());
           }
           const std::string user_id = record.credentials->user_id;
-          if (record.recent_failures > 0) {
-            store_.ClearLoginFailures(email, call.deadline(),
-                                      [](absl::Status) {});
-          }
+          store_.ClearLoginFailures(email, call.deadline(),
+                                    [](absl::Status) {});
           response->set_user(UserName(user_id));
           // Register writes the login and the profile in two steps (they
           // live in different cluster slots); if it stopped between them,
@@ -311,12 +310,17 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                 return call.Finish(profile.status());
               }
               const std::string email = profile->profile.email();
-              store_.LookupLogin(
+              // Throttled like Login: a stolen session must not become a
+              // way to guess the password.
+              store_.BeginPasswordCheck(
                   email, call.deadline(),
                   [this, call, request, user_id,
                    email](absl::StatusOr<LoginRecord> record) {
                     if (!record.ok()) {
                       return call.Finish(record.status());
+                    }
+                    if (record->recent_failures >= throttle_.max_failures) {
+                      return call.Finish(LoginThrottled(*record));
                     }
                     // Missing credentials mean an earlier deletion got half
                     // way; the session proves who this is, so finish it.
@@ -329,6 +333,8 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                               !VerifyPassword(hash, request->password())) {
                             return call.Finish(InvalidCredentials());
                           }
+                          store_.ClearLoginFailures(email, call.deadline(),
+                                                    [](absl::Status) {});
                           store_.DeleteAccount(user_id, email, call.deadline(),
                                                [call](absl::Status deleted) {
                                                  call.Finish(deleted);

@@ -47,11 +47,15 @@ class AccountStore {
   virtual void CreateProfile(const std::string& user_id,
                              const v1::Profile& profile, absl::Time deadline,
                              Done<StoredProfile> done) = 0;
-  virtual void LookupLogin(const std::string& email, absl::Time deadline,
-                           Done<LoginRecord> done) = 0;
-  // Counts a failed login within the throttle window.
-  virtual void RecordLoginFailure(const std::string& email, absl::Time deadline,
-                                  DoneStatus done) = 0;
+  // Starts a password check for `email` (Login, DeleteAccount): its
+  // credentials and the failures counted in the throttle window before this
+  // attempt. Unless the throttle is closed already (recent_failures at the
+  // limit), this attempt is counted as a failure up front, in the same step,
+  // so that guesses sent in parallel cannot all be checked before the first
+  // failure is counted; ClearLoginFailures undoes it when the password was
+  // right.
+  virtual void BeginPasswordCheck(const std::string& email, absl::Time deadline,
+                                  Done<LoginRecord> done) = 0;
   virtual void ClearLoginFailures(const std::string& email, absl::Time deadline,
                                   DoneStatus done) = 0;
   // NOT_FOUND if the user has no profile.
@@ -89,10 +93,8 @@ class RedisAccountStore final : public AccountStore {
                 absl::Time deadline, Done<RegisterResult> done) override;
   void CreateProfile(const std::string& user_id, const v1::Profile& profile,
                      absl::Time deadline, Done<StoredProfile> done) override;
-  void LookupLogin(const std::string& email, absl::Time deadline,
-                   Done<LoginRecord> done) override;
-  void RecordLoginFailure(const std::string& email, absl::Time deadline,
-                          DoneStatus done) override;
+  void BeginPasswordCheck(const std::string& email, absl::Time deadline,
+                          Done<LoginRecord> done) override;
   void ClearLoginFailures(const std::string& email, absl::Time deadline,
                           DoneStatus done) override;
   void GetProfile(const std::string& user_id, absl::Time deadline,

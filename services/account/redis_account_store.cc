@@ -75,18 +75,19 @@ redis.register_function('profile_create', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
 end)
 
--- KEYS: login, fails. {user_id|false, password_hash|false, request_id|false, fails, fails_ttl_ms}
-redis.register_function('login_lookup', function(keys, args)
+-- KEYS: login, fails. ARGV: window_ms, max_failures.
+-- {user_id|false, password_hash|false, request_id|false, fails, fails_ttl_ms}
+-- `fails` counts failures before this attempt; below max_failures, this
+-- attempt is counted too (the window starts at the first failure).
+redis.register_function('login_begin', function(keys, args)
   local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
   local fails = tonumber(redis.call('GET', keys[2]) or '0')
+  if fails < tonumber(args[2]) then
+    if redis.call('INCR', keys[2]) == 1 then
+      redis.call('PEXPIRE', keys[2], args[1])
+    end
+  end
   return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2])}
-end)
-
--- KEYS: fails. ARGV: window_ms. The window starts at the first failure.
-redis.register_function('login_failed', function(keys, args)
-  local n = redis.call('INCR', keys[1])
-  if n == 1 then redis.call('PEXPIRE', keys[1], args[1]) end
-  return n
 end)
 
 -- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
@@ -167,18 +168,20 @@ void RedisAccountStore::CreateProfile(const std::string& user_id,
       deadline);
 }
 
-void RedisAccountStore::LookupLogin(const std::string& email,
-                                    absl::Time deadline,
-                                    Done<LoginRecord> done) {
+void RedisAccountStore::BeginPasswordCheck(const std::string& email,
+                                           absl::Time deadline,
+                                           Done<LoginRecord> done) {
   redis_.Call(
-      "login_lookup", {LoginKey(email), FailsKey(email)}, {},
+      "login_begin", {LoginKey(email), FailsKey(email)},
+      {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window)),
+       absl::StrCat(throttle_.max_failures)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
         const auto& e = reply->elements;
         if (e.size() != 5) {
-          return std::move(done)(Unexpected("login_lookup"));
+          return std::move(done)(Unexpected("login_begin"));
         }
         LoginRecord record;
         if (!e[0].is_nil()) {
@@ -190,14 +193,6 @@ void RedisAccountStore::LookupLogin(const std::string& email,
         std::move(done)(std::move(record));
       },
       deadline);
-}
-
-void RedisAccountStore::RecordLoginFailure(const std::string& email,
-                                           absl::Time deadline,
-                                           DoneStatus done) {
-  redis_.Call("login_failed", {FailsKey(email)},
-              {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window))},
-              StatusOnly(std::move(done)), deadline);
 }
 
 void RedisAccountStore::ClearLoginFailures(const std::string& email,
