@@ -88,6 +88,23 @@ absl::StatusOr<std::string> TestStack::AddService(
   return absl::StrCat("127.0.0.1:", port);
 }
 
+ChildProcess* TestStack::service_process(const std::string& name) {
+  auto it = started_.find(name);
+  return it == started_.end() ? nullptr : it->second.process;
+}
+
+absl::Status TestStack::RestartService(const std::string& name) {
+  auto it = started_.find(name);
+  if (it == started_.end()) {
+    return absl::NotFoundError(absl::StrCat("no service ", name));
+  }
+  const Started started = it->second;  // StartService replaces it
+  const std::string binary_name =
+      std::filesystem::path(started.binary).filename().string();
+  return StartService(*started.process, started.binary, service_ports_.at(name),
+                      started.flags, name.substr(binary_name.size()));
+}
+
 std::vector<std::string> TestStack::OnServerCpu(
     std::vector<std::string> argv) const {
   if (server_cpu_ >= 0) {
@@ -106,6 +123,7 @@ absl::Status TestStack::StartService(ChildProcess& process,
   const int metrics_port = PickFreePort();
   metrics_ports_[name] = metrics_port;
   service_ports_[name] = port;
+  started_[name] = {&process, binary, flags};
   std::vector<std::string> argv = {
       binary,
       "--listen=" + address,
@@ -131,6 +149,8 @@ absl::Status TestStack::StartGateway() {
        absl::StrCat("127.0.0.1:", gateway_metrics_port_)},
       {"GRACILIS_GATEWAY_RATE_LIMIT",
        absl::StrCat(gateway_settings_.rate_limit)},
+      {"GRACILIS_GATEWAY_FLOOD_LIMIT",
+       absl::StrCat(2 * static_cast<int64_t>(gateway_settings_.rate_limit))},
       {"GRACILIS_GATEWAY_CHECK_INTERVAL", "200ms"},
       {"GRACILIS_ACCOUNT_ADDR", absl::StrCat("127.0.0.1:", account_port_)},
       {"GRACILIS_PLAN_ADDR", absl::StrCat("127.0.0.1:", plan_port_)},

@@ -43,6 +43,13 @@ class TestStack {
   absl::StatusOr<std::string> AddService(const std::string& binary,
                                          std::vector<std::string> flags);
 
+  // After Start: the process of a service by name: its binary's name, with
+  // "-1", "-2"... for added instances ("gracilis-workout-1"); null if none.
+  ChildProcess* service_process(const std::string& name);
+  // Starts a service that was killed or stopped again, with the same port
+  // and flags, and waits until it is SERVING.
+  absl::Status RestartService(const std::string& name);
+
   TestRedisServer& redis() { return redis_; }
   ChildProcess& account_service() { return account_; }
   ChildProcess& plan_service() { return plan_; }
@@ -93,6 +100,12 @@ class TestStack {
   int gateway_metrics_port_;
   std::map<std::string, int> metrics_ports_;
   std::map<std::string, int> service_ports_;
+  struct Started {
+    ChildProcess* process;
+    std::string binary;
+    std::vector<std::string> flags;
+  };
+  std::map<std::string, Started> started_;
   std::vector<std::unique_ptr<ChildProcess>> added_;
   int server_cpu_ = -1;
 };
