@@ -57,10 +57,22 @@ std::string TestRedisServer::address() const {
 }
 
 absl::Status TestRedisServer::Start() {
-  RETURN_IF_ERROR(process_.Start(
-      {"redis-server", GRACILIS_REDIS_CONFIG, "--port", absl::StrCat(port_),
-       "--bind", "127.0.0.1", "--dir", dir_, "--enable-debug-command", "local",
-       "--daemonize", "no", "--logfile", dir_ + "/redis.log"}));
+  std::vector<std::string> argv = {"redis-server",
+                                   GRACILIS_REDIS_CONFIG,
+                                   "--port",
+                                   absl::StrCat(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--enable-debug-command",
+                                   "local",
+                                   "--daemonize",
+                                   "no",
+                                   "--logfile",
+                                   dir_ + "/redis.log"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  RETURN_IF_ERROR(process_.Start(argv));
   const bool answered =
       WaitUntil([&] { return Cli("PING") == "PONG" || !process_.Running(); });
   if (!process_.Running()) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -28,6 +29,11 @@ class TestRedisServer {
   TestRedisServer(const TestRedisServer&) = delete;
   TestRedisServer& operator=(const TestRedisServer&) = delete;
 
+  // Before Start: more redis-server arguments, kept across restarts, e.g.
+  // {"--appendfsync", "everysec"}.
+  void AddArguments(const std::vector<std::string>& args) {
+    extra_args_.insert(extra_args_.end(), args.begin(), args.end());
+  }
   // Starts redis-server and waits until it answers PING.
   absl::Status Start();
   // SIGKILL, as a crash would.
@@ -48,6 +54,7 @@ class TestRedisServer {
   int port_;
   std::string dir_;
   ChildProcess process_;
+  std::vector<std::string> extra_args_;
 };
 
 }  // namespace gracilis::testing

@@ -1,14 +1,16 @@
 #pragma once
 
 // What RPC tests of authenticated services share: a session for a test user,
-// and a unary call with a 5 s deadline and `authorization: Bearer <token>`
-// whose grpc::Status comes back as absl::Status.
+// and a unary call with a deadline (5 s unless given) and `authorization:
+// Bearer <token>` whose grpc::Status comes back as absl::Status.
 
 #include <chrono>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/auth/session_store.h"
 #include "common/status/grpc_status.h"
 #include "grpcpp/grpcpp.h"
@@ -37,10 +39,10 @@ absl::StatusOr<Response> SignedInCall(
     Stub& stub,
     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
                                  Response*),
-    const Request& request, const std::string& token) {
+    const Request& request, const std::string& token,
+    absl::Duration deadline = absl::Seconds(5)) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(5));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   if (!token.empty()) {
     context.AddMetadata("authorization", "Bearer " + token);
   }

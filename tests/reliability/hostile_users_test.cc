@@ -1,0 +1,549 @@
+// Hostile users (issue 8, items 6 and 7; OWASP API Security Top 10 2023,
+// API1 and API2), against the real binaries of a TestStack: another user's
+// objects, output-only fields, forged and ended tokens, secrets at rest and
+// password guessing. Each test asserts its guarantee and prints its figures.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/clock/timestamp.h"
+#include "common/status/status_matchers.h"
+#include "common/testing/signed_in_call.h"
+#include "gracilis/account/v1/account.grpc.pb.h"
+#include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "gracilis/progress/v1/progress.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/e2e/test_stack.h"
+#include "tests/reliability/reliability.h"
+
+namespace gracilis::reliability {
+namespace {
+
+namespace av1 = account::v1;
+namespace pv1 = plan::v1;
+namespace wv1 = workout::v1;
+using AccountStub = av1::AccountService::Stub;
+using PlanStub = pv1::PlanService::Stub;
+using ProgressStub = progress::v1::ProgressService::Stub;
+using WorkoutStub = wv1::WorkoutService::Stub;
+using testing::IsOk;
+using testing::RunCommand;
+using testing::SignedInCall;
+using testing::TestStack;
+
+class HostileUsersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(stack_.Start(), IsOk());
+    clients_ = Clients::Direct(stack_);
+    accounts_ = clients_.accounts.get();
+    plans_ = clients_.plans.get();
+    workouts_ = clients_.workouts.get();
+    progress_ = clients_.progress.get();
+  }
+  User NewUser(const std::string& email) {
+    absl::StatusOr<User> user = NewTrainingUser(clients_, email);
+    EXPECT_THAT(user.status(), IsOk());
+    return user.ok() ? *user : User();
+  }
+  std::map<std::string, std::string> Snapshot(const User& user) {
+    return UserKeys(stack_, user);
+  }
+
+  TestStack stack_;
+  Clients clients_;
+  AccountStub* accounts_ = nullptr;
+  PlanStub* plans_ = nullptr;
+  WorkoutStub* workouts_ = nullptr;
+  ProgressStub* progress_ = nullptr;
+};
+
+// Item 6 (API1, broken object-level authorization): for every RPC that names
+// an object, Mallory's token on Bob's objects, named with Bob's user id or
+// with "me", succeeds 0 of N times, and Bob's keys stay byte for byte the
+// same.
+TEST_F(HostileUsersTest, AnotherUsersObjectsAreNeverReachable) {
+  const int n = 10 * Scale();
+  const User bob = NewUser("bob@example.com");
+  const User mallory = NewUser("mallory@example.com");
+  ASSERT_FALSE(bob.plan.empty());
+  const std::map<std::string, std::string> before = Snapshot(bob);
+  ASSERT_GT(before.size(), 5u);
+
+  const std::string bob_user = absl::StrCat("users/", bob.id);
+  const std::vector<std::string> plan_parts = absl::StrSplit(bob.plan, '/');
+  ASSERT_EQ(plan_parts.size(), 4u);
+  const std::string& plan_id = plan_parts[3];
+  // Bob's objects by his user id, and as if they were Mallory's ("me").
+  const std::vector<std::string> owners = {bob_user, "users/me"};
+  const std::string& t = mallory.token;
+  using Attempt = std::function<absl::Status(const std::string& owner)>;
+  const std::vector<std::pair<std::string, Attempt>> attempts = {
+      {"GetProfile",
+       [&](const std::string& owner) {
+         av1::GetProfileRequest r;
+         r.set_name(owner == "users/me" ? bob_user : owner);
+         return SignedInCall(*accounts_, &AccountStub::GetProfile, r, t)
+             .status();
+       }},
+      {"UpdateProfile",
+       [&](const std::string& owner) {
+         av1::UpdateProfileRequest r;
+         r.mutable_profile()->set_name(owner == "users/me" ? bob_user : owner);
+         r.mutable_profile()->set_training_days_per_week(6);
+         r.mutable_update_mask()->add_paths("training_days_per_week");
+         return SignedInCall(*accounts_, &AccountStub::UpdateProfile, r, t)
+             .status();
+       }},
+      {"GetPlan",
+       [&](const std::string& owner) {
+         pv1::GetPlanRequest r;
+         r.set_name(absl::StrCat(owner, "/plans/", plan_id));
+         return SignedInCall(*plans_, &PlanStub::GetPlan, r, t).status();
+       }},
+      {"ListPlanRevisions",
+       [&](const std::string& owner) {
+         pv1::ListPlanRevisionsRequest r;
+         r.set_name(absl::StrCat(owner, "/plans/", plan_id));
+         return SignedInCall(*plans_, &PlanStub::ListPlanRevisions, r, t)
+             .status();
+       }},
+      {"GetPlanWeek",
+       [&](const std::string& owner) {
+         pv1::GetPlanWeekRequest r;
+         r.set_plan(absl::StrCat(owner, "/plans/", plan_id));
+         r.set_week_number(1);
+         return SignedInCall(*plans_, &PlanStub::GetPlanWeek, r, t).status();
+       }},
+      {"GetPlanDay",
+       [&](const std::string& owner) {
+         pv1::GetPlanDayRequest r;
+         r.set_plan(absl::StrCat(owner, "/plans/", plan_id));
+         return SignedInCall(*plans_, &PlanStub::GetPlanDay, r, t).status();
+       }},
+      {"AdaptPlan",
+       [&](const std::string& owner) {
+         pv1::AdaptPlanRequest r;
+         r.set_request_id(
+             absl::StrCat("adapt-", absl::ToUnixNanos(absl::Now())));
+         r.set_plan(absl::StrCat(owner, "/plans/", plan_id));
+         r.set_week_number(1);
+         r.set_sessions_planned(3);
+         r.set_sessions_done(3);
+         return SignedInCall(*plans_, &PlanStub::AdaptPlan, r, t).status();
+       }},
+      {"GetWorkout",
+       [&](const std::string& owner) {
+         wv1::GetWorkoutRequest r;
+         r.set_name(absl::StrCat(owner, "/workouts/done"));
+         return SignedInCall(*workouts_, &WorkoutStub::GetWorkout, r, t)
+             .status();
+       }},
+      {"LogSet",
+       [&](const std::string& owner) {
+         wv1::LogSetRequest r;
+         r.set_workout(absl::StrCat(owner, "/workouts/live"));
+         *r.mutable_set() =
+             SumoSquat(absl::StrCat("evil-", absl::ToUnixNanos(absl::Now())));
+         return SignedInCall(*workouts_, &WorkoutStub::LogSet, r, t).status();
+       }},
+      {"LogRun",
+       [&](const std::string& owner) {
+         wv1::LogRunRequest r;
+         r.set_workout(absl::StrCat(owner, "/workouts/live"));
+         wv1::Run& run = *r.mutable_run();
+         run.set_run_id(absl::StrCat("evil-", absl::ToUnixNanos(absl::Now())));
+         run.set_type(type::v1::RUN_TYPE_EASY);
+         run.mutable_distance()->set_value(3);
+         run.mutable_distance()->set_unit(type::v1::LENGTH_UNIT_KILOMETER);
+         run.set_duration_seconds(1200);
+         *run.mutable_start_time() =
+             ToTimestamp(absl::Now() - absl::Minutes(30));
+         return SignedInCall(*workouts_, &WorkoutStub::LogRun, r, t).status();
+       }},
+      {"FinishWorkout",
+       [&](const std::string& owner) {
+         wv1::FinishWorkoutRequest r;
+         r.set_workout(absl::StrCat(owner, "/workouts/live"));
+         return SignedInCall(*workouts_, &WorkoutStub::FinishWorkout, r, t)
+             .status();
+       }},
+      {"AbandonWorkout",
+       [&](const std::string& owner) {
+         wv1::AbandonWorkoutRequest r;
+         r.set_workout(absl::StrCat(owner, "/workouts/live"));
+         return SignedInCall(*workouts_, &WorkoutStub::AbandonWorkout, r, t)
+             .status();
+       }},
+      {"UpdateWorkout",
+       [&](const std::string& owner) {
+         wv1::UpdateWorkoutRequest r;
+         r.mutable_workout()->set_name(absl::StrCat(owner, "/workouts/done"));
+         r.mutable_workout()->set_notes("mine now");
+         r.mutable_update_mask()->add_paths("notes");
+         return SignedInCall(*workouts_, &WorkoutStub::UpdateWorkout, r, t)
+             .status();
+       }},
+      {"DeleteWorkout",
+       [&](const std::string& owner) {
+         wv1::DeleteWorkoutRequest r;
+         r.set_name(absl::StrCat(owner, "/workouts/done"));
+         return SignedInCall(*workouts_, &WorkoutStub::DeleteWorkout, r, t)
+             .status();
+       }},
+  };
+  std::map<std::string, int> succeeded;
+  for (const auto& [rpc, attempt] : attempts) {
+    for (int i = 0; i < n; ++i) {
+      const std::string& owner = owners[i % owners.size()];
+      const absl::Status status = attempt(owner);
+      // "me" names Mallory's own objects: the workout "live" and "done"
+      // exist for her too, so that attempt may succeed on hers. Success is
+      // only a breach when Bob's keys change, checked below; with Bob's id
+      // it is a breach outright.
+      if (owner == bob_user) {
+        succeeded[rpc] += status.ok() ? 1 : 0;
+        EXPECT_TRUE(absl::IsNotFound(status) ||
+                    absl::IsPermissionDenied(status))
+            << rpc << " on Bob's object answered " << status;
+      }
+    }
+  }
+  const std::map<std::string, std::string> after = Snapshot(bob);
+  int changed = 0;
+  for (const auto& [key, dump] : before) {
+    auto it = after.find(key);
+    changed += it == after.end() || it->second != dump ? 1 : 0;
+  }
+  for (const auto& [key, dump] : after) {
+    changed += before.count(key) == 0 ? 1 : 0;
+  }
+  int total = 0;
+  for (const auto& [rpc, count] : succeeded) {
+    total += count;
+  }
+  Figure("object_authorization.rpcs", absl::StrCat(attempts.size()));
+  Figure("object_authorization.succeeded_on_another_users_object",
+         absl::StrCat(total, " of ", attempts.size() * (n / 2)));
+  Figure("object_authorization.other_users_keys_changed",
+         absl::StrCat(changed, " of ", before.size()));
+  EXPECT_EQ(total, 0);
+  EXPECT_EQ(changed, 0);
+}
+
+// Item 6, output-only fields: a client that writes names, versions, times or
+// normalised values gets them ignored (the server's own values come back and
+// nothing lands in another user's keys) or refused.
+TEST_F(HostileUsersTest, OutputOnlyFieldsWrittenByClientsAreIgnored) {
+  const User bob = NewUser("bob@example.com");
+  const User mallory = NewUser("mallory@example.com");
+  const std::map<std::string, std::string> before = Snapshot(bob);
+  const std::string bob_user = absl::StrCat("users/", bob.id);
+  const std::string& t = mallory.token;
+  int ignored = 0, refused = 0, honoured = 0;
+  auto judge = [&](const std::string& what, const absl::Status& status,
+                   bool server_values) {
+    if (!status.ok()) {
+      refused += 1;
+    } else if (server_values) {
+      ignored += 1;
+    } else {
+      honoured += 1;
+      ADD_FAILURE() << what << ": a client-written output-only field stuck";
+    }
+  };
+
+  wv1::SyncWorkoutsRequest sync;
+  wv1::Workout& forged = *sync.add_workouts() = OfflineWorkout("forged", 2);
+  forged.set_name(absl::StrCat(bob_user, "/workouts/forged"));
+  forged.set_version(99);
+  *forged.mutable_update_time() = ToTimestamp(absl::FromUnixSeconds(0));
+  forged.mutable_sets(0)->set_load_kg(999);
+  absl::StatusOr<wv1::SyncWorkoutsResponse> synced =
+      SignedInCall(*workouts_, &WorkoutStub::SyncWorkouts, sync, t);
+  const bool sync_stored = synced.ok() && synced->results_size() == 1 &&
+                           synced->results(0).code() == 0;
+  if (sync_stored) {
+    const wv1::Workout& stored = synced->results(0).workout();
+    judge("SyncWorkouts", absl::OkStatus(),
+          stored.name() ==
+                  absl::StrCat("users/", mallory.id, "/workouts/forged") &&
+              stored.version() != 99 && stored.update_time().seconds() > 0 &&
+              stored.sets(0).load_kg() == 16);
+  } else {
+    judge("SyncWorkouts", absl::InvalidArgumentError("refused"), false);
+  }
+
+  wv1::LogSetRequest log;
+  log.set_workout("users/me/workouts/live");
+  *log.mutable_set() = SumoSquat("forged-set");
+  log.mutable_set()->set_load_kg(999);
+  absl::StatusOr<wv1::StrengthSet> set =
+      SignedInCall(*workouts_, &WorkoutStub::LogSet, log, t);
+  judge("LogSet", set.status(), set.ok() && set->load_kg() == 16);
+
+  av1::UpdateProfileRequest update;
+  update.mutable_profile()->set_name("users/me");
+  update.mutable_profile()->set_training_days_per_week(4);
+  update.mutable_profile()->set_email("bob@example.com");
+  absl::StatusOr<av1::Profile> profile =
+      SignedInCall(*accounts_, &AccountStub::UpdateProfile, update, t);
+  judge("UpdateProfile (email is output only)", profile.status(),
+        profile.ok() && profile->email() == "mallory@example.com" &&
+            profile->name() == absl::StrCat("users/", mallory.id));
+
+  Figure("output_only_fields.ignored", absl::StrCat(ignored));
+  Figure("output_only_fields.refused", absl::StrCat(refused));
+  Figure("output_only_fields.honoured", absl::StrCat(honoured, " of 3"));
+  EXPECT_EQ(honoured, 0);
+  EXPECT_EQ(Snapshot(bob), before);
+}
+
+// Item 7 (API2, broken authentication): random, tampered, expired, idle
+// and revoked tokens are refused by every service, N of N.
+TEST_F(HostileUsersTest, ForgedAndEndedTokensAreRefusedByEveryService) {
+  const int n = 10 * Scale();
+  absl::BitGen random;
+  const User ann = NewUser("ann@example.com");
+  std::vector<std::pair<std::string, std::string>> tokens;  // kind, token
+  for (int i = 0; i < n; ++i) {
+    std::string junk(absl::Uniform(random, 1, 200), ' ');
+    for (char& c : junk) {
+      c = static_cast<char>(absl::Uniform(random, 33, 127));
+    }
+    tokens.push_back({"random", junk});
+    std::string tampered = ann.token;
+    const size_t at = absl::Uniform<size_t>(random, 0, tampered.size());
+    tampered[at] = tampered[at] == 'a' ? 'b' : 'a';
+    tokens.push_back({"tampered", tampered});
+  }
+  // Ended sessions: each made for the purpose by logging in again.
+  auto login = [&] {
+    av1::LoginRequest request;
+    request.set_email(ann.email);
+    request.set_password(kPassword);
+    absl::StatusOr<av1::LoginResponse> session =
+        SignedInCall(*accounts_, &AccountStub::Login, request, "");
+    EXPECT_THAT(session.status(), IsOk());
+    return session.ok() ? session->session().token() : "";
+  };
+  // The session key of a token (the hash is the server's business: found as
+  // the one key that appeared).
+  auto session_keys = [&] {
+    std::vector<std::string> keys =
+        absl::StrSplit(stack_.redis().Cli(absl::StrCat(
+                           "--scan --pattern '{u:", ann.id, "}:session:*'")),
+                       '\n', absl::SkipEmpty());
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  for (int i = 0; i < n; ++i) {
+    const std::vector<std::string> old_keys = session_keys();
+    const std::string token = login();
+    std::vector<std::string> new_keys;
+    for (const std::string& key : session_keys()) {
+      if (!std::binary_search(old_keys.begin(), old_keys.end(), key)) {
+        new_keys.push_back(key);
+      }
+    }
+    ASSERT_EQ(new_keys.size(), 1u);
+    switch (i % 3) {
+      case 0:  // past its absolute lifetime: the stored expiry is behind us
+        stack_.redis().Cli(absl::StrCat("SET '", new_keys[0], "' ",
+                                        absl::ToUnixMillis(absl::Now()) - 1000,
+                                        " KEEPTTL"));
+        tokens.push_back({"expired", token});
+        break;
+      case 1:  // idle too long: Redis let the key's idle TTL run out
+        stack_.redis().Cli(absl::StrCat("PEXPIRE '", new_keys[0], "' 1"));
+        tokens.push_back({"idle", token});
+        break;
+      case 2: {  // logged out
+        EXPECT_THAT(SignedInCall(*accounts_, &AccountStub::Logout,
+                                 av1::LogoutRequest(), token)
+                        .status(),
+                    IsOk());
+        tokens.push_back({"revoked", token});
+        break;
+      }
+    }
+  }
+  absl::SleepFor(absl::Milliseconds(20));  // the idle keys' 1 ms passes
+
+  using Probe = std::function<absl::Status(const std::string&)>;
+  const std::vector<std::pair<std::string, Probe>> services = {
+      {"account",
+       [&](const std::string& token) {
+         return SignedInCall(*accounts_, &AccountStub::GetProfile,
+                             av1::GetProfileRequest(), token)
+             .status();
+       }},
+      {"plan",
+       [&](const std::string& token) {
+         pv1::GetPlanRequest r;
+         r.set_name(ann.plan);
+         return SignedInCall(*plans_, &PlanStub::GetPlan, r, token).status();
+       }},
+      {"workout",
+       [&](const std::string& token) {
+         return SignedInCall(*workouts_, &WorkoutStub::GetActiveWorkout,
+                             wv1::GetActiveWorkoutRequest(), token)
+             .status();
+       }},
+      {"progress",
+       [&](const std::string& token) {
+         return SignedInCall(*progress_, &ProgressStub::GetProgressSummary,
+                             progress::v1::GetProgressSummaryRequest(), token)
+             .status();
+       }},
+  };
+  std::map<std::string, std::pair<int, int>> by_kind;  // accepted, tried
+  for (const auto& [service, probe] : services) {
+    ASSERT_THAT(probe(ann.token), IsOk()) << service << " refuses a good token";
+    for (const auto& [kind, token] : tokens) {
+      const absl::Status status = probe(token);
+      by_kind[kind].first += absl::IsUnauthenticated(status) ? 0 : 1;
+      by_kind[kind].second += 1;
+      EXPECT_TRUE(absl::IsUnauthenticated(status))
+          << service << " answered " << status << " to a " << kind << " token";
+    }
+  }
+  for (const auto& [kind, counts] : by_kind) {
+    Figure(absl::StrCat("tokens.", kind, ".accepted"),
+           absl::StrCat(counts.first, " of ", counts.second, " (4 services)"));
+    EXPECT_EQ(counts.first, 0) << kind;
+  }
+}
+
+// Item 7: neither a raw token nor a password is kept: not in any Redis key
+// or value, not in the append-only file, not in any service's or the
+// gateway's log.
+TEST_F(HostileUsersTest, NoRawTokenOrPasswordIsStoredOrLogged) {
+  const User ann = NewUser("ann@example.com");
+  av1::LoginRequest login;
+  login.set_email(ann.email);
+  login.set_password(kPassword);
+  absl::StatusOr<av1::LoginResponse> session =
+      SignedInCall(*accounts_, &AccountStub::Login, login, "");
+  ASSERT_THAT(session.status(), IsOk());
+  login.set_password("a wrong password, also secret");
+  EXPECT_FALSE(SignedInCall(*accounts_, &AccountStub::Login, login, "").ok());
+  // Through the gateway too, so that its log is examined with a token in it.
+  auto gateway_accounts = av1::AccountService::NewStub(stack_.GatewayChannel());
+  ASSERT_THAT(SignedInCall(*gateway_accounts, &AccountStub::GetProfile,
+                           av1::GetProfileRequest(), ann.token)
+                  .status(),
+              IsOk());
+  stack_.redis().Cli("BGREWRITEAOF");
+  absl::SleepFor(absl::Milliseconds(300));
+
+  const std::vector<std::string> secrets = {
+      ann.token, session->session().token(), kPassword,
+      "a wrong password, also secret"};
+  // Every key, and every value as redis-cli --scan and DUMP show it (DUMP
+  // strings are stored raw inside the dump, so a plain search finds them).
+  std::string redis_text = stack_.redis().Cli("--scan");
+  for (absl::string_view key :
+       absl::StrSplit(redis_text, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(
+        &redis_text, "\n",
+        stack_.redis().Cli(absl::StrCat("DUMP '", std::string(key), "'")));
+  }
+  const std::string files =
+      RunCommand(absl::StrCat("cat ", stack_.redis().dir(), "/*/* ",
+                              stack_.redis().dir(), "/*.* ", stack_.dir(),
+                              "/*.log 2>/dev/null"),
+                 /*with_stderr=*/false)
+          .output;
+  ASSERT_TRUE(absl::StrContains(files, "gracilis")) << "the logs were not read";
+  int found = 0;
+  for (const std::string& secret : secrets) {
+    found += absl::StrContains(redis_text, secret) ? 1 : 0;
+    found += absl::StrContains(files, secret) ? 1 : 0;
+    EXPECT_FALSE(absl::StrContains(redis_text, secret)) << secret;
+    EXPECT_FALSE(absl::StrContains(files, secret)) << secret;
+  }
+  Figure("secrets_at_rest.found",
+         absl::StrCat(found, " of ", secrets.size(),
+                      " secrets x (Redis keys and values, AOF and logs)"));
+}
+
+// Item 7: password guessing, one by one and all at once, gets no more
+// guesses checked than the throttle allows, and the right password is
+// refused once the throttle has closed.
+TEST_F(HostileUsersTest, LoginThrottlingHoldsUnderAPasswordGuessingLoop) {
+  const int kMaxFailures = 5;  // gracilis-account's default
+  const int guesses = 50 * Scale();
+  const User ann = NewUser("ann@example.com");
+  const User bea = NewUser("bea@example.com");
+  auto guess = [&](const User& user, const std::string& password) {
+    av1::LoginRequest request;
+    request.set_email(user.email);
+    request.set_password(password);
+    return SignedInCall(*accounts_, &AccountStub::Login, request, "").status();
+  };
+  // One by one, with the right password every 10th guess.
+  int checked = 0, throttled = 0, right_accepted = 0;
+  for (int i = 0; i < guesses; ++i) {
+    const bool right = i % 10 == 9;
+    const absl::Status status =
+        guess(ann, right ? kPassword : absl::StrCat("guess number ", i));
+    checked += absl::IsUnauthenticated(status) ? 1 : 0;
+    throttled += absl::IsResourceExhausted(status) ? 1 : 0;
+    right_accepted += right && status.ok() ? 1 : 0;
+  }
+  // All at once, from 16 threads.
+  std::atomic<int> parallel_checked{0}, parallel_throttled{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < 16; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (int i = thread; i < guesses; i += 16) {
+        const absl::Status status = guess(bea, absl::StrCat("guess ", i));
+        parallel_checked += absl::IsUnauthenticated(status) ? 1 : 0;
+        parallel_throttled += absl::IsResourceExhausted(status) ? 1 : 0;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  // Through DeleteAccount with a stolen session: the same throttle.
+  const User cat = NewUser("cat@example.com");
+  int delete_checked = 0, delete_throttled = 0;
+  for (int i = 0; i < 20; ++i) {
+    av1::DeleteAccountRequest request;
+    request.set_password(i == 19 ? kPassword : absl::StrCat("guess ", i));
+    const absl::Status status =
+        SignedInCall(*accounts_, &AccountStub::DeleteAccount, request,
+                     cat.token)
+            .status();
+    delete_checked += absl::IsUnauthenticated(status) ? 1 : 0;
+    delete_throttled += absl::IsResourceExhausted(status) ? 1 : 0;
+  }
+  Figure("login_throttle.delete_account_with_a_stolen_session",
+         absl::StrCat("20 guesses: ", delete_checked, " checked, ",
+                      delete_throttled, " throttled (the right one too)"));
+  EXPECT_EQ(delete_checked, kMaxFailures);
+  EXPECT_EQ(delete_throttled, 20 - kMaxFailures);
+  Figure("login_throttle.sequential",
+         absl::StrCat(guesses, " guesses: ", checked, " checked, ", throttled,
+                      " throttled, right password accepted ", right_accepted,
+                      " times after the throttle closed"));
+  Figure("login_throttle.parallel_16_threads",
+         absl::StrCat(guesses, " guesses: ", parallel_checked.load(),
+                      " checked, ", parallel_throttled.load(), " throttled"));
+  EXPECT_EQ(checked, kMaxFailures);
+  EXPECT_EQ(right_accepted, 0);
+  EXPECT_LE(parallel_checked, kMaxFailures);
+  EXPECT_EQ(parallel_checked + parallel_throttled, guesses);
+}
+
+}  // namespace
+}  // namespace gracilis::reliability
