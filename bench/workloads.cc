@@ -1,6 +1,8 @@
 #include "bench/workloads.h"
 
 #include <atomic>
+#include <type_traits>
+#include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -31,9 +33,11 @@ template <typename Service, typename Request, typename Response>
 class Unary : public RpcWorkload {
  public:
   using Stub = typename Service::Stub;
-  using Method = void (Stub::async::*)(grpc::ClientContext*, const Request*,
-                                       Response*,
-                                       std::function<void(grpc::Status)>);
+  // Stub::async names both a class and the method returning it; clang
+  // wants the class spelled through the method.
+  using Async = std::remove_pointer_t<decltype(std::declval<Stub&>().async())>;
+  using Method = void (Async::*)(grpc::ClientContext*, const Request*,
+                                 Response*, std::function<void(grpc::Status)>);
   using Fill = std::function<void(int64_t n, Request&)>;
 
   Unary(const ChannelList& channels, const std::vector<std::string>& tokens,

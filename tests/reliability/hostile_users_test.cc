@@ -449,9 +449,9 @@ TEST_F(HostileUsersTest, NoRawTokenOrPasswordIsStoredOrLogged) {
       "a wrong password, also secret"};
   // Every key, and every value as redis-cli --scan and DUMP show it (DUMP
   // strings are stored raw inside the dump, so a plain search finds them).
-  std::string redis_text = stack_.redis().Cli("--scan");
-  for (absl::string_view key :
-       absl::StrSplit(redis_text, '\n', absl::SkipEmpty())) {
+  const std::string keys = stack_.redis().Cli("--scan");
+  std::string redis_text = keys;
+  for (absl::string_view key : absl::StrSplit(keys, '\n', absl::SkipEmpty())) {
     absl::StrAppend(
         &redis_text, "\n",
         stack_.redis().Cli(absl::StrCat("DUMP '", std::string(key), "'")));
