@@ -4,7 +4,6 @@
 // and a unary call with a deadline (5 s unless given) and `authorization:
 // Bearer <token>` whose grpc::Status comes back as absl::Status.
 
-#include <chrono>
 #include <string>
 
 #include "absl/status/statusor.h"
