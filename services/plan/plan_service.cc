@@ -129,7 +129,8 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
                 return call.Finish(built.status());
               }
               store_.Create(
-                  user_id, request->request_id(), *built, call.deadline(),
+                  user_id, request->request_id(), request->SerializeAsString(),
+                  *built, call.deadline(),
                   [call, response](absl::StatusOr<PlanRecord> stored) {
                     FinishWithPlan(call, response, std::move(stored));
                   });

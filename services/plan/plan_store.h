@@ -19,10 +19,12 @@ class PlanStore {
  public:
   virtual ~PlanStore() = default;
   // Stores revision 1 of a new plan and makes it the user's current plan.
-  // A request_id seen before returns the record it stored instead.
+  // A request_id seen before returns the record it stored instead when
+  // `request_body` (the request as sent) is the same, and INVALID_ARGUMENT
+  // (REQUEST_ID_REUSED) when it differs.
   virtual void Create(const std::string& user_id, const std::string& request_id,
-                      const PlanRecord& record, absl::Time deadline,
-                      Done<PlanRecord> done) = 0;
+                      const std::string& request_body, const PlanRecord& record,
+                      absl::Time deadline, Done<PlanRecord> done) = 0;
   // `plan_id` may be "current"; revision 0 is the latest. NOT_FOUND.
   virtual void Get(const std::string& user_id, const std::string& plan_id,
                    int revision, absl::Time deadline,
@@ -52,8 +54,8 @@ class RedisPlanStore final : public PlanStore {
 
   explicit RedisPlanStore(RedisClient& redis) : redis_(redis) {}
   void Create(const std::string& user_id, const std::string& request_id,
-              const PlanRecord& record, absl::Time deadline,
-              Done<PlanRecord> done) override;
+              const std::string& request_body, const PlanRecord& record,
+              absl::Time deadline, Done<PlanRecord> done) override;
   void Get(const std::string& user_id, const std::string& plan_id, int revision,
            absl::Time deadline, Done<PlanRecord> done) override;
   void ListRevisions(const std::string& user_id, const std::string& plan_id,

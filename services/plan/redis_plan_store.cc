@@ -1,5 +1,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/redis/keys.h"
+#include "common/status/errors.h"
 #include "services/plan/plan_store.h"
 
 namespace gracilis::plan {
@@ -33,14 +34,16 @@ end
 -- KEYS: plans, registry. ARGV: request_id, plan_id, record, revision meta.
 -- The stored record.
 redis.register_function('plan_create', function(keys, args)
-  local seen = redis.call('HGET', keys[1], 'req:' .. args[1])
-  if seen then
-    local pid, rev = string.match(seen, '(%S+) (%d+)')
+  local seen = redis.call('HMGET', keys[1], 'req:' .. args[1], 'reqbody:' .. args[1])
+  if seen[1] then
+    -- (requests stored before bodies were kept replay whatever they send)
+    if seen[2] and seen[2] ~= args[5] then return {'reused'} end
+    local pid, rev = string.match(seen[1], '(%S+) (%d+)')
     return redis.call('HGET', keys[1], pid .. ':r' .. rev)
   end
   redis.call('HSET', keys[1], args[2] .. ':latest', 1, args[2] .. ':r1', args[3],
              args[2] .. ':m1', args[4], 'current', args[2],
-             'req:' .. args[1], args[2] .. ' 1')
+             'req:' .. args[1], args[2] .. ' 1', 'reqbody:' .. args[1], args[5])
   redis.call('SADD', keys[2], keys[1])
   return args[3]
 end)
@@ -91,19 +94,26 @@ end)
 
 void RedisPlanStore::Create(const std::string& user_id,
                             const std::string& request_id,
+                            const std::string& request_body,
                             const PlanRecord& record, absl::Time deadline,
                             Done<PlanRecord> done) {
   std::vector<std::string> keys = {PlansKey(user_id), UserKeyRegistry(user_id)};
   const std::string plan_id =
       record.plan().name().substr(record.plan().name().rfind('/') + 1);
-  std::vector<std::string> args = {request_id, plan_id,
-                                   record.SerializeAsString(),
-                                   record.revision().SerializeAsString()};
+  std::vector<std::string> args = {
+      request_id, plan_id, record.SerializeAsString(),
+      record.revision().SerializeAsString(), request_body};
   redis_.Call(
       "plan_create", std::move(keys), std::move(args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
+        }
+        if (!reply->elements.empty() && reply->elements[0].str == "reused") {
+          return std::move(done)(WithReason(
+              InvalidField("request_id",
+                           "was already used with a different request"),
+              "REQUEST_ID_REUSED"));
         }
         std::move(done)(ParseRecord(*reply));
       },

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/clock/timestamp.h"
 #include "common/status/errors.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/signed_in_call.h"
@@ -345,114 +346,156 @@ TEST(FaultsTest, RetriesReplayTheFirstResultAndReusedIdsAreRejected) {
   const int n = 20 * Scale();
   TestStack stack;
   ASSERT_THAT(stack.Start(), IsOk());
-  absl::StatusOr<std::vector<std::string>> tokens =
-      RegisterUsers(stack.service_address("gracilis-account"), 1);
-  ASSERT_THAT(tokens.status(), IsOk());
-  const std::string& token = (*tokens)[0];
-  auto workouts = wv1::WorkoutService::NewStub(
-      grpc::CreateChannel(stack.service_address("gracilis-workout"),
-                          grpc::InsecureChannelCredentials()));
-  auto accounts = account::v1::AccountService::NewStub(
-      grpc::CreateChannel(stack.service_address("gracilis-account"),
-                          grpc::InsecureChannelCredentials()));
+  Clients clients = Clients::Direct(stack);
+  absl::StatusOr<User> user = NewTrainingUser(clients, "ann@example.com");
+  ASSERT_THAT(user.status(), IsOk());
+  const std::string& token = user->token;
+  using AccountStub = account::v1::AccountService::Stub;
+  using PlanStub = plan::v1::PlanService::Stub;
 
-  std::map<std::string, std::pair<int, int>> outcomes;  // replayed, rejected
-  auto check = [&](const std::string& rpc, const auto& first,
-                   const auto& replay, const absl::Status& reused) {
+  struct Outcome {
+    int tried = 0;
+    int replayed = 0;  // the retry got the first result
+    int rejected = 0;  // the changed body got REQUEST_ID_REUSED
+  };
+  std::map<std::string, Outcome> outcomes;
+  // Sends `request`, the same again, then `changed` with the same id, in
+  // this order. `result` picks what must be the same on the retry.
+  auto replay = [&](const std::string& rpc, auto send, const auto& request,
+                    const auto& changed, auto result) {
+    const auto first = send(request);
+    const auto again = send(request);
+    const absl::Status reused = send(changed).status();
     ASSERT_THAT(first.status(), IsOk()) << rpc;
-    outcomes[rpc].first +=
-        replay.ok() && MessageDifferencer::Equals(*first, *replay) ? 1 : 0;
-    outcomes[rpc].second += absl::IsInvalidArgument(reused) &&
-                                    ReasonOf(reused) == "REQUEST_ID_REUSED"
-                                ? 1
-                                : 0;
+    Outcome& outcome = outcomes[rpc];
+    outcome.tried += 1;
+    outcome.replayed +=
+        again.ok() && MessageDifferencer::Equals(result(*first), result(*again))
+            ? 1
+            : 0;
+    outcome.rejected += absl::IsInvalidArgument(reused) &&
+                                ReasonOf(reused) == "REQUEST_ID_REUSED"
+                            ? 1
+                            : 0;
+  };
+  auto whole = [](const auto& response) -> const auto& { return response; };
+  auto call = [&](auto stub, auto method) {
+    return [&token, stub, method](const auto& request) {
+      return SignedInCall(*stub, method, request, token);
+    };
   };
 
-  std::string live;
+  std::string live = "live";  // NewTrainingUser started it
   for (int i = 0; i < n; ++i) {
-    if (i % 100 == 0) {  // a new live workout before the cap on sets
-      if (!live.empty()) {
-        wv1::FinishWorkoutRequest finish;
-        finish.set_workout(WorkoutName(live));
-        ASSERT_THAT(SignedInCall(*workouts, &Stub::FinishWorkout, finish, token)
-                        .status(),
-                    IsOk());
-      }
+    if (i % 20 == 0) {  // a new live workout before the caps on runs and sets
+      wv1::FinishWorkoutRequest finish;
+      finish.set_workout(WorkoutName(live));
+      ASSERT_THAT(
+          call(clients.workouts.get(), &Stub::FinishWorkout)(finish).status(),
+          IsOk());
       live = absl::StrCat("live-", i);
       wv1::StartWorkoutRequest start;
       start.mutable_workout()->set_workout_id(live);
-      ASSERT_THAT(
-          SignedInCall(*workouts, &Stub::StartWorkout, start, token).status(),
-          IsOk());
+      wv1::StartWorkoutRequest changed = start;
+      changed.mutable_workout()->set_notes("changed");
+      replay("StartWorkout", call(clients.workouts.get(), &Stub::StartWorkout),
+             start, changed, whole);
     }
-    wv1::LogSetRequest request;
-    request.set_workout(WorkoutName(live));
-    *request.mutable_set() = SumoSquat(absl::StrCat("set-", i));
-    wv1::LogSetRequest changed = request;
-    changed.mutable_set()->set_reps(request.set().reps() + 1);
-    // In this order (function arguments have none).
-    auto logged = SignedInCall(*workouts, &Stub::LogSet, request, token);
-    auto relogged = SignedInCall(*workouts, &Stub::LogSet, request, token);
-    check("LogSet", logged, relogged,
-          SignedInCall(*workouts, &Stub::LogSet, changed, token).status());
+    wv1::LogSetRequest set;
+    set.set_workout(WorkoutName(live));
+    *set.mutable_set() = SumoSquat(absl::StrCat("set-", i));
+    wv1::LogSetRequest other_set = set;
+    other_set.mutable_set()->set_reps(set.set().reps() + 1);
+    replay("LogSet", call(clients.workouts.get(), &Stub::LogSet), set,
+           other_set, whole);
 
+    wv1::LogRunRequest run;
+    run.set_workout(WorkoutName(live));
+    run.mutable_run()->set_run_id(absl::StrCat("run-", i));
+    run.mutable_run()->set_type(type::v1::RUN_TYPE_EASY);
+    run.mutable_run()->mutable_distance()->set_value(3);
+    run.mutable_run()->mutable_distance()->set_unit(
+        type::v1::LENGTH_UNIT_KILOMETER);
+    run.mutable_run()->set_duration_seconds(1200);
+    *run.mutable_run()->mutable_start_time() =
+        ToTimestamp(absl::Now() - absl::Minutes(30));
+    wv1::LogRunRequest other_run = run;
+    other_run.mutable_run()->set_duration_seconds(1300);
+    replay("LogRun", call(clients.workouts.get(), &Stub::LogRun), run,
+           other_run, whole);
+
+    wv1::LogBodyMeasurementRequest measure;
+    wv1::BodyMeasurement& m = *measure.mutable_measurement();
+    m.set_measurement_id(absl::StrCat("m-", i));
+    *m.mutable_measure_time() =
+        ToTimestamp(absl::Now() - absl::Hours(1) - absl::Minutes(i));
+    m.mutable_body_weight()->set_value(64);
+    m.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
+    wv1::LogBodyMeasurementRequest other_measure = measure;
+    other_measure.mutable_measurement()->mutable_body_weight()->set_value(65);
+    replay("LogBodyMeasurement",
+           call(clients.workouts.get(), &Stub::LogBodyMeasurement), measure,
+           other_measure, whole);
+
+    // Per-item results carry the code and message, not the reason: the
+    // reused id is told by its INVALID_ARGUMENT item.
     wv1::SyncWorkoutsRequest sync;
     *sync.add_workouts() = OfflineWorkout(absl::StrCat("offline-", i), 1 + i);
-    wv1::SyncWorkoutsRequest sync_changed = sync;
-    sync_changed.mutable_workouts(0)->set_notes("changed");
-    auto first = SignedInCall(*workouts, &Stub::SyncWorkouts, sync, token);
-    auto replay = SignedInCall(*workouts, &Stub::SyncWorkouts, sync, token);
-    auto reused =
-        SignedInCall(*workouts, &Stub::SyncWorkouts, sync_changed, token);
-    absl::Status item = reused.status();
-    if (reused.ok() && reused->results_size() == 1 &&
-        reused->results(0).code() != 0) {
-      // Per-item results carry the code and message, not the reason.
-      item =
-          absl::Status(static_cast<absl::StatusCode>(reused->results(0).code()),
-                       reused->results(0).message());
-      outcomes["SyncWorkouts"].second += absl::IsInvalidArgument(item) ? 1 : 0;
-      outcomes["SyncWorkouts"].first +=
-          replay.ok() && first.ok() &&
-                  MessageDifferencer::Equals(*first, *replay)
-              ? 1
-              : 0;
-    } else {
-      ADD_FAILURE() << "reused sync id answered " << item;
-    }
+    wv1::SyncWorkoutsRequest other_sync = sync;
+    other_sync.mutable_workouts(0)->set_notes("changed");
+    replay(
+        "SyncWorkouts",
+        [&](const wv1::SyncWorkoutsRequest& request)
+            -> absl::StatusOr<wv1::SyncWorkoutsResponse> {
+          auto response =
+              call(clients.workouts.get(), &Stub::SyncWorkouts)(request);
+          if (response.ok() && response->results_size() == 1 &&
+              response->results(0).code() ==
+                  static_cast<int>(absl::StatusCode::kInvalidArgument)) {
+            return WithReason(
+                absl::InvalidArgumentError(response->results(0).message()),
+                "REQUEST_ID_REUSED");
+          }
+          return response;
+        },
+        sync, other_sync, whole);
 
+    plan::v1::GeneratePlanRequest generate;
+    generate.set_request_id(absl::StrCat("gen-", i));
+    generate.set_running_level(plan::v1::RUNNING_LEVEL_CASUAL);
+    plan::v1::GeneratePlanRequest other_generate = generate;
+    other_generate.set_session_minutes(60);
+    replay("GeneratePlan", call(clients.plans.get(), &PlanStub::GeneratePlan),
+           generate, other_generate, whole);
+
+    // A replayed registration signs in again: a new session, the same
+    // account.
     account::v1::RegisterRequest registration;
     registration.set_request_id(absl::StrCat("register-", i));
     registration.set_email(absl::StrCat("retry", i, "@example.com"));
-    registration.set_password("correct horse battery staple");
+    registration.set_password(kPassword);
     account::v1::RegisterRequest other_password = registration;
     other_password.set_password("another horse battery staple");
-    using AccountStub = account::v1::AccountService::Stub;
-    auto registered =
-        SignedInCall(*accounts, &AccountStub::Register, registration, "");
-    auto again =
-        SignedInCall(*accounts, &AccountStub::Register, registration, "");
-    // A replayed registration signs in again: a new session, the same
-    // account.
-    absl::StatusOr<account::v1::Profile> first_profile =
-        registered.ok()
-            ? absl::StatusOr<account::v1::Profile>(registered->profile())
-            : registered.status();
-    absl::StatusOr<account::v1::Profile> again_profile =
-        again.ok() ? absl::StatusOr<account::v1::Profile>(again->profile())
-                   : again.status();
-    check("Register (profile)", first_profile, again_profile,
-          SignedInCall(*accounts, &AccountStub::Register, other_password, "")
-              .status());
+    replay(
+        "Register",
+        [&](const account::v1::RegisterRequest& request) {
+          return SignedInCall(*clients.accounts, &AccountStub::Register,
+                              request, "");
+        },
+        registration, other_password,
+        [](const account::v1::RegisterResponse& response) -> const auto& {
+          return response.profile();
+        });
   }
-  for (const auto& [rpc, counts] : outcomes) {
+  for (const auto& [rpc, outcome] : outcomes) {
     Figure(absl::StrCat("idempotency.", rpc, ".replayed"),
-           absl::StrCat(counts.first, " of ", n));
+           absl::StrCat(outcome.replayed, " of ", outcome.tried));
     Figure(absl::StrCat("idempotency.", rpc, ".reused_id_rejected"),
-           absl::StrCat(counts.second, " of ", n));
-    EXPECT_EQ(counts.first, n) << rpc;
-    EXPECT_EQ(counts.second, n) << rpc;
+           absl::StrCat(outcome.rejected, " of ", outcome.tried));
+    EXPECT_EQ(outcome.replayed, outcome.tried) << rpc;
+    EXPECT_EQ(outcome.rejected, outcome.tried) << rpc;
   }
+  EXPECT_EQ(outcomes.size(), 7u);
 }
 
 }  // namespace

@@ -98,6 +98,17 @@ TEST_F(NetworkFaultsTest, RedisUnreachableOrFrozenAnswersWithinTheDeadline) {
                              kDeadline)
              .status();
        }},
+      {"Register",
+       [&] {
+         av1::RegisterRequest r;
+         r.set_request_id(absl::StrCat("reg-", ++n));
+         r.set_email(absl::StrCat("new", n, "@example.com"));
+         r.set_password(kPassword);
+         return SignedInCall(*clients_.accounts,
+                             &av1::AccountService::Stub::Register, r, "",
+                             kDeadline)
+             .status();
+       }},
       {"GetPlan",
        [&] {
          pv1::GetPlanRequest r;

@@ -125,7 +125,7 @@ void SeedUser(const Stores& stores, int index,
           return seed->finished(profile.status());
         }
         stores.plans.Create(
-            seed->user_id, "seed", record, Deadline(),
+            seed->user_id, "seed", "", record, Deadline(),
             [&stores, seed](absl::StatusOr<plan::PlanRecord> plan) {
               if (!plan.ok()) {
                 return seed->finished(plan.status());
