@@ -135,9 +135,14 @@ absl::Status TestStack::StartService(ChildProcess& process,
   argv.insert(argv.end(), flags.begin(), flags.end());
   RETURN_IF_ERROR(process.Start(OnServerCpu(std::move(argv)), {},
                                 absl::StrCat(dir_, "/", name, ".log")));
-  if (!WaitUntil([&] { return IsServing(address); })) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(name, " not SERVING; see ", dir_, "/", name, ".log"));
+  // 30 s: sanitized builds start slower (scripts/sanitize).
+  if (!WaitUntil([&] { return IsServing(address); }, absl::Seconds(30))) {
+    // The log is removed with the stack: its end goes into the error.
+    return absl::DeadlineExceededError(absl::StrCat(
+        name, " not SERVING within 30 s (running: ",
+        process.Running() ? "yes" : "no", "); the end of its log:\n",
+        RunCommand(absl::StrCat("tail -n 20 ", dir_, "/", name, ".log"))
+            .output));
   }
   return absl::OkStatus();
 }
