@@ -270,13 +270,22 @@ TEST_F(NetworkFaultsTest, PacketLossCorruptsNothing) {
   ASSERT_TRUE(Iptables(
       "-A INPUT -i lo -m statistic --mode random --probability 0.05 -j DROP"));
   std::atomic<bool> stop{false};
+  std::atomic<int> acks{0};
   std::vector<std::unique_ptr<SetLogger>> loggers;
   Threads threads(stop);
   for (int i = 0; i < kWriters; ++i) {
     loggers.push_back(std::make_unique<SetLogger>(channel, (*tokens)[i], i));
-    threads.Start([&, i] { loggers[i]->Run(stop, [] {}); });
+    threads.Start([&, i] { loggers[i]->Run(stop, [&] { acks += 1; }); });
   }
-  absl::SleepFor(absl::Seconds(6 * Scale()));
+  // At least 6 s, and until 100 sets are in: a lost packet can cost the
+  // service its Redis connection for a while (it reconnects by itself), and
+  // a run with nothing written under loss would prove nothing. At most 30 s.
+  const absl::Time start = absl::Now();
+  WaitUntil(
+      [&] {
+        return absl::Now() - start >= absl::Seconds(6 * Scale()) && acks >= 100;
+      },
+      absl::Seconds(30 * Scale()));
   threads.Join();
   const std::string dropped =
       RunCommand("iptables -L INPUT -v -x -n | awk '/statistic/ {print $1}'")

@@ -12,6 +12,7 @@
 #include "common/testing/signed_in_call.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tools/seed/synthetic_users.h"
 
 namespace gracilis::reliability {
 
@@ -126,21 +127,15 @@ absl::StatusOr<User> NewTrainingUser(Clients& clients,
   user.token = registered->session().token();
   user.id =
       std::string(absl::StripPrefix(registered->profile().name(), "users/"));
+  // The seeded users' profile (gracilis-seed), without its output-only
+  // name and email.
   account::v1::UpdateProfileRequest update;
-  account::v1::Profile& profile = *update.mutable_profile();
-  profile.mutable_body_weight()->set_value(64);
-  profile.mutable_body_weight()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
-  profile.mutable_height()->set_value(165);
-  profile.mutable_height()->set_unit(type::v1::LENGTH_UNIT_CENTIMETER);
-  profile.set_birth_year(1993);
-  profile.set_sex(account::v1::SEX_FEMALE);
-  profile.set_experience_level(type::v1::EXPERIENCE_LEVEL_BEGINNER);
-  profile.add_equipment(type::v1::EQUIPMENT_DUMBBELL);
-  profile.set_training_days_per_week(3);
-  profile.set_goal(account::v1::GOAL_SLIM_AND_TONE);
+  *update.mutable_profile() = seed::SyntheticProfile(0);
+  update.mutable_profile()->clear_name();
+  update.mutable_profile()->clear_email();
   for (const char* path :
        {"body_weight", "height", "birth_year", "sex", "experience_level",
-        "equipment", "training_days_per_week", "goal"}) {
+        "equipment", "training_days_per_week", "goal", "time_zone"}) {
     update.mutable_update_mask()->add_paths(path);
   }
   if (absl::Status updated =
