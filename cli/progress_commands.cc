@@ -35,20 +35,34 @@ absl::Status Call(const Cli& cli,
   return FromGrpcStatus(((*stub).*method)(context.get(), request, response));
 }
 
+std::string MassText(const type::v1::Mass& mass) {
+  return absl::StrFormat(
+      "%g %s", mass.value(),
+      mass.unit() == type::v1::MASS_UNIT_POUND ? "lb" : "kg");
+}
+
+// "sumo_squat  3x9 bodyweight  UP  +1 rep at bodyweight (9)".
 std::string LiftLine(const v1::LiftProgress& lift) {
-  std::string measure;
+  std::string best;
+  if (lift.best_hold_seconds() > 0 && lift.best_reps() == 0) {
+    best = absl::StrFormat("%dx%d s", lift.sets(), lift.best_hold_seconds());
+  } else if (lift.sets() > 0) {
+    best = absl::StrFormat(
+        "%dx%d %s", lift.sets(), lift.best_reps(),
+        lift.has_top_load() ? MassText(lift.top_load()) : "bodyweight");
+  }
+  if (!lift.variant().empty() && lift.variant() != "bodyweight") {
+    absl::StrAppend(&best, " ", lift.variant());
+  }
   if (lift.has_estimated_one_rep_max()) {
-    measure =
-        absl::StrFormat("1RM %.1f kg", lift.estimated_one_rep_max().value());
-  } else if (lift.best_hold_seconds() > 0) {
-    measure = absl::StrFormat("hold %d s", lift.best_hold_seconds());
-  } else if (lift.rep_record_reps() > 0) {
-    measure = absl::StrFormat("%d reps @ %.1f kg", lift.rep_record_reps(),
-                              lift.rep_record_load().value());
+    absl::StrAppend(&best, ", 1RM ", MassText(lift.estimated_one_rep_max()));
   }
   std::string line =
-      absl::StrFormat("    %-22s %-18s %s", lift.exercise_id(), measure,
+      absl::StrFormat("    %-20s %-34s %s", lift.exercise_id(), best,
                       EnumWord(*v1::LiftTrend_descriptor(), lift.trend()));
+  if (!lift.progress().empty()) {
+    absl::StrAppend(&line, ": ", lift.progress());
+  }
   if (lift.weeks_without_progress() > 0) {
     absl::StrAppend(&line, " (", lift.weeks_without_progress(),
                     lift.weeks_without_progress() == 1 ? " week" : " weeks",
@@ -93,10 +107,19 @@ void PrintWeek(const v1::WeeklyProgress& week) {
     std::cout << "    ! " << warning << "\n";
   }
   const v1::BodyProgress& body = week.body();
-  if (body.weight_average_kg() > 0) {
-    std::cout << absl::StrFormat(
-        "  body               %.1f kg average (%+.1f kg)",
-        body.weight_average_kg(), body.weight_change_kg());
+  if (body.weight_trend_kg() > 0 || body.waist_cm() > 0) {
+    std::cout << "  body              ";
+    if (body.weight_trend_kg() > 0) {
+      std::cout << " trend " << MassText(body.weight_trend());
+      if (body.has_weight_trend_change()) {
+        std::cout << absl::StrFormat(
+            " (%+g %s)", body.weight_trend_change().value(),
+            body.weight_trend_change().unit() == type::v1::MASS_UNIT_POUND
+                ? "lb"
+                : "kg");
+      }
+      std::cout << ", " << body.weigh_ins() << " weigh-ins";
+    }
     if (body.waist_cm() > 0) {
       std::cout << absl::StrFormat(", waist %.1f cm", body.waist_cm());
     }
@@ -115,6 +138,13 @@ void PrintWeek(const v1::WeeklyProgress& week) {
   std::cout << "  verdict            "
             << EnumWord(*v1::Verdict::Kind_descriptor(), week.verdict().kind())
             << ": " << week.verdict().reason() << "\n";
+  if (week.has_calories()) {
+    std::cout << absl::StrFormat(
+        "  calories           maintenance re-estimated at %d kcal (%s); "
+        "target %d -> %d kcal\n",
+        week.calories().maintenance_kcal(), week.calories().basis(),
+        week.calories().current_target_kcal(), week.calories().target_kcal());
+  }
   if (!week.calorie_check().empty()) {
     std::cout << "  calorie check      " << week.calorie_check() << "\n";
   }
@@ -152,6 +182,7 @@ void PrintChart(const v1::Trend& trend, const std::string& subject) {
     largest = std::max(largest, point.value());
   }
   std::cout << subject << " (" << trend.unit() << ")\n";
+  std::string previous_variant;
   for (const v1::TrendPoint& point : trend.points()) {
     std::cout << "  " << IsoWeekText(point.week()) << "  ";
     if (!point.present()) {
@@ -165,7 +196,14 @@ void PrintChart(const v1::Trend& trend, const std::string& subject) {
     for (int i = 0; i < kChartWidth; ++i) {
       bar += i < length ? "#" : ".";
     }
-    std::cout << bar << absl::StrFormat("  %g\n", point.value());
+    std::cout << bar << absl::StrFormat("  %g", point.value());
+    // Mark a move up the ladder, where reps or holds restart lower.
+    if (!point.variant().empty() && point.variant() != previous_variant &&
+        !previous_variant.empty()) {
+      std::cout << "  (" << point.variant() << ")";
+    }
+    previous_variant = point.variant();
+    std::cout << "\n";
   }
 }
 

@@ -127,7 +127,7 @@ std::vector<workout::v1::BodyMeasurement> SyntheticMeasurements(
   const bool losing = PersonaOf(index) == Persona::kProgressing;
   std::vector<workout::v1::BodyMeasurement> out;
   const absl::CivilDay start = plan::ToCivilDay(inputs.start_date());
-  for (int day = 0;; day += 3) {
+  for (int day = 0;; day += 2) {
     const absl::CivilDay date = start + day;
     const absl::Time time = absl::FromCivil(
         absl::CivilSecond(date.year(), date.month(), date.day(), 7, 0, 0),

@@ -36,7 +36,8 @@ std::vector<workout::v1::Workout> SyntheticWorkouts(int index,
                                                     const plan::v1::Plan& plan,
                                                     absl::Time now);
 
-// Two weigh-ins a week from the plan's start until now, with the waist.
+// A weigh-in every other day (3 or 4 a week, enough to judge the weight
+// trend) from the plan's start until now, with the waist.
 std::vector<workout::v1::BodyMeasurement> SyntheticMeasurements(
     int index, const internal::plan::v1::PlanInputs& inputs, absl::Time now);
 

@@ -5,19 +5,13 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "common/units/units.h"
 
 namespace gracilis::progress {
 namespace {
 
 using workout::v1::StrengthSet;
 using workout::v1::Workout;
-
-type::v1::Mass Kilograms(double kg) {
-  type::v1::Mass mass;
-  mass.set_value(std::round(kg * 10) / 10);
-  mass.set_unit(type::v1::MASS_UNIT_KILOGRAM);
-  return mass;
-}
 
 bool LoadsInnerThigh(const plan::CatalogExercise& exercise) {
   for (int muscle : exercise.muscles()) {
@@ -35,115 +29,176 @@ bool LoadsInnerThigh(const plan::CatalogExercise& exercise) {
   return false;
 }
 
+double RoundTenth(double value) { return std::round(value * 10) / 10; }
+
+v1::ProgressDimension ToApi(coaching::Dimension dimension) {
+  switch (dimension) {
+    case coaching::Dimension::kVariant:
+      return v1::PROGRESS_DIMENSION_VARIANT;
+    case coaching::Dimension::kLoad:
+      return v1::PROGRESS_DIMENSION_LOAD;
+    case coaching::Dimension::kReps:
+      return v1::PROGRESS_DIMENSION_REPS;
+    case coaching::Dimension::kHold:
+      return v1::PROGRESS_DIMENSION_HOLD;
+    case coaching::Dimension::kTempo:
+      return v1::PROGRESS_DIMENSION_TEMPO;
+    case coaching::Dimension::kSets:
+      return v1::PROGRESS_DIMENSION_SETS;
+    default:
+      return v1::PROGRESS_DIMENSION_UNSPECIFIED;
+  }
+}
+
 }  // namespace
 
-double EpleyOneRepMaxKg(int reps, double load_kg) {
-  if (reps < 1 || reps > kMaxRepsForOneRepMax || load_kg <= 0) {
+type::v1::Mass MassIn(double kg, type::v1::MassUnit unit) {
+  type::v1::Mass mass;
+  const bool pounds = unit == type::v1::MASS_UNIT_POUND;
+  mass.set_value(RoundTenth(pounds ? kg * kLbPerKg : kg));
+  mass.set_unit(pounds ? type::v1::MASS_UNIT_POUND
+                       : type::v1::MASS_UNIT_KILOGRAM);
+  return mass;
+}
+
+int VariantRank(const plan::ExerciseCatalog& catalog,
+                const std::string& exercise_id, const std::string& variant) {
+  const plan::CatalogExercise* exercise = catalog.Find(exercise_id);
+  if (exercise == nullptr) {
     return 0;
   }
-  return reps == 1 ? load_kg : load_kg * (1 + reps / 30.0);
+  for (int i = 0; i < exercise->ladder_size(); ++i) {
+    if (exercise->ladder(i).variant() == variant) {
+      return i;
+    }
+  }
+  return 0;
 }
 
 v1::LiftProgress MeasureLift(const std::string& exercise_id,
-                             const std::vector<StrengthSet>& sets) {
+                             const std::vector<TaggedSet>& sets,
+                             const plan::ExerciseCatalog& catalog,
+                             type::v1::MassUnit unit) {
   v1::LiftProgress lift;
   lift.set_exercise_id(exercise_id);
   double best_one_rep_max = 0;
   double record_load = -1;
   int record_reps = 0;
-  for (const StrengthSet& set : sets) {
+  double volume = 0;
+  std::vector<coaching::SetRecord> records;
+  for (const TaggedSet& tagged : sets) {
+    const StrengthSet& set = *tagged.set;
     const double load = set.load_kg();
     best_one_rep_max =
         std::max(best_one_rep_max, EpleyOneRepMaxKg(set.reps(), load));
-    if (set.reps() > kMaxRepsForOneRepMax &&
+    if (load > 0 && set.reps() > kMaxRepsForOneRepMax &&
         (load > record_load ||
          (load == record_load && set.reps() > record_reps))) {
       record_load = load;
       record_reps = set.reps();
     }
-    lift.set_best_hold_seconds(
-        std::max(lift.best_hold_seconds(), set.hold_seconds()));
     // Sets done on each side count twice.
     const int sides = set.side() == type::v1::SIDE_BOTH ? 2 : 1;
-    lift.set_volume_load_kg(lift.volume_load_kg() + sides * set.reps() * load);
+    volume += sides * set.reps() * load;
+    records.push_back(
+        {.variant_rank = VariantRank(catalog, exercise_id, set.variant()),
+         .variant = set.variant(),
+         .load_kg = load,
+         .reps = set.reps(),
+         .hold_seconds = set.hold_seconds(),
+         .tempo_seconds = set.tempo().eccentric_seconds(),
+         .session = tagged.workout});
   }
   if (best_one_rep_max > 0) {
-    *lift.mutable_estimated_one_rep_max() = Kilograms(best_one_rep_max);
+    *lift.mutable_estimated_one_rep_max() = MassIn(best_one_rep_max, unit);
+    lift.set_estimated_one_rep_max_kg(RoundTenth(best_one_rep_max));
   }
   if (record_reps > 0) {
     lift.set_rep_record_reps(record_reps);
-    *lift.mutable_rep_record_load() = Kilograms(record_load);
+    *lift.mutable_rep_record_load() = MassIn(record_load, unit);
   }
-  lift.set_volume_load_kg(std::round(lift.volume_load_kg() * 10) / 10);
+  lift.set_volume_load_kg(RoundTenth(volume));
+  if (const auto best = coaching::PerformanceOf(records)) {
+    lift.set_variant(best->variant);
+    if (best->load_kg > 0) {
+      *lift.mutable_top_load() = MassIn(best->load_kg, unit);
+      lift.set_top_load_kg(best->load_kg);
+    }
+    lift.set_best_reps(best->reps);
+    lift.set_best_hold_seconds(best->hold_seconds);
+    lift.set_slowest_tempo_seconds(best->tempo_seconds);
+    lift.set_sets(best->sets);
+  }
   return lift;
 }
 
-bool Progressed(const v1::LiftProgress& before, const v1::LiftProgress& week) {
-  if (week.estimated_one_rep_max().value() >
-      before.estimated_one_rep_max().value()) {
-    return true;
-  }
-  const double load = week.rep_record_load().value();
-  const double before_load = before.rep_record_load().value();
-  if (week.rep_record_reps() > 0 &&
-      (load > before_load ||
-       (load == before_load &&
-        week.rep_record_reps() > before.rep_record_reps()))) {
-    return true;
-  }
-  return week.best_hold_seconds() > before.best_hold_seconds();
+coaching::LiftPerformance PerformanceOf(const v1::LiftProgress& lift,
+                                        const plan::ExerciseCatalog& catalog) {
+  return {
+      .variant_rank = VariantRank(catalog, lift.exercise_id(), lift.variant()),
+      .variant = lift.variant(),
+      .load_kg = lift.top_load_kg(),
+      .reps = lift.best_reps(),
+      .hold_seconds = lift.best_hold_seconds(),
+      .tempo_seconds = lift.slowest_tempo_seconds(),
+      .sets = lift.sets()};
 }
 
-void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week) {
+void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week,
+                const plan::ExerciseCatalog& catalog, type::v1::MassUnit unit) {
+  // A lift stored before the best work was recorded (no sets) cannot be
+  // compared: this week is its baseline again.
+  if (previous != nullptr && previous->sets() == 0) {
+    previous = nullptr;
+  }
+  const bool pounds = unit == type::v1::MASS_UNIT_POUND;
+  const coaching::LiftPerformance now = PerformanceOf(week, catalog);
+  coaching::Comparison comparison;
   if (previous == nullptr) {
     week.set_trend(v1::LIFT_TREND_NEW);
-    week.set_weeks_without_progress(0);
-    return;
-  }
-  if (Progressed(*previous, week)) {
-    week.set_trend(v1::LIFT_TREND_UP);
-    week.set_weeks_without_progress(0);
+    week.set_progress("baseline: the first week with this lift");
   } else {
-    week.set_trend(Progressed(week, *previous) ? v1::LIFT_TREND_DOWN
-                                               : v1::LIFT_TREND_FLAT);
-    week.set_weeks_without_progress(previous->weeks_without_progress() + 1);
+    comparison =
+        coaching::Compare(PerformanceOf(*previous, catalog), now, pounds);
+    week.set_progress_dimension(ToApi(comparison.improved));
+    if (comparison.improved != coaching::Dimension::kNone) {
+      week.set_trend(v1::LIFT_TREND_UP);
+      week.set_progress(comparison.text);
+    } else if (coaching::DeloadDue(previous->weeks_without_progress())) {
+      week.set_trend(comparison.regressed ? v1::LIFT_TREND_DOWN
+                                          : v1::LIFT_TREND_FLAT);
+      week.set_progress("deload week: lighter on purpose, then build back up");
+    } else {
+      week.set_trend(comparison.regressed ? v1::LIFT_TREND_DOWN
+                                          : v1::LIFT_TREND_FLAT);
+      week.set_progress(comparison.regressed ? "below the last trained week"
+                                             : "same as the last trained week");
+    }
   }
-  week.set_stalled(week.weeks_without_progress() >= kStallWeeks);
-  if (!week.stalled()) {
-    return;
-  }
-  // One concrete next step, by what the lift is measured in (domain.md,
-  // progressive overload: +2.5 kg / +5 lb, one more rep, +5 s, slower tempo).
-  if (week.weeks_without_progress() >= kDeloadAfterWeeks) {
-    week.set_suggestion(
-        "deload: take about 10% off for a week, then build back up");
-  } else if (week.best_hold_seconds() > 0 && week.volume_load_kg() == 0) {
-    week.set_suggestion("hold 5 s longer, or move to the next variant");
-  } else if (week.rep_record_reps() > 0) {
-    week.set_suggestion("add one rep per set at the same load");
-  } else if (week.has_estimated_one_rep_max()) {
-    week.set_suggestion(
-        week.weeks_without_progress() == kStallWeeks
-            ? "add 2.5 kg (5 lb)"
-            : "keep the load and slow the lowering to 3 seconds");
-  } else {
-    week.set_suggestion("add one rep per set");
-  }
+  week.set_weeks_without_progress(coaching::WeeksWithoutProgress(
+      previous == nullptr ? 0 : previous->weeks_without_progress(),
+      previous == nullptr, comparison.improved != coaching::Dimension::kNone));
+  week.set_stalled(coaching::Stalled(week.weeks_without_progress()));
+  week.set_suggestion(
+      coaching::StallStep(now, week.weeks_without_progress(), pounds).text);
 }
 
-std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts) {
-  std::map<std::string, std::vector<StrengthSet>> by_exercise;
-  for (const Workout* workout : workouts) {
+std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts,
+                                           const plan::ExerciseCatalog& catalog,
+                                           type::v1::MassUnit unit) {
+  std::map<std::string, std::vector<TaggedSet>> by_exercise;
+  for (size_t i = 0; i < workouts.size(); ++i) {
+    const Workout* workout = workouts[i];
     if (workout->state() != Workout::STATE_FINISHED) {
       continue;
     }
     for (const StrengthSet& set : workout->sets()) {
-      by_exercise[set.exercise_id()].push_back(set);
+      by_exercise[set.exercise_id()].push_back({&set, static_cast<int>(i)});
     }
   }
   std::vector<v1::LiftProgress> lifts;
   for (const auto& [id, sets] : by_exercise) {
-    lifts.push_back(MeasureLift(id, sets));
+    lifts.push_back(MeasureLift(id, sets, catalog, unit));
   }
   return lifts;
 }

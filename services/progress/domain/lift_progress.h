@@ -1,16 +1,19 @@
 #pragma once
 
-// Strength measures of one week (domain.md, "What the product measures"):
-// per lift the Epley estimated 1RM from sets of 10 reps or fewer, the rep
-// record at the heaviest load for higher-rep work, the best hold for planks
-// and the volume load; the trend against earlier weeks, "stalled" after two
-// or more weeks without progress, with one concrete suggestion; and the
-// adductor sessions that count toward the frequency goal. Pure and
-// deterministic: loads are the stored load_kg.
+// Strength measures of one week (domain.md, "What the product measures" and
+// "Judging progress"): per lift its best work (hardest variant, heaviest
+// load, most reps at it, longest hold, slowest lowering, most sets in one
+// workout), the Epley estimated 1RM from loaded sets of 10 reps or fewer,
+// the rep record for higher-rep loaded work, and the volume load; against
+// the week before, which dimension moved and by how much; "stalled" and the
+// one concrete step from the shared coaching rules (coaching/). Adductor
+// sessions toward the frequency goal. Pure and deterministic: loads are the
+// stored load_kg; masses are shown in the user's unit.
 
 #include <string>
 #include <vector>
 
+#include "coaching/progress_rules.h"
 #include "gracilis/progress/v1/progress.pb.h"
 #include "gracilis/workout/v1/workout.pb.h"
 #include "services/plan/domain/catalog.h"
@@ -20,33 +23,44 @@ namespace gracilis::progress {
 // Workouts of a week, by pointer into the history they were picked from.
 using WorkoutRefs = std::vector<const workout::v1::Workout*>;
 
-// Epley is trusted for 1-10 reps; higher-rep work is tracked as rep records.
-inline constexpr int kMaxRepsForOneRepMax = 10;
-// No progress for this many weeks in a row is a stall (domain.md).
-inline constexpr int kStallWeeks = 2;
-// Stalls this long or longer call for a deload rather than a small step.
-inline constexpr int kDeloadAfterWeeks = 4;
+using coaching::EpleyOneRepMaxKg;
+using coaching::kDeloadAfterWeeks;
+using coaching::kMaxRepsForOneRepMax;
+using coaching::kStallWeeks;
 
-// load x (1 + reps / 30); a single rep is the load itself. 0 outside 1-10
-// reps or without load.
-double EpleyOneRepMaxKg(int reps, double load_kg);
+// `kg` as a Mass in `unit` (kilograms unless pounds), to 0.1.
+type::v1::Mass MassIn(double kg, type::v1::MassUnit unit);
 
-// One lift's measures from its sets of one week (trend fields unset).
-// Loads are reported in kilograms.
+// Position of `variant` on the exercise's catalog ladder; 0 when unknown.
+int VariantRank(const plan::ExerciseCatalog& catalog,
+                const std::string& exercise_id, const std::string& variant);
+
+// One lift's measures from its sets of one week, each tagged with the
+// workout it was done in (trend fields unset).
+struct TaggedSet {
+  const workout::v1::StrengthSet* set;
+  int workout;
+};
 v1::LiftProgress MeasureLift(const std::string& exercise_id,
-                             const std::vector<workout::v1::StrengthSet>& sets);
+                             const std::vector<TaggedSet>& sets,
+                             const plan::ExerciseCatalog& catalog,
+                             type::v1::MassUnit unit);
 
-// Whether `week` beat `before` on any measure the lift has: a higher 1RM
-// estimate, more reps at the same or a heavier record load, a longer hold.
-bool Progressed(const v1::LiftProgress& before, const v1::LiftProgress& week);
+// The best work a measured lift records, for the coaching rules.
+coaching::LiftPerformance PerformanceOf(const v1::LiftProgress& lift,
+                                        const plan::ExerciseCatalog& catalog);
 
-// Fills trend, weeks_without_progress, stalled and suggestion of `week`
-// from the same lift's previous week (nullptr: first week with data).
-void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week);
+// Fills trend, progress, weeks_without_progress, stalled and suggestion of
+// `week` from the same lift's last trained week (nullptr: first week with
+// data, a baseline).
+void ApplyTrend(const v1::LiftProgress* previous, v1::LiftProgress& week,
+                const plan::ExerciseCatalog& catalog, type::v1::MassUnit unit);
 
 // Per exercise id, in id order, the lifts of the week's workouts (finished
 // ones only; abandoned and active workouts do not count).
-std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts);
+std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts,
+                                           const plan::ExerciseCatalog& catalog,
+                                           type::v1::MassUnit unit);
 
 // Finished workouts with at least one set of an exercise that loads an
 // inner-thigh muscle (pectineus, adductors, gracilis); `heavy_only` counts

@@ -28,6 +28,10 @@ void AddPoint(v1::Trend& trend, const v1::WeeklyProgress& week, double value,
   point.set_present(present);
 }
 
+std::string UnitWord(type::v1::MassUnit unit) {
+  return unit == type::v1::MASS_UNIT_POUND ? "lb" : "kg";
+}
+
 }  // namespace
 
 v1::Trend ExerciseTrend(const std::vector<v1::WeeklyProgress>& weeks,
@@ -45,9 +49,11 @@ v1::Trend ExerciseTrend(const std::vector<v1::WeeklyProgress>& weeks,
     }
   }
   v1::Trend trend;
-  trend.set_unit(measure == Measure::kOneRepMax ? "kg"
-                 : measure == Measure::kHold    ? "s"
-                                                : "reps");
+  trend.set_unit(measure == Measure::kOneRepMax
+                     ? UnitWord(weeks.empty() ? type::v1::MASS_UNIT_KILOGRAM
+                                              : weeks.back().unit())
+                 : measure == Measure::kHold ? "s"
+                                             : "reps");
   for (const v1::WeeklyProgress& week : weeks) {
     const v1::LiftProgress* lift = LiftOf(week, exercise_id);
     double value = 0;
@@ -60,11 +66,16 @@ v1::Trend ExerciseTrend(const std::vector<v1::WeeklyProgress>& weeks,
           value = lift->best_hold_seconds();
           break;
         case Measure::kReps:
-          value = lift->rep_record_reps();
+          // Reps in the best workout: more reps and added sets both show.
+          value = lift->sets() > 0 ? lift->sets() * lift->best_reps()
+                                   : lift->rep_record_reps();
           break;
       }
     }
     AddPoint(trend, week, value, value > 0);
+    if (lift != nullptr) {
+      trend.mutable_points()->rbegin()->set_variant(lift->variant());
+    }
   }
   return trend;
 }
@@ -78,6 +89,11 @@ v1::Trend MetricTrend(const std::vector<v1::WeeklyProgress>& weeks,
         trend.set_unit("kg");
         AddPoint(trend, week, week.body().weight_average_kg(),
                  week.body().weight_average_kg() > 0);
+        break;
+      case v1::METRIC_BODY_WEIGHT_TREND:
+        trend.set_unit(UnitWord(week.unit()));
+        AddPoint(trend, week, week.body().weight_trend().value(),
+                 week.body().weight_trend_kg() > 0);
         break;
       case v1::METRIC_WAIST_CM:
         trend.set_unit("cm");

@@ -20,8 +20,9 @@ inline constexpr int kMaxListedWeeks = 26;
 // The summary's streak looks back this far.
 inline constexpr int kMaxStreakWeeks = 52;
 
-// One point per week for an exercise: the estimated 1RM in kg when any week
-// has one, else the best hold in seconds, else the rep record in reps
+// One point per week for an exercise: the estimated 1RM in the user's unit
+// when any week has one, else the best hold in seconds, else the reps of the
+// best workout (sets x best reps), each point with the variant trained
 // (weeks without that measure are not present).
 v1::Trend ExerciseTrend(const std::vector<v1::WeeklyProgress>& weeks,
                         const std::string& exercise_id);

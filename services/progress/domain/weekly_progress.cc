@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "coaching/progress_rules.h"
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
 #include "services/plan/domain/coaching_rules.h"
@@ -225,51 +226,106 @@ std::string ExerciseName(const plan::ExerciseCatalog& catalog,
   return exercise == nullptr ? id : exercise->display_name();
 }
 
-v1::Verdict Judge(const v1::WeeklyProgress& week, double previous_waist_cm,
+// "Leaner?" from the smoothed weight trend and the waist (domain.md, "Body
+// weight and calories"): the verdict's half and the sentence saying which
+// figure decided it, or why it could not.
+struct BodyJudgement {
+  bool leaner = false;
+  std::string reason;
+};
+BodyJudgement JudgeBody(const v1::BodyProgress& body, bool trend_before,
+                        double previous_waist_cm, type::v1::MassUnit unit) {
+  const bool pounds = unit == type::v1::MASS_UNIT_POUND;
+  std::vector<std::string> notes;
+  if (body.waist_cm() > 0 && previous_waist_cm > 0) {
+    if (body.waist_change_cm() <= -coaching::kWaistPrecisionCm) {
+      return {true, absl::StrFormat("the waist measured %.1f cm less",
+                                    -body.waist_change_cm())};
+    }
+    notes.push_back(absl::StrFormat(
+        "the waist changed %+.1f cm (a change counts from %.1f cm, the "
+        "tape's precision)",
+        body.waist_change_cm(), coaching::kWaistPrecisionCm));
+  }
+  if (body.weigh_ins() >= coaching::kMinWeighInsToJudge && trend_before) {
+    const double change = body.weight_trend_change_kg();
+    const std::string figures = absl::StrCat(
+        coaching::LoadText(body.weight_trend_kg() - change, pounds), " to ",
+        coaching::LoadText(body.weight_trend_kg(), pounds));
+    if (change <= -coaching::kLeanerTrendFallKg + 1e-9) {
+      return {true, absl::StrCat("the weight trend fell ",
+                                 coaching::LoadText(-change, pounds), " (",
+                                 figures, ")")};
+    }
+    notes.push_back(
+        absl::StrCat("the weight trend moved ", change < 0 ? "-" : "+",
+                     coaching::LoadText(std::abs(change), pounds), " (",
+                     figures, "), less than the ",
+                     coaching::LoadText(coaching::kLeanerTrendFallKg, pounds),
+                     " fall that counts"));
+  } else if (body.weigh_ins() > 0 || trend_before) {
+    notes.push_back(absl::StrCat("not enough weigh-ins yet (", body.weigh_ins(),
+                                 " of ", coaching::kMinWeighInsToJudge,
+                                 " this week) to judge the weight trend"));
+  }
+  return {false, absl::StrJoin(notes, "; ")};
+}
+
+v1::Verdict Judge(const v1::WeeklyProgress& week, bool trend_before,
+                  double previous_waist_cm,
                   const plan::ExerciseCatalog& catalog) {
   std::vector<std::string> up;
+  std::vector<std::string> compared;
   for (const v1::LiftProgress& lift : week.lifts()) {
     if (lift.trend() == v1::LIFT_TREND_UP) {
-      up.push_back(ExerciseName(catalog, lift.exercise_id()));
+      up.push_back(absl::StrCat(ExerciseName(catalog, lift.exercise_id()), " (",
+                                lift.progress(), ")"));
+    }
+    if (lift.trend() != v1::LIFT_TREND_NEW) {
+      compared.push_back(ExerciseName(catalog, lift.exercise_id()));
     }
   }
+  const BodyJudgement body =
+      JudgeBody(week.body(), trend_before, previous_waist_cm, week.unit());
   const bool stronger = !up.empty();
-  std::string leaner_reason;
-  if (week.body().weight_average_kg() > 0 &&
-      week.body().weight_change_kg() <= -kWeightChangeThresholdKg) {
-    leaner_reason = absl::StrFormat("the 7-day weight average fell %.1f kg",
-                                    -week.body().weight_change_kg());
-  } else if (week.body().waist_cm() > 0 && previous_waist_cm > 0 &&
-             week.body().waist_cm() < previous_waist_cm) {
-    leaner_reason = absl::StrFormat("the waist measured %.1f cm less",
-                                    previous_waist_cm - week.body().waist_cm());
-  }
-  const bool leaner = !leaner_reason.empty();
   const std::string stronger_reason =
-      absl::StrCat(absl::StrJoin(up, ", "), " beat last week");
+      absl::StrCat(absl::StrJoin(up, ", "), " beat the last trained week");
   v1::Verdict verdict;
-  if (stronger && leaner) {
+  if (week.lifts().empty() && week.body().weigh_ins() == 0 &&
+      week.body().waist_cm() == 0) {
+    verdict.set_kind(v1::Verdict::KIND_NEITHER);
+    verdict.set_reason("Neither: nothing was logged this week to compare.");
+  } else if (stronger && body.leaner) {
     verdict.set_kind(v1::Verdict::KIND_STRONGER_AND_LEANER);
     verdict.set_reason(absl::StrCat("Stronger and leaner: ", stronger_reason,
-                                    ", and ", leaner_reason, "."));
+                                    ", and ", body.reason, "."));
   } else if (stronger) {
     verdict.set_kind(v1::Verdict::KIND_STRONGER);
     verdict.set_reason(absl::StrCat(
-        "Stronger: ", stronger_reason,
-        "; no drop in weight or waist yet (fat loss shows over weeks, and "
-        "only with the calorie target)."));
-  } else if (leaner) {
+        "Stronger: ", stronger_reason, "; ",
+        body.reason.empty() ? "no weight trend or waist to compare yet"
+                            : body.reason,
+        " (fat loss shows over weeks, and only with the calorie target)."));
+  } else if (body.leaner) {
     verdict.set_kind(v1::Verdict::KIND_LEANER);
     verdict.set_reason(absl::StrCat(
-        "Leaner: ", leaner_reason,
-        "; no lift beat last week, so add a rep, load or hold next week."));
+        "Leaner: ", body.reason, "; ",
+        compared.empty() ? "no lift to compare with an earlier week yet."
+                         : "no lift beat its last trained week, so add a "
+                           "rep, load or hold next week."));
+  } else if (compared.empty() && !trend_before && previous_waist_cm == 0) {
+    verdict.set_kind(v1::Verdict::KIND_BASELINE);
+    verdict.set_reason(
+        "Baseline: this week's lifts and weigh-ins are the starting point; "
+        "next week is judged against them.");
   } else {
     verdict.set_kind(v1::Verdict::KIND_NEITHER);
-    verdict.set_reason(
-        week.lifts().empty() && week.body().weight_average_kg() == 0
-            ? "Neither: nothing was logged this week to compare."
-            : "Neither: no lift beat last week and neither the weight "
-              "average nor the waist fell.");
+    verdict.set_reason(absl::StrCat(
+        "Neither: ",
+        compared.empty() ? "no lift to compare with an earlier week yet"
+                         : absl::StrCat("no lift beat its last trained week (",
+                                        absl::StrJoin(compared, ", "), ")"),
+        body.reason.empty() ? "" : "; ", body.reason, "."));
   }
   return verdict;
 }
@@ -280,10 +336,20 @@ bool AimsToLoseFat(const PlanRecord& plan) {
 }
 
 // Program week 5 (domain.md, weeks 5-8): re-evaluate calories if fat loss is
-// a goal, against the weight the plan was built from.
-std::string CalorieCheck(const PlanRecord& plan, const v1::BodyProgress& body) {
+// a goal: with the logs' estimate when there is one, else against the
+// weight the plan was built from.
+std::string CalorieCheck(const PlanRecord& plan,
+                         const v1::WeeklyProgress& week) {
+  const v1::BodyProgress& body = week.body();
   const double start_kg = plan.inputs().body_weight_kg();
   const int target = plan.plan().nutrition().target_kcal();
+  if (week.has_calories()) {
+    return absl::StrFormat(
+        "Week 5 calorie check: maintenance re-estimated from your logs at %d "
+        "kcal a day (%s); the target moves from %d to %d kcal.",
+        week.calories().maintenance_kcal(), week.calories().basis(),
+        week.calories().current_target_kcal(), week.calories().target_kcal());
+  }
   if (body.weight_average_kg() == 0) {
     return "Week 5 calorie check: log your weight a few times this week so "
            "the trend can be compared with the plan's start weight.";
@@ -296,10 +362,111 @@ std::string CalorieCheck(const PlanRecord& plan, const v1::BodyProgress& body) {
   }
   return absl::StrFormat(
       "Week 5 calorie check: weight has not come down since the plan started "
-      "(%.1f to %.1f kg); re-estimate maintenance from your logs and keep "
-      "the deficit at %d-%d kcal, not more.",
-      start_kg, body.weight_average_kg(), plan::rules::kDeficitKcalMin,
-      plan::rules::kDeficitKcalMax);
+      "(%.1f to %.1f kg); log what you eat on %d days a week and your weight "
+      "so maintenance can be re-estimated, and keep the deficit at %d-%d "
+      "kcal, not more.",
+      start_kg, body.weight_average_kg(), coaching::kMinLoggedDaysPerWeek,
+      coaching::kDeficitKcalMin, coaching::kDeficitKcalMax);
+}
+
+std::vector<coaching::WeighIn> WeighIns(const History& history) {
+  std::vector<coaching::WeighIn> out;
+  for (const BodyMeasurement& m : history.measurements) {
+    if (m.body_weight_kg() > 0) {
+      out.push_back({ToTime(m.measure_time()), m.body_weight_kg()});
+    }
+  }
+  return out;
+}
+
+// The unit the user weighs in: the plan's, else the latest weigh-in's.
+type::v1::MassUnit UnitOf(const History& history) {
+  if (history.plan &&
+      history.plan->inputs().load_unit() != type::v1::MASS_UNIT_UNSPECIFIED) {
+    return history.plan->inputs().load_unit();
+  }
+  absl::Time latest = absl::InfinitePast();
+  type::v1::MassUnit unit = type::v1::MASS_UNIT_KILOGRAM;
+  for (const BodyMeasurement& m : history.measurements) {
+    if (m.body_weight().unit() != type::v1::MASS_UNIT_UNSPECIFIED &&
+        ToTime(m.measure_time()) >= latest) {
+      latest = ToTime(m.measure_time());
+      unit = m.body_weight().unit();
+    }
+  }
+  return unit;
+}
+
+// Maintenance re-estimated from the logs of this week and the ones before
+// it (domain.md, "Adaptive maintenance"); nullopt until every one of those
+// weeks has enough weigh-ins and nutrition days, or without a plan target.
+std::optional<v1::CalorieEstimate> EstimateCalories(
+    const History& history, const IsoWeek& week, absl::TimeZone zone,
+    const std::vector<coaching::WeighIn>& weigh_ins, bool maintenance_phase) {
+  if (!history.plan || history.plan->plan().nutrition().target_kcal() == 0) {
+    return std::nullopt;
+  }
+  const IsoWeek first = AddWeeks(week, -(coaching::kAdaptiveWeeks - 1));
+  const absl::Time from = SpanOf(first, zone).start;
+  const absl::Time until = SpanOf(week, zone).end;
+  double intake = 0;
+  int days = 0;
+  for (int i = 0; i < coaching::kAdaptiveWeeks; ++i) {
+    const IsoWeek each = AddWeeks(first, i);
+    const WeekSpan span = SpanOf(each, zone);
+    const int weighed = static_cast<int>(std::count_if(
+        weigh_ins.begin(), weigh_ins.end(), [&](const coaching::WeighIn& w) {
+          return w.time >= span.start && w.time < span.end;
+        }));
+    int logged = 0;
+    const absl::CivilDay monday = MondayOf(each);
+    for (const NutritionLog& log : history.nutrition) {
+      const absl::CivilDay day = plan::ToCivilDay(log.date());
+      if (day >= monday && day < monday + 7 && log.calories_kcal() > 0) {
+        ++logged;
+        intake += log.calories_kcal();
+      }
+    }
+    if (weighed < coaching::kMinWeighInsToJudge ||
+        logged < coaching::kMinLoggedDaysPerWeek) {
+      return std::nullopt;
+    }
+    days += logged;
+  }
+  // The trend where the weeks began (from earlier weigh-ins, or the first
+  // of the weeks' own) and where they ended.
+  std::optional<double> trend_from = coaching::WeightTrendAt(weigh_ins, from);
+  if (!trend_from) {
+    absl::Time earliest = absl::InfiniteFuture();
+    for (const coaching::WeighIn& w : weigh_ins) {
+      if (w.time >= from && w.time < until && w.time < earliest) {
+        earliest = w.time;
+        trend_from = w.kg;
+      }
+    }
+  }
+  const std::optional<double> trend_to =
+      coaching::WeightTrendAt(weigh_ins, until);
+  if (!trend_from || !trend_to) {
+    return std::nullopt;
+  }
+  const double span_days = absl::ToDoubleHours(until - from) / 24;
+  const double change_per_day = (*trend_to - *trend_from) / span_days;
+  const double average = intake / days;
+  v1::CalorieEstimate estimate;
+  estimate.set_maintenance_kcal(
+      coaching::EstimateMaintenanceKcal(average, change_per_day));
+  estimate.set_current_target_kcal(
+      history.plan->plan().nutrition().target_kcal());
+  estimate.set_target_kcal(
+      coaching::NextTargetKcal(estimate.current_target_kcal(),
+                               estimate.maintenance_kcal(), maintenance_phase));
+  estimate.set_basis(absl::StrFormat(
+      "%d weeks: %d kcal a day eaten on %d logged days, weight trend %+.2f kg "
+      "a week",
+      coaching::kAdaptiveWeeks, static_cast<int>(std::lround(average)), days,
+      change_per_day * 7));
+  return estimate;
 }
 
 }  // namespace
@@ -310,8 +477,12 @@ absl::TimeZone ZoneOf(const History& history) {
 }
 
 absl::Time HistoryStart(const IsoWeek& first, absl::TimeZone zone) {
-  return SpanOf(first, zone).start -
-         absl::Hours(24 * plan::rules::kRecentRunWindowDays);
+  // The run guardrail's 30 days, and the weight trend where the calorie
+  // estimate's first week begins (its own 28 days before that week).
+  const int days =
+      std::max(plan::rules::kRecentRunWindowDays,
+               7 * (coaching::kAdaptiveWeeks - 1) + coaching::kTrendWindowDays);
+  return SpanOf(first, zone).start - absl::Hours(24 * days);
 }
 
 v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
@@ -338,7 +509,8 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
   out.set_adductor_goal_met(out.adductor_sessions() >=
                             out.adductor_sessions_goal());
 
-  for (v1::LiftProgress& lift : MeasureLifts(workouts)) {
+  out.set_unit(UnitOf(history));
+  for (v1::LiftProgress& lift : MeasureLifts(workouts, catalog, out.unit())) {
     const v1::LiftProgress* before = nullptr;
     if (previous != nullptr) {
       for (const v1::LiftProgress& candidate : previous->lifts()) {
@@ -347,7 +519,7 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
         }
       }
     }
-    ApplyTrend(before, lift);
+    ApplyTrend(before, lift, catalog, out.unit());
     *out.add_lifts() = std::move(lift);
   }
 
@@ -364,14 +536,32 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
   const BodyWindow body = BodyBetween(history, span.start, span.end);
   const BodyWindow before =
       BodyBetween(history, span.start - seven_days, span.start);
+  const BodyWindow earlier =
+      BodyBetween(history, HistoryStart(week, zone), span.start);
   v1::BodyProgress& progress = *out.mutable_body();
   progress.set_weight_average_kg(Round(body.WeightAverage(), 0.01));
   if (body.weights > 0 && before.weights > 0) {
     progress.set_weight_change_kg(
         Round(body.WeightAverage() - before.WeightAverage(), 0.01));
   }
+  progress.set_weigh_ins(body.weights);
+  const std::vector<coaching::WeighIn> weigh_ins = WeighIns(history);
+  const std::optional<double> trend_before =
+      coaching::WeightTrendAt(weigh_ins, span.start);
+  if (const auto trend = coaching::WeightTrendAt(weigh_ins, span.end)) {
+    progress.set_weight_trend_kg(Round(*trend, 0.01));
+    *progress.mutable_weight_trend() = MassIn(*trend, out.unit());
+    if (trend_before) {
+      progress.set_weight_trend_change_kg(Round(*trend - *trend_before, 0.01));
+      *progress.mutable_weight_trend_change() =
+          MassIn(*trend - *trend_before, out.unit());
+    }
+  }
   progress.set_waist_cm(body.waist_cm);
   progress.set_thigh_cm(body.thigh_cm);
+  if (body.waist_cm > 0 && earlier.waist_cm > 0) {
+    progress.set_waist_change_cm(Round(body.waist_cm - earlier.waist_cm, 0.1));
+  }
 
   *out.mutable_nutrition() = MeasureNutrition(history, week);
 
@@ -384,10 +574,16 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
   }
   out.set_sessions_done(static_cast<int>(workouts.size()));
 
-  *out.mutable_verdict() = Judge(out, before.waist_cm, catalog);
+  if (auto calories =
+          EstimateCalories(history, week, zone, weigh_ins, maintenance)) {
+    *out.mutable_calories() = *std::move(calories);
+  }
+  *out.mutable_verdict() =
+      Judge(out, trend_before.has_value() && progress.weight_trend_kg() > 0,
+            earlier.waist_cm, catalog);
   if (history.plan && out.plan_week_number() == kCalorieCheckWeek &&
       AimsToLoseFat(*history.plan)) {
-    out.set_calorie_check(CalorieCheck(*history.plan, out.body()));
+    out.set_calorie_check(CalorieCheck(*history.plan, out));
   }
   return out;
 }

@@ -24,8 +24,6 @@ namespace gracilis::progress {
 // deficit band (logging is approximate; a far bigger deficit is not met:
 // domain.md, "nothing crazier").
 inline constexpr int kCalorieToleranceKcal = 100;
-// The weight average must move at least this much to count as a change.
-inline constexpr double kWeightChangeThresholdKg = 0.1;
 // Program week of the calorie re-evaluation (domain.md, weeks 5-8).
 inline constexpr int kCalorieCheckWeek = 5;
 

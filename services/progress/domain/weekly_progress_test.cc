@@ -175,7 +175,7 @@ TEST_F(WeeklyProgressTest, LiftTrendsChainAcrossWeeksIntoAStall) {
   EXPECT_FALSE(weeks[1].lifts(0).stalled());
   EXPECT_EQ(weeks[2].lifts(0).weeks_without_progress(), 2);
   EXPECT_TRUE(weeks[2].lifts(0).stalled());
-  EXPECT_EQ(weeks[2].lifts(0).suggestion(), "add 2.5 kg (5 lb)");
+  EXPECT_EQ(weeks[2].lifts(0).suggestion(), "add 2.5 kg");
   EXPECT_EQ(weeks[3].lifts(0).trend(), v1::LIFT_TREND_UP);
   EXPECT_EQ(weeks[3].lifts(0).weeks_without_progress(), 0);
   EXPECT_EQ(weeks[3].verdict().kind(), v1::Verdict::KIND_STRONGER);
@@ -223,18 +223,126 @@ TEST_F(WeeklyProgressTest, RunningGuardrailsWarnAboutSpikes) {
   EXPECT_THAT(Measure(45, history).running().warnings(), IsEmpty());
 }
 
-TEST_F(WeeklyProgressTest, BodyWeightIsAWeeklyAverageWithItsChange) {
+TEST_F(WeeklyProgressTest, LeanerIsJudgedOnTheSmoothedTrend) {
   History history;
   history.measurements = {
       Weighed(At(10, 27, 7), 70.4, 80), Weighed(At(10, 29, 7), 70.2),
-      Weighed(At(11, 3, 7), 70.0, 79.5), Weighed(At(11, 6, 7), 69.6),
-      Weighed(At(11, 12, 7), 60)};  // next week
+      Weighed(At(11, 3, 7), 70.0),      Weighed(At(11, 5, 7), 69.6),
+      Weighed(At(11, 7, 7), 69.8),      Weighed(At(11, 12, 7), 60)};  // W46
   const v1::WeeklyProgress week = Measure(45, history);
   EXPECT_DOUBLE_EQ(week.body().weight_average_kg(), 69.8);
   EXPECT_DOUBLE_EQ(week.body().weight_change_kg(), -0.5);
-  EXPECT_DOUBLE_EQ(week.body().waist_cm(), 79.5);
+  EXPECT_EQ(week.body().weigh_ins(), 3);
+  // Trend: 70.4, 70.38 at the week's start; then 70.342, 70.268, 70.221.
+  EXPECT_DOUBLE_EQ(week.body().weight_trend_kg(), 70.22);
+  EXPECT_DOUBLE_EQ(week.body().weight_trend_change_kg(), -0.16);
   EXPECT_EQ(week.verdict().kind(), v1::Verdict::KIND_LEANER);
-  EXPECT_THAT(week.verdict().reason(), HasSubstr("fell 0.5 kg"));
+  EXPECT_THAT(week.verdict().reason(),
+              HasSubstr("the weight trend fell 0.2 kg (70.4 kg to 70.2 kg)"));
+}
+
+TEST_F(WeeklyProgressTest, TwoWeighInsOrAOneDayDropAreNotLeaner) {
+  History history;
+  // A steady 70.3 kg, then a 1 kg water drop on one of two weigh-ins.
+  history.measurements = {
+      Weighed(At(10, 27, 7), 70.3), Weighed(At(10, 29, 7), 70.3),
+      Weighed(At(10, 31, 7), 70.3), Weighed(At(11, 3, 7), 70.3),
+      Weighed(At(11, 5, 7), 69.3)};
+  v1::WeeklyProgress week = Measure(45, history);
+  EXPECT_EQ(week.verdict().kind(), v1::Verdict::KIND_NEITHER);
+  EXPECT_THAT(week.verdict().reason(),
+              HasSubstr("not enough weigh-ins yet (2 of 3 this week)"));
+  // A third weigh-in back up: the trend (70.3, 70.2, 70.21) fell 0.09 kg.
+  history.measurements.push_back(Weighed(At(11, 7, 7), 70.3));
+  week = Measure(45, history);
+  EXPECT_DOUBLE_EQ(week.body().weight_trend_change_kg(), -0.09);
+  EXPECT_EQ(week.verdict().kind(), v1::Verdict::KIND_NEITHER);
+  EXPECT_THAT(week.verdict().reason(),
+              HasSubstr("less than the 0.1 kg fall that counts"));
+}
+
+TEST_F(WeeklyProgressTest, TheWaistCountsBeyondTapePrecision) {
+  History history;
+  history.measurements = {Weighed(At(10, 29, 7), 70.2, 80),
+                          Weighed(At(11, 3, 7), 70.3, 79.7)};
+  v1::WeeklyProgress week = Measure(45, history);
+  EXPECT_DOUBLE_EQ(week.body().waist_change_cm(), -0.3);
+  EXPECT_NE(week.verdict().kind(), v1::Verdict::KIND_LEANER);
+  EXPECT_THAT(week.verdict().reason(), HasSubstr("the waist changed -0.3 cm"));
+  history.measurements.push_back(Weighed(At(11, 5, 7), 70.3, 79.5));
+  week = Measure(45, history);
+  EXPECT_EQ(week.verdict().kind(), v1::Verdict::KIND_LEANER);
+  EXPECT_THAT(week.verdict().reason(),
+              HasSubstr("the waist measured 0.5 cm less"));
+}
+
+TEST_F(WeeklyProgressTest, PoundUsersSeePounds) {
+  History history;
+  auto plan = std::make_shared<PlanRecord>(*Plan());
+  plan->mutable_inputs()->set_load_unit(type::v1::MASS_UNIT_POUND);
+  history.plan = plan;
+  history.workouts = {Finished(At(11, 3, 18), {"sumo_squat"}, 8, 20)};
+  history.measurements = {Weighed(At(11, 3, 7), 70)};
+  const v1::WeeklyProgress week = Measure(45, history);
+  EXPECT_EQ(week.unit(), type::v1::MASS_UNIT_POUND);
+  EXPECT_EQ(week.lifts(0).estimated_one_rep_max().unit(),
+            type::v1::MASS_UNIT_POUND);
+  EXPECT_DOUBLE_EQ(week.lifts(0).estimated_one_rep_max().value(), 55.9);
+  EXPECT_DOUBLE_EQ(week.body().weight_trend().value(), 154.3);
+  EXPECT_DOUBLE_EQ(week.body().weight_trend_kg(), 70);
+}
+
+// Daily weigh-ins from 4 weeks before plan week 1 to the end of week 3,
+// changing `kg_per_week`, and `kcal` logged on 6 days of each plan week.
+void LogThreeWeeks(History& history, double kg_per_week, int kcal) {
+  absl::TimeZone berlin;
+  ASSERT_TRUE(absl::LoadTimeZone(kZone, &berlin));
+  for (int day = -28; day < 21; ++day) {
+    const absl::CivilDay date = absl::CivilDay(2026, 11, 2) + day;
+    BodyMeasurement m;
+    *m.mutable_measure_time() =
+        ToTimestamp(absl::FromCivil(absl::CivilHour(date) + 7, berlin));
+    m.set_body_weight_kg(72 + day * kg_per_week / 7);
+    history.measurements.push_back(m);
+    if (day >= 0 && day % 7 != 6) {
+      NutritionLog log;
+      *log.mutable_date() = plan::ToDate(date);
+      log.set_calories_kcal(kcal);
+      history.nutrition.push_back(log);
+    }
+  }
+}
+
+TEST_F(WeeklyProgressTest, MaintenanceIsReEstimatedAfterThreeLoggedWeeks) {
+  History history;
+  history.plan = Plan();
+  const int target = history.plan->plan().nutrition().target_kcal();
+  // A steady weight on 2,000 kcal a day: maintenance is what was eaten.
+  LogThreeWeeks(history, 0, 2000);
+  EXPECT_FALSE(Measure(46, history).has_calories());  // two weeks only
+  v1::WeeklyProgress week = Measure(47, history);
+  ASSERT_TRUE(week.has_calories());
+  EXPECT_EQ(week.calories().maintenance_kcal(), 2000);
+  EXPECT_EQ(week.calories().current_target_kcal(), target);
+  EXPECT_EQ(week.calories().target_kcal(),
+            std::clamp(1750, target - 150, target + 150));
+  EXPECT_THAT(week.calories().basis(),
+              HasSubstr("2000 kcal a day eaten on 18 logged days"));
+
+  // Falling 0.5 kg a week on 1,800 kcal: 1,800 + 0.5 x 7,700 / 7 = 2,350.
+  // The trend lags the weigh-ins (about 9 days at 10% a weigh-in), so its
+  // three-week change, and the estimate, come out a little lower.
+  history.measurements.clear();
+  history.nutrition.clear();
+  LogThreeWeeks(history, -0.5, 1800);
+  week = Measure(47, history);
+  ASSERT_TRUE(week.has_calories());
+  EXPECT_NEAR(week.calories().maintenance_kcal(), 2350, 0.03 * 2350);
+
+  // A week with four nutrition days is not enough.
+  history.nutrition.erase(history.nutrition.begin() + 7,
+                          history.nutrition.begin() + 9);
+  EXPECT_FALSE(Measure(47, history).has_calories());
 }
 
 TEST_F(WeeklyProgressTest, NutritionAdherenceAgainstThePlanTargets) {
@@ -280,7 +388,7 @@ TEST_F(WeeklyProgressTest, PlanAdherenceCountsTheWeeksSessions) {
   EXPECT_EQ(Measure(44, history).sessions_planned(), 0);  // before the plan
 }
 
-TEST_F(WeeklyProgressTest, VerdictNamesBothProngsOrNeither) {
+TEST_F(WeeklyProgressTest, VerdictNamesBothProngsNeitherOrBaseline) {
   History history;
   history.plan = Plan();
   history.workouts = {Finished(At(11, 3, 18), {"sumo_squat"}),
@@ -289,15 +397,18 @@ TEST_F(WeeklyProgressTest, VerdictNamesBothProngsOrNeither) {
                           Weighed(At(11, 11, 7), 69.5)};
   const std::vector<v1::WeeklyProgress> weeks =
       MeasureWeeks(Week(45), Week(47), history, nullptr, catalog_);
-  EXPECT_EQ(weeks[1].verdict().kind(), v1::Verdict::KIND_STRONGER_AND_LEANER);
+  EXPECT_EQ(weeks[1].verdict().kind(), v1::Verdict::KIND_STRONGER);
   EXPECT_THAT(weeks[1].verdict().reason(),
-              HasSubstr("Sumo squat beat last week"));
-  EXPECT_THAT(weeks[1].verdict().reason(), HasSubstr("fell 0.5 kg"));
+              HasSubstr("Sumo squat (+5 kg (25 kg)) beat the last trained "
+                        "week"));
+  EXPECT_THAT(weeks[1].verdict().reason(),
+              HasSubstr("not enough weigh-ins yet (1 of 3 this week)"));
   EXPECT_EQ(weeks[2].verdict().kind(), v1::Verdict::KIND_NEITHER);
   EXPECT_THAT(weeks[2].verdict().reason(), HasSubstr("nothing was logged"));
-  // A first week has nothing to beat.
-  EXPECT_EQ(weeks[0].verdict().kind(), v1::Verdict::KIND_NEITHER);
-  EXPECT_THAT(weeks[0].verdict().reason(), HasSubstr("no lift beat"));
+  // A first week has nothing to beat: a baseline.
+  EXPECT_EQ(weeks[0].verdict().kind(), v1::Verdict::KIND_BASELINE);
+  EXPECT_THAT(weeks[0].verdict().reason(), HasSubstr("starting point"));
+  EXPECT_EQ(weeks[0].lifts(0).trend(), v1::LIFT_TREND_NEW);
 }
 
 TEST_F(WeeklyProgressTest, WeekFiveChecksCaloriesWhenFatLossIsAGoal) {
