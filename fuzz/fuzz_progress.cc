@@ -8,6 +8,7 @@
 #include "fuzz/fuzz_support.h"
 #include "fuzz/plan_case.h"
 #include "services/plan/domain/adaptation.h"
+#include "services/plan/plan_records.h"
 #include "services/progress/domain/weekly_progress.h"
 #include "services/workout/domain/workout_rules.h"
 
@@ -52,6 +53,13 @@ void Check(const internal::fuzz::v1::ProgressCase& c) {
             progress::AdaptationFor(week, *history.plan)) {
       Require(plan::ValidateAdaptation(*adapt, Catalog()).ok(),
               "the weekly job's adaptation is one the plan service accepts");
+      internal::plan::v1::PlanRecord next = *history.plan;
+      for (auto& adjustment :
+           plan::AdjustmentsFor(*adapt, *history.plan, Catalog())) {
+        *next.add_adjustments() = std::move(adjustment);
+      }
+      Require(plan::BuildPlan(Catalog(), std::move(next)).ok(),
+              "the plan adapted to what was logged keeps every coaching rule");
     }
   }
 }

@@ -34,7 +34,7 @@ std::optional<internal::plan::v1::PlanRecord> PlayPlanCase(
       continue;  // refused, or answered with the earlier revision
     }
     internal::plan::v1::PlanRecord next = *record;
-    for (auto& adjustment : plan::AdjustmentsFor(adapt)) {
+    for (auto& adjustment : plan::AdjustmentsFor(adapt, *record, Catalog())) {
       *next.add_adjustments() = std::move(adjustment);
     }
     (*next.mutable_adapted_weeks())[adapt.week_number()] = adapt.request_id();

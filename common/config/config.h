@@ -50,6 +50,10 @@ class ConfigSource {
   HostPort Address(absl::string_view name, absl::string_view default_value,
                    absl::string_view help);
 
+  // Records a problem with a setting read so far (a rule beyond its type,
+  // e.g. a minimum length); reported with the others by Check().
+  void Error(absl::string_view name, absl::string_view message);
+
   // True when --help was given.
   bool help_requested() const { return help_requested_; }
   // One line per setting read so far.
@@ -62,7 +66,6 @@ class ConfigSource {
   std::optional<std::string> Lookup(absl::string_view name,
                                     absl::string_view default_text,
                                     absl::string_view help);
-  void Error(absl::string_view name, absl::string_view message);
 
   std::map<std::string, std::string, std::less<>> flags_;
   EnvLookup env_;

@@ -35,4 +35,20 @@ inline absl::StatusOr<std::string> OwnResourceId(absl::string_view name,
   return parts[3];
 }
 
+// The {user} of `name` when it names a `kind` of a user by id (not "me"):
+// for callers acting for any user, such as the weekly job.
+inline absl::StatusOr<std::string> UserOfResource(absl::string_view name,
+                                                  absl::string_view kind,
+                                                  const std::string& field) {
+  const std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "users" || parts[1].empty() ||
+      parts[1] == "me" || parts[2] != absl::StrCat(kind, "s") ||
+      parts[3].empty()) {
+    return InvalidField(field, absl::StrCat("must be users/{user id}/", kind,
+                                            "s/{id} (a service call names "
+                                            "the user)"));
+  }
+  return parts[1];
+}
+
 }  // namespace gracilis

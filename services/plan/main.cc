@@ -1,6 +1,7 @@
 // gracilis-plan: personalised 8-week programs and what follows them.
 
 #include "absl/strings/str_cat.h"
+#include "common/auth/service_credential.h"
 #include "common/auth/session_store.h"
 #include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
       ServerConfig::Read(source, "127.0.0.1:50052", "127.0.0.1:9102");
   RedisConfig redis_config = RedisConfig::Read(source);
   SessionConfig session_config = SessionConfig::Read(source);
+  ServiceCredential service_credential =
+      ServiceCredential::Read(source, /*required=*/false);
   const HostPort account = source.Address("account", "127.0.0.1:50051",
                                           "the account service (for profiles)");
   ExitOnConfigError(source, "gracilis-plan");
@@ -48,8 +51,12 @@ int main(int argc, char** argv) {
   plan::RedisPlanStore store(redis);
   plan::AccountServiceProfiles profiles(grpc::CreateChannel(
       account.ToString(), grpc::InsecureChannelCredentials()));
+  if (service_credential.token().empty()) {
+    Log("warn",
+        "no service_token: AdaptPlan is refused, so plans do not adapt");
+  }
   plan::PlanService service(*catalog, store, sessions, profiles, clock,
-                            (*metrics)->rpc());
+                            (*metrics)->rpc(), std::move(service_credential));
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.plan.v1.PlanService");

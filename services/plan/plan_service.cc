@@ -82,10 +82,12 @@ void FinishWithPlan(const UnaryCall& call, v1::Plan* response,
 
 PlanService::PlanService(const ExerciseCatalog& catalog, PlanStore& store,
                          SessionStore& sessions, ProfileSource& profiles,
-                         const Clock& clock, RpcMetrics* metrics)
+                         const Clock& clock, RpcMetrics* metrics,
+                         ServiceCredential service)
     : catalog_(catalog),
       store_(store),
       authenticator_(sessions),
+      service_(std::move(service)),
       profiles_(profiles),
       clock_(clock),
       metrics_(metrics),
@@ -295,69 +297,94 @@ grpc::ServerUnaryReactor* PlanService::ListExercises(
 grpc::ServerUnaryReactor* PlanService::AdaptPlan(
     grpc::CallbackServerContext* context, const v1::AdaptPlanRequest* request,
     v1::Plan* response) {
-  return authenticator_.Serve(
-      UnaryCall(context, adapt_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
-        absl::StatusOr<std::string> plan_id =
-            PlanIdOf(request->plan(), user_id, "plan");
-        if (!plan_id.ok()) {
-          return call.Finish(plan_id.status());
+  UnaryCall call(context, adapt_metrics_);
+  if (!service_.PresentedBy(*context)) {
+    // Outcome-driven adaptation is computed from logged data by the server
+    // (domain.md, "Adapting the plan"); a phone may not assert its own.
+    return authenticator_.Serve(call, [](UnaryCall call, std::string) {
+      call.Finish(WithReason(
+          absl::PermissionDeniedError(
+              "AdaptPlan is the weekly job's: plans adapt to the workouts "
+              "you log, once a week"),
+          "SERVICE_ONLY"));
+    });
+  }
+  absl::StatusOr<std::string> user_id =
+      UserOfResource(request->plan(), "plan", "plan");
+  if (!user_id.ok()) {
+    call.Finish(user_id.status());
+  } else {
+    Adapt(call, *user_id, request, response);
+  }
+  return call.reactor();
+}
+
+void PlanService::Adapt(UnaryCall call, const std::string& user_id,
+                        const v1::AdaptPlanRequest* request,
+                        v1::Plan* response) {
+  absl::StatusOr<std::string> plan_id =
+      PlanIdOf(request->plan(), user_id, "plan");
+  if (!plan_id.ok()) {
+    return call.Finish(plan_id.status());
+  }
+  Violations bad;
+  if (request->request_id().empty() || request->request_id().size() > 64) {
+    bad.Add("request_id", "must be 1-64 characters");
+  }
+  for (const FieldViolation& v :
+       FieldViolationsOf(ValidateAdaptation(*request, catalog_))) {
+    bad.Add(v.field, v.rule);
+  }
+  if (!bad.empty()) {
+    return call.Finish(bad.ToStatus());
+  }
+  store_.Get(
+      user_id, *plan_id, 0, call.deadline(),
+      [this, call, request, response,
+       user_id](absl::StatusOr<PlanRecord> current) {
+        if (!current.ok()) {
+          return call.Finish(current.status());
         }
-        Violations bad;
-        if (request->request_id().empty() ||
-            request->request_id().size() > 64) {
-          bad.Add("request_id", "must be 1-64 characters");
+        const std::string id = current->plan().name().substr(
+            current->plan().name().rfind('/') + 1);
+        auto finish = [call, response](absl::StatusOr<PlanRecord> stored) {
+          FinishWithPlan(call, response, std::move(stored));
+        };
+        // A week adapted before answers with the revision it made: the
+        // store returns it for the request that made it.
+        const auto adapted =
+            current->adapted_weeks().find(request->week_number());
+        if (adapted != current->adapted_weeks().end()) {
+          return store_.Revise(user_id, id, adapted->second,
+                               current->revision().revision(), *current,
+                               call.deadline(), std::move(finish));
         }
-        for (const FieldViolation& v :
-             FieldViolationsOf(ValidateAdaptation(*request, catalog_))) {
-          bad.Add(v.field, v.rule);
+        const std::vector<Adjustment> added =
+            AdjustmentsFor(*request, *current, catalog_);
+        PlanRecord next = *current;
+        for (const Adjustment& adjustment : added) {
+          *next.add_adjustments() = adjustment;
         }
-        if (!bad.empty()) {
-          return call.Finish(bad.ToStatus());
+        (*next.mutable_adapted_weeks())[request->week_number()] =
+            request->request_id();
+        const int revision = current->revision().revision() + 1;
+        v1::PlanRevision& made = *next.mutable_revision();
+        made.Clear();
+        made.set_revision(revision);
+        *made.mutable_create_time() = ToTimestamp(clock_.Now());
+        *made.mutable_reason() = rules::Why(
+            "adapted",
+            absl::StrCat("adapted after week ", request->week_number()));
+        absl::StatusOr<PlanRecord> built = BuildPlan(catalog_, std::move(next));
+        if (!built.ok()) {
+          return call.Finish(built.status());
         }
-        store_.Get(
-            user_id, *plan_id, 0, call.deadline(),
-            [this, call, request, response,
-             user_id](absl::StatusOr<PlanRecord> current) {
-              if (!current.ok()) {
-                return call.Finish(current.status());
-              }
-              const std::string id = current->plan().name().substr(
-                  current->plan().name().rfind('/') + 1);
-              auto finish = [call,
-                             response](absl::StatusOr<PlanRecord> stored) {
-                FinishWithPlan(call, response, std::move(stored));
-              };
-              // A week adapted before answers with the revision it made:
-              // the store returns it for the request that made it.
-              const auto adapted =
-                  current->adapted_weeks().find(request->week_number());
-              if (adapted != current->adapted_weeks().end()) {
-                return store_.Revise(user_id, id, adapted->second,
-                                     current->revision().revision(), *current,
-                                     call.deadline(), std::move(finish));
-              }
-              PlanRecord next = *current;
-              for (auto& adjustment : AdjustmentsFor(*request)) {
-                *next.add_adjustments() = std::move(adjustment);
-              }
-              (*next.mutable_adapted_weeks())[request->week_number()] =
-                  request->request_id();
-              const int revision = current->revision().revision() + 1;
-              next.mutable_revision()->set_revision(revision);
-              *next.mutable_revision()->mutable_create_time() =
-                  ToTimestamp(clock_.Now());
-              *next.mutable_revision()->mutable_reason() = rules::Why(
-                  "adapted",
-                  absl::StrCat("adapted after week ", request->week_number()));
-              absl::StatusOr<PlanRecord> built =
-                  BuildPlan(catalog_, std::move(next));
-              if (!built.ok()) {
-                return call.Finish(built.status());
-              }
-              store_.Revise(user_id, id, request->request_id(), revision - 1,
-                            *built, call.deadline(), std::move(finish));
-            });
+        for (v1::PlanChange& change :
+             ChangesOf(added, current->plan(), built->plan())) {
+          *built->mutable_revision()->add_changes() = std::move(change);
+        }
+        store_.Revise(user_id, id, request->request_id(), revision - 1, *built,
+                      call.deadline(), std::move(finish));
       });
 }
 

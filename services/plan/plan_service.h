@@ -4,6 +4,7 @@
 // the store, maps status once (UnaryCall).
 
 #include "common/auth/authenticator.h"
+#include "common/auth/service_credential.h"
 #include "common/clock/clock.h"
 #include "common/metrics/metrics.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
@@ -15,10 +16,12 @@ namespace gracilis::plan {
 
 class PlanService final : public v1::PlanService::CallbackService {
  public:
-  // `metrics` may be null.
+  // `metrics` may be null; `service` is the weekly job's credential, the
+  // only caller AdaptPlan accepts.
   PlanService(const ExerciseCatalog& catalog, PlanStore& store,
               SessionStore& sessions, ProfileSource& profiles,
-              const Clock& clock, RpcMetrics* metrics);
+              const Clock& clock, RpcMetrics* metrics,
+              ServiceCredential service);
 
   grpc::ServerUnaryReactor* GeneratePlan(grpc::CallbackServerContext* context,
                                          const v1::GeneratePlanRequest* request,
@@ -46,10 +49,14 @@ class PlanService final : public v1::PlanService::CallbackService {
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
+  // AdaptPlan for `user_id`, once the caller is known to be the service.
+  void Adapt(UnaryCall call, const std::string& user_id,
+             const v1::AdaptPlanRequest* request, v1::Plan* response);
 
   const ExerciseCatalog& catalog_;
   PlanStore& store_;
   Authenticator authenticator_;
+  const ServiceCredential service_;
   ProfileSource& profiles_;
   const Clock& clock_;
   RpcMetrics* metrics_;

@@ -66,14 +66,14 @@ struct WeeklyJob::UserRun {
 
 WeeklyJob::WeeklyJob(WeeklyJobOptions options, RedisClient& redis,
                      ProgressReader& reader, ProgressStore& snapshots,
-                     SessionStore& sessions,
+                     std::string service_token,
                      plan::v1::PlanService::StubInterface& plans,
                      const Clock& clock)
     : options_(std::move(options)),
       redis_(redis),
       reader_(reader),
       snapshots_(snapshots),
-      sessions_(sessions),
+      service_token_(std::move(service_token)),
       plans_(plans),
       clock_(clock) {}
 
@@ -179,34 +179,23 @@ void WeeklyJob::Process(const std::string& user_id,
 
 void WeeklyJob::Adapt(std::shared_ptr<UserRun> run,
                       plan::v1::AdaptPlanRequest request) {
-  // AdaptPlan acts as the user: a session that lives for this call only.
-  sessions_.Create(
-      run->user_id, run->deadline,
-      [this, run, request = std::move(request)](
-          absl::StatusOr<IssuedSession> session) mutable {
-        if (!session.ok()) {
-          return Finish(run, session.status());
-        }
-        struct Call {
-          grpc::ClientContext context;
-          plan::v1::AdaptPlanRequest request;
-          plan::v1::Plan response;
-        };
-        auto call = std::make_shared<Call>();
-        call->request = std::move(request);
-        call->context.set_deadline(absl::ToChronoTime(run->deadline));
-        call->context.AddMetadata("authorization", "Bearer " + session->token);
-        plans_.async()->AdaptPlan(
-            &call->context, &call->request, &call->response,
-            [this, run, call, token = session->token](grpc::Status status) {
-              sessions_.Revoke(token, run->deadline, [](absl::Status) {});
-              if (!status.ok()) {
-                return Finish(run, FromGrpcStatus(status));
-              }
-              ++counts_.adapted;
-              Finish(run, absl::OkStatus());
-            });
-      });
+  struct Call {
+    grpc::ClientContext context;
+    plan::v1::AdaptPlanRequest request;
+    plan::v1::Plan response;
+  };
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  call->context.set_deadline(absl::ToChronoTime(run->deadline));
+  call->context.AddMetadata("authorization", "Bearer " + service_token_);
+  plans_.async()->AdaptPlan(&call->context, &call->request, &call->response,
+                            [this, run, call](grpc::Status status) {
+                              if (!status.ok()) {
+                                return Finish(run, FromGrpcStatus(status));
+                              }
+                              ++counts_.adapted;
+                              Finish(run, absl::OkStatus());
+                            });
 }
 
 void WeeklyJob::Finish(std::shared_ptr<UserRun> run, absl::Status status) {

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "common/auth/session_store.h"
+#include "common/clock/clock.h"
 #include "common/redis/redis_client.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
 #include "services/progress/progress_reader.h"
@@ -59,11 +59,11 @@ type::v1::IsoWeek LastFinishedWeek(absl::Time now);
 class WeeklyJob {
  public:
   // `plans` reaches the plan service (directly or through the gateway);
-  // `sessions` mints a short session per user for its AdaptPlan call.
+  // AdaptPlan calls present `service_token` (ServiceCredential).
   WeeklyJob(WeeklyJobOptions options, RedisClient& redis,
             ProgressReader& reader, ProgressStore& snapshots,
-            SessionStore& sessions, plan::v1::PlanService::StubInterface& plans,
-            const Clock& clock);
+            std::string service_token,
+            plan::v1::PlanService::StubInterface& plans, const Clock& clock);
 
   // Lists the shard's users (SCAN of the per-user key registries), then
   // processes them. `on_progress` is called from this thread about every
@@ -85,7 +85,7 @@ class WeeklyJob {
   RedisClient& redis_;
   ProgressReader& reader_;
   ProgressStore& snapshots_;
-  SessionStore& sessions_;
+  const std::string service_token_;
   plan::v1::PlanService::StubInterface& plans_;
   const Clock& clock_;
   WeeklyJobCounts counts_;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
+#include "common/auth/service_credential.h"
 #include "common/clock/iso_week.h"
 #include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
@@ -126,7 +127,8 @@ int main(int argc, char** argv) {
       "progress_interval", absl::Seconds(5), absl::Milliseconds(100),
       absl::Hours(1), "how often progress is reported");
   RedisConfig redis_config = RedisConfig::Read(source);
-  SessionConfig session_config = SessionConfig::Read(source);
+  const ServiceCredential service =
+      ServiceCredential::Read(source, /*required=*/true);
   ExitOnConfigError(source, "gracilis-weekly");
 
   const std::optional<type::v1::IsoWeek> week = ParseIsoWeek(week_text);
@@ -153,8 +155,7 @@ int main(int argc, char** argv) {
   }
 
   RedisClient redis(redis_config,
-                    {RedisSessionStore::FunctionLibrary(),
-                     workout::RedisWorkoutStore::FunctionLibrary(),
+                    {workout::RedisWorkoutStore::FunctionLibrary(),
                      plan::RedisPlanStore::FunctionLibrary(),
                      progress::RedisProgressStore::FunctionLibrary()},
                     nullptr);
@@ -166,7 +167,6 @@ int main(int argc, char** argv) {
     return 3;
   }
   SystemClock clock;
-  RedisSessionStore sessions(redis, clock, session_config);
   workout::RedisWorkoutStore workouts(redis);
   plan::RedisPlanStore plans(redis);
   progress::RedisProgressStore snapshots(redis);
@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   options.shard = *shard;
   options.concurrency = concurrency;
   options.user_deadline = user_deadline;
-  progress::WeeklyJob job(options, redis, reader, snapshots, sessions,
+  progress::WeeklyJob job(options, redis, reader, snapshots, service.token(),
                           *plan_stub, clock);
 
   Log("info", absl::StrCat("weekly job for ", week_text, ", shard ", shard_text,

@@ -200,8 +200,8 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
 
   // The weekly job's metrics reach Prometheus through the Pushgateway.
   const CommandResult job = RunCommand(absl::StrCat(
-      GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(),
-      " --plan=", stack_.gateway_address(),
+      GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(), " --plan=",
+      stack_.gateway_address(), " --service_token=", stack_.service_token(),
       " --pushgateway=127.0.0.1:", pushgateway_port_));
   ASSERT_EQ(job.exit_code, 0) << job.output;
   EXPECT_TRUE(WaitUntil(

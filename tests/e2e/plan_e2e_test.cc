@@ -150,11 +150,20 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
   adapt.set_sessions_planned(3);
   adapt.set_sessions_done(3);
   auto* outcome = adapt.add_outcomes();
-  outcome->set_exercise_id("sumo_squat");
-  outcome->set_outcome(plan::EXERCISE_OUTCOME_MISSED_TARGET);
+  outcome->set_exercise_id("sumo_squat");  // nothing logged: held
+  // A phone may not assert its own outcomes.
   plan::Plan adapted;
+  grpc::Status status =
+      plans_->AdaptPlan(Context<void>(token).get(), adapt, &adapted);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("weekly job"));
+  // The weekly job's credential names the user.
+  const std::string service = stack_.service_token();
+  status = plans_->AdaptPlan(Context<void>(service).get(), adapt, &adapted);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  adapt.set_plan(generated.name());
   ASSERT_TRUE(
-      plans_->AdaptPlan(Context<void>(token).get(), adapt, &adapted).ok());
+      plans_->AdaptPlan(Context<void>(service).get(), adapt, &adapted).ok());
   EXPECT_EQ(adapted.revision(), 2);
   EXPECT_EQ(adapted.weeks(2).sessions(0).exercises(0).why().rule(),
             "adapt_hold");
@@ -162,7 +171,7 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
   adapt.set_request_id("adapt-w2-retry");
   plan::Plan repeated;
   ASSERT_TRUE(
-      plans_->AdaptPlan(Context<void>(token).get(), adapt, &repeated).ok());
+      plans_->AdaptPlan(Context<void>(service).get(), adapt, &repeated).ok());
   EXPECT_EQ(repeated.revision(), 2);
 
   plan::ListPlanRevisionsRequest list;
@@ -173,6 +182,14 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
           .ok());
   ASSERT_EQ(revisions.revisions_size(), 2);
   EXPECT_EQ(revisions.revisions(0).revision(), 2);
+  // What changed, without comparing plans.
+  ASSERT_EQ(revisions.revisions(0).changes_size(), 1);
+  const plan::PlanChange& change = revisions.revisions(0).changes(0);
+  EXPECT_EQ(change.kind(), plan::PlanChange::KIND_HOLD);
+  EXPECT_EQ(change.week_number(), 3);
+  EXPECT_EQ(change.exercise_id(), "sumo_squat");
+  EXPECT_EQ(change.to().reps(), change.from().reps() - 1);
+  EXPECT_THAT(change.reason().text(), HasSubstr("not logged in week 2"));
   // Revision 1 is still there, unchanged.
   get.set_revision(1);
   plan::Plan first;
@@ -192,12 +209,11 @@ TEST_F(PlanE2eTest, RevisionsArePagedNewestFirst) {
     adapt.set_week_number(week);
     adapt.set_sessions_planned(4);
     adapt.set_sessions_done(4);
-    auto* outcome = adapt.add_outcomes();
-    outcome->set_exercise_id("sumo_squat");
-    outcome->set_outcome(plan::EXERCISE_OUTCOME_HIT_TARGET);
     plan::Plan adapted;
-    ASSERT_TRUE(
-        plans_->AdaptPlan(Context<void>(token).get(), adapt, &adapted).ok());
+    ASSERT_TRUE(plans_
+                    ->AdaptPlan(Context<void>(stack_.service_token()).get(),
+                                adapt, &adapted)
+                    .ok());
     ASSERT_EQ(adapted.revision(), week + 1);
   }
   std::vector<int> seen;

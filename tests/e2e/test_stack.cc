@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -41,6 +42,10 @@ TestStack::TestStack(GatewaySettings gateway)
       (std::filesystem::temp_directory_path() / "gracilis-stack-XXXXXX")
           .string();
   dir_ = mkdtemp(pattern.data());
+  std::random_device random;
+  for (int i = 0; i < 6; ++i) {
+    absl::StrAppend(&service_token_, absl::Hex(random(), absl::kZeroPad8));
+  }
 }
 
 TestStack::~TestStack() {
@@ -71,7 +76,8 @@ absl::Status TestStack::Start() {
       StartService(account_, GRACILIS_ACCOUNT_BINARY, account_port_, {}));
   RETURN_IF_ERROR(
       StartService(plan_, GRACILIS_PLAN_BINARY, plan_port_,
-                   {absl::StrCat("--account=127.0.0.1:", account_port_)}));
+                   {absl::StrCat("--account=127.0.0.1:", account_port_),
+                    "--service_token=" + service_token_}));
   RETURN_IF_ERROR(
       StartService(workout_, GRACILIS_WORKOUT_BINARY, workout_port_, {}));
   RETURN_IF_ERROR(

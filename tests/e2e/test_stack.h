@@ -56,6 +56,9 @@ class TestStack {
   ChildProcess& workout_service() { return workout_; }
   ChildProcess& progress_service() { return progress_; }
   const std::string& dir() const { return dir_; }
+  // The weekly job's credential toward AdaptPlan (the plan service is
+  // started with it): pass as --service_token.
+  const std::string& service_token() const { return service_token_; }
 
   std::string gateway_address() const;
   // host:port of a started service, by binary name ("gracilis-account").
@@ -80,6 +83,7 @@ class TestStack {
 
   GatewaySettings gateway_settings_;
   std::string dir_;
+  std::string service_token_;
   TestRedisServer redis_;
   // `suffix` tells apart added instances of the same binary.
   absl::Status StartService(ChildProcess& process, const std::string& binary,

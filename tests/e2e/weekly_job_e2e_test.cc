@@ -75,10 +75,11 @@ class WeeklyJobTest : public ::testing::Test {
   }
 
   std::string JobCommand(const std::string& extra) {
-    return absl::StrCat(GRACILIS_WEEKLY_BINARY,
-                        " --redis=", stack_.redis().address(),
-                        " --plan=", stack_.gateway_address(), " --week=", week_,
-                        " --progress_interval=100ms ", extra);
+    return absl::StrCat(
+        GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(),
+        " --plan=", stack_.gateway_address(),
+        " --service_token=", stack_.service_token(), " --week=", week_,
+        " --progress_interval=100ms ", extra);
   }
 
   CommandResult RunJob(const std::string& extra = "") {
@@ -270,6 +271,7 @@ TEST_F(WeeklyJobTest, JobMetricsReachARealPushgateway) {
   const std::string before = IsoWeekText(AddWeeks(*ParseIsoWeek(week_), -1));
   const CommandResult failing = RunCommand(absl::StrCat(
       GRACILIS_WEEKLY_BINARY, " --redis=", stack_.redis().address(),
+      " --service_token=", stack_.service_token(),
       " --plan=127.0.0.1:1 --user_deadline=2s --week=", before, " ", flag));
   EXPECT_EQ(failing.exit_code, 1) << failing.output;
   const std::string second = pushed();

@@ -1,9 +1,13 @@
 #pragma once
 
-// The adaptation rules: one week's outcomes become adjustments to the weeks
-// after it (domain: step up where targets were hit, hold where they were
-// missed, deload about 10% after repeated stalls, repeat a week after
-// missed sessions). The plan is then rebuilt with them.
+// The adaptation rules (domain.md, "Adapting the plan"): what one week's
+// logs show becomes adjustments to the weeks after it. Per exercise, the
+// best logged work against what was prescribed: beat it -> continue from
+// the logged work; hit it -> the next ladder step, as written; missed it ->
+// hold; stalled (the progress analytics' count, coaching/) -> the micro-step,
+// then the deload. Most sessions missed -> repeat the week. A maintenance
+// re-estimate from the logs moves the calorie target. The plan is then
+// rebuilt with them.
 
 #include <vector>
 
@@ -14,14 +18,27 @@
 
 namespace gracilis::plan {
 
-// The adjustments one week's outcomes call for, starting the week after
-// (maintenance weeks adjust the maintenance week). Request must be valid.
-std::vector<internal::plan::v1::Adjustment> AdjustmentsFor(
-    const v1::AdaptPlanRequest& request);
+// An adaptation names at most this many exercises.
+inline constexpr int kMaxAdaptedExercises = 50;
 
 // INVALID_ARGUMENT naming the field for a bad request (week number,
-// session counts, unknown exercise or outcome).
+// session counts, unknown exercise or variant, logged numbers out of range,
+// the calorie estimate).
 absl::Status ValidateAdaptation(const v1::AdaptPlanRequest& request,
                                 const ExerciseCatalog& catalog);
+
+// The adjustments the week's logs call for, starting the week after
+// (maintenance weeks adjust the maintenance week), judged against what
+// `record`'s plan prescribed that week. Request must be valid.
+std::vector<internal::plan::v1::Adjustment> AdjustmentsFor(
+    const v1::AdaptPlanRequest& request,
+    const internal::plan::v1::PlanRecord& record,
+    const ExerciseCatalog& catalog);
+
+// What `added` changed, from `before`'s prescriptions to `after`'s, for the
+// revision's list of changes.
+std::vector<v1::PlanChange> ChangesOf(
+    const std::vector<internal::plan::v1::Adjustment>& added,
+    const v1::Plan& before, const v1::Plan& after);
 
 }  // namespace gracilis::plan

@@ -11,6 +11,7 @@ namespace gracilis::plan {
 namespace {
 
 using ::gracilis::testing::IsOk;
+using internal::plan::v1::PlanRecord;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::IsEmpty;
@@ -23,12 +24,21 @@ v1::AdaptPlanRequest Week(int week, int planned, int done) {
   return request;
 }
 
-void AddOutcome(v1::AdaptPlanRequest& request, const std::string& id,
-                v1::ExerciseOutcome outcome, int stalled_weeks = 0) {
+// What was logged of `id` in the week: `done` as given.
+void AddLogged(v1::AdaptPlanRequest& request, const std::string& id,
+               const v1::PrescribedExercise& done, int stalled_weeks = 0) {
   auto* o = request.add_outcomes();
   o->set_exercise_id(id);
-  o->set_outcome(outcome);
   o->set_stalled_weeks(stalled_weeks);
+  v1::LoggedWork& logged = *o->mutable_logged();
+  logged.set_variant(done.variant());
+  if (done.has_load()) {
+    *logged.mutable_load() = done.load();
+  }
+  logged.set_reps(done.reps());
+  logged.set_hold_seconds(done.hold_seconds());
+  logged.set_tempo_seconds(done.tempo().eccentric_seconds());
+  logged.set_sets(done.sets());
 }
 
 PlanInputs Inputs() {
@@ -70,85 +80,193 @@ class AdaptationTest : public ::testing::Test {
     auto parsed = ExerciseCatalog::Parse(BuiltInCatalogText());
     ASSERT_THAT(parsed.status(), IsOk());
     catalog_ = std::make_unique<ExerciseCatalog>(*std::move(parsed));
+    *record_.mutable_inputs() = Inputs();
+    auto plan = GeneratePlan(*catalog_, Inputs(), {});
+    ASSERT_THAT(plan.status(), IsOk());
+    *record_.mutable_plan() = *std::move(plan);
   }
 
-  v1::Plan Rebuild(const v1::AdaptPlanRequest& request) {
-    for (auto& a : AdjustmentsFor(request)) {
-      *adjustments_.Add() = std::move(a);
-    }
-    auto plan = GeneratePlan(*catalog_, Inputs(), adjustments_);
-    EXPECT_THAT(plan.status(), IsOk());
-    EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, Inputs(), adjustments_),
-                IsEmpty());
-    return *plan;
+  // Week `number`'s prescription of `id` in the current plan.
+  v1::PrescribedExercise Prescribed(int number, const std::string& id) {
+    const v1::PlanWeek week = *PlanWeekOf(record_.plan(), number);
+    const v1::PrescribedExercise* found = Find(week, id);
+    EXPECT_NE(found, nullptr) << id;
+    return found == nullptr ? v1::PrescribedExercise() : *found;
   }
+
+  // Adapts the current plan as the plan service does; returns what changed.
+  std::vector<v1::PlanChange> Adapt(const v1::AdaptPlanRequest& request) {
+    EXPECT_THAT(ValidateAdaptation(request, *catalog_), IsOk());
+    const std::vector<Adjustment> added =
+        AdjustmentsFor(request, record_, *catalog_);
+    for (const Adjustment& a : added) {
+      *record_.add_adjustments() = a;
+    }
+    auto plan = GeneratePlan(*catalog_, Inputs(), record_.adjustments());
+    EXPECT_THAT(plan.status(), IsOk());
+    EXPECT_THAT(
+        CheckCoachingRules(*plan, *catalog_, Inputs(), record_.adjustments()),
+        IsEmpty());
+    std::vector<v1::PlanChange> changes =
+        ChangesOf(added, record_.plan(), *plan);
+    *record_.mutable_plan() = *std::move(plan);
+    return changes;
+  }
+
+  const v1::Plan& plan() const { return record_.plan(); }
 
   std::unique_ptr<ExerciseCatalog> catalog_;
-  Adjustments adjustments_;
+  PlanRecord record_;
 };
 
 TEST_F(AdaptationTest, HitTargetsStepUpAsWritten) {
-  auto before = GeneratePlan(*catalog_, Inputs(), {});
-  ASSERT_THAT(before.status(), IsOk());
+  const std::string before = plan().SerializeAsString();
   v1::AdaptPlanRequest request = Week(3, 4, 4);
-  AddOutcome(request, "sumo_squat", v1::EXERCISE_OUTCOME_HIT_TARGET);
-  AddOutcome(request, "copenhagen_plank", v1::EXERCISE_OUTCOME_PROGRESSED);
-  EXPECT_TRUE(AdjustmentsFor(request).empty());
-  const v1::Plan after = Rebuild(request);
-  EXPECT_EQ(after.SerializeAsString(), before->SerializeAsString());
+  AddLogged(request, "sumo_squat", Prescribed(3, "sumo_squat"));
+  AddLogged(request, "copenhagen_plank", Prescribed(3, "copenhagen_plank"));
+  EXPECT_THAT(Adapt(request), IsEmpty());
+  EXPECT_EQ(plan().SerializeAsString(), before);
 }
 
-TEST_F(AdaptationTest, MissedTargetHoldsThatExerciseOnly) {
+TEST_F(AdaptationTest, BeatingThePrescriptionContinuesFromTheLoggedWork) {
+  // The lifter: 15 kg x 9 where 12.5 kg x 9 was prescribed.
+  v1::PrescribedExercise done = Prescribed(3, "sumo_squat");
+  ASSERT_TRUE(done.has_load());
+  const double prescribed = done.load().value();
+  done.mutable_load()->set_value(prescribed + 2.5);
   v1::AdaptPlanRequest request = Week(3, 4, 4);
-  AddOutcome(request, "sumo_squat", v1::EXERCISE_OUTCOME_MISSED_TARGET);
-  const v1::Plan plan = Rebuild(request);
-  const auto* w3 = Find(plan.weeks(2), "sumo_squat");
-  const auto* w4 = Find(plan.weeks(3), "sumo_squat");
-  EXPECT_EQ(w4->reps(), w3->reps());
-  EXPECT_EQ(w4->load().value(), w3->load().value());
+  AddLogged(request, "sumo_squat", done);
+  const std::vector<v1::PlanChange> changes = Adapt(request);
+  const v1::PrescribedExercise* w4 = Find(plan().weeks(3), "sumo_squat");
+  EXPECT_DOUBLE_EQ(w4->load().value(), prescribed + 2.5);
+  EXPECT_EQ(w4->reps(), done.reps() + 1);
+  EXPECT_EQ(w4->why().rule(), "adapt_continue_from_logged");
+  EXPECT_THAT(w4->why().text(), ::testing::HasSubstr("beyond the"));
+  // Later weeks climb on from there.
+  EXPECT_GE(Find(plan().weeks(4), "sumo_squat")->load().value(),
+            prescribed + 2.5);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_CONTINUE_FROM_LOGGED);
+  EXPECT_EQ(changes[0].week_number(), 4);
+  EXPECT_EQ(changes[0].exercise_id(), "sumo_squat");
+  EXPECT_DOUBLE_EQ(changes[0].from().load().value(), prescribed);
+  EXPECT_DOUBLE_EQ(changes[0].to().load().value(), prescribed + 2.5);
+}
+
+TEST_F(AdaptationTest, MissedOrUnloggedHoldsThatExerciseOnly) {
+  v1::PrescribedExercise done = Prescribed(3, "sumo_squat");
+  const v1::PrescribedExercise w3 = done;
+  done.set_reps(done.reps() - 2);
+  v1::AdaptPlanRequest request = Week(3, 4, 4);
+  AddLogged(request, "sumo_squat", done);
+  request.add_outcomes()->set_exercise_id("lateral_lunge");  // not logged
+  const std::vector<v1::PlanChange> changes = Adapt(request);
+  const auto* w4 = Find(plan().weeks(3), "sumo_squat");
+  EXPECT_EQ(w4->reps(), w3.reps());
+  EXPECT_EQ(w4->load().value(), w3.load().value());
   EXPECT_EQ(w4->why().rule(), "adapt_hold");
+  EXPECT_EQ(Find(plan().weeks(3), "lateral_lunge")->why().rule(), "adapt_hold");
   // Week 5 steps up again from the held dose.
-  EXPECT_GT(Find(plan.weeks(4), "sumo_squat")->reps(), w4->reps());
+  EXPECT_GT(Find(plan().weeks(4), "sumo_squat")->reps(), w4->reps());
   // Others still progress.
-  EXPECT_GT(Find(plan.weeks(3), "copenhagen_plank")->hold_seconds(),
-            Find(plan.weeks(2), "copenhagen_plank")->hold_seconds());
+  EXPECT_GT(Find(plan().weeks(3), "copenhagen_plank")->hold_seconds(),
+            Find(plan().weeks(2), "copenhagen_plank")->hold_seconds());
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_HOLD);
+}
+
+TEST_F(AdaptationTest, AStallGetsTheMicroStepTheAnalyticsSuggest) {
+  const v1::PrescribedExercise done = Prescribed(3, "sumo_squat");
+  v1::AdaptPlanRequest request = Week(3, 4, 4);
+  AddLogged(request, "sumo_squat", done, /*stalled_weeks=*/2);
+  const std::vector<v1::PlanChange> changes = Adapt(request);
+  const auto* w4 = Find(plan().weeks(3), "sumo_squat");
+  // "add 2.5 kg" at the logged reps.
+  EXPECT_DOUBLE_EQ(w4->load().value(), done.load().value() + 2.5);
+  EXPECT_EQ(w4->reps(), done.reps());
+  EXPECT_EQ(w4->why().rule(), "adapt_micro_step");
+  EXPECT_THAT(w4->why().text(), ::testing::HasSubstr("add 2.5 kg"));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_MICRO_STEP);
 }
 
 TEST_F(AdaptationTest, RepeatedStallsDeloadAboutTenPercent) {
   v1::AdaptPlanRequest request = Week(6, 4, 4);
-  AddOutcome(request, "sumo_deadlift", v1::EXERCISE_OUTCOME_STALLED, 2);
-  const v1::Plan plan = Rebuild(request);
-  const auto* w6 = Find(plan.weeks(5), "sumo_deadlift");
-  const auto* w7 = Find(plan.weeks(6), "sumo_deadlift");
-  const auto* w8 = Find(plan.weeks(7), "sumo_deadlift");
+  AddLogged(request, "sumo_deadlift", Prescribed(6, "sumo_deadlift"), 4);
+  const std::vector<v1::PlanChange> changes = Adapt(request);
+  const auto* w6 = Find(plan().weeks(5), "sumo_deadlift");
+  const auto* w7 = Find(plan().weeks(6), "sumo_deadlift");
+  const auto* w8 = Find(plan().weeks(7), "sumo_deadlift");
   EXPECT_LT(w7->load().value(), w6->load().value());
   EXPECT_GE(w7->load().value(), w6->load().value() * 0.85);
   EXPECT_EQ(w7->why().rule(), "adapt_deload");
   EXPECT_GT(w8->load().value(), w6->load().value());
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_DELOAD);
 }
 
 TEST_F(AdaptationTest, MissedSessionsRepeatTheWeek) {
-  v1::AdaptPlanRequest request = Week(2, 4, 1);
-  const v1::Plan plan = Rebuild(request);
-  EXPECT_EQ(Find(plan.weeks(2), "copenhagen_plank")->hold_seconds(),
-            Find(plan.weeks(1), "copenhagen_plank")->hold_seconds());
-  EXPECT_EQ(plan.weeks(2).running_minutes(), plan.weeks(1).running_minutes());
+  const std::vector<v1::PlanChange> changes = Adapt(Week(2, 4, 1));
+  EXPECT_EQ(Find(plan().weeks(2), "copenhagen_plank")->hold_seconds(),
+            Find(plan().weeks(1), "copenhagen_plank")->hold_seconds());
+  EXPECT_EQ(plan().weeks(2).running_minutes(),
+            plan().weeks(1).running_minutes());
   EXPECT_THAT(
-      plan.weeks(2).why(),
+      plan().weeks(2).why(),
       Contains(::testing::Property(&v1::Rationale::rule, "adapt_repeat_week")));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_REPEAT_WEEK);
+}
+
+TEST_F(AdaptationTest, ReEstimatedMaintenanceMovesTheTargetAtMost150Kcal) {
+  const int before = plan().nutrition().target_kcal();
+  v1::AdaptPlanRequest request = Week(3, 4, 4);
+  request.set_maintenance_kcal_estimate(before + 800);
+  request.set_maintenance_basis("3 weeks of logs");
+  const std::vector<v1::PlanChange> changes = Adapt(request);
+  EXPECT_EQ(plan().nutrition().target_kcal(), before + 150);
+  EXPECT_EQ(plan().nutrition().maintenance_kcal(), before + 800);
+  EXPECT_EQ(plan().nutrition().maintenance_method(),
+            "logged_intake_and_weight_trend");
+  EXPECT_EQ(plan().nutrition().maintenance_phase_target_kcal(), before + 800);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_CALORIES);
+  EXPECT_EQ(changes[0].from_kcal(), before);
+  EXPECT_EQ(changes[0].to_kcal(), before + 150);
+  // Calories change no exercise.
+  EXPECT_NE(Find(plan().weeks(3), "sumo_squat")->why().rule(), "adapt_hold");
+  // The next week moves on toward 250 below maintenance.
+  request.set_week_number(4);
+  Adapt(request);
+  EXPECT_EQ(plan().nutrition().target_kcal(), before + 300);
 }
 
 TEST_F(AdaptationTest, BadRequestsNameTheField) {
   v1::AdaptPlanRequest request = Week(0, 3, 5);
-  AddOutcome(request, "moonwalk", v1::EXERCISE_OUTCOME_UNSPECIFIED);
+  auto* outcome = request.add_outcomes();
+  outcome->set_exercise_id("moonwalk");
+  auto* squat = request.add_outcomes();
+  squat->set_exercise_id("sumo_squat");
+  squat->mutable_logged()->set_variant("on_the_moon");
+  squat->mutable_logged()->set_reps(-1);
+  squat->mutable_logged()->mutable_load()->set_value(5);  // no unit
+  request.set_maintenance_kcal_estimate(90000);
   std::vector<std::string> fields;
   for (const auto& v :
        FieldViolationsOf(ValidateAdaptation(request, *catalog_))) {
     fields.push_back(v.field);
   }
-  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
-                          "week_number", "sessions_done",
-                          "outcomes[0].exercise_id", "outcomes[0].outcome"));
+  EXPECT_THAT(fields,
+              ::testing::UnorderedElementsAre(
+                  "week_number", "sessions_done", "outcomes[0].exercise_id",
+                  "outcomes[1].logged.variant", "outcomes[1].logged.reps",
+                  "outcomes[1].logged.load.unit", "maintenance_kcal_estimate"));
+  v1::AdaptPlanRequest many = Week(3, 4, 4);
+  for (int i = 0; i <= kMaxAdaptedExercises; ++i) {
+    many.add_outcomes()->set_exercise_id("sumo_squat");
+  }
+  EXPECT_EQ(FieldViolationsOf(ValidateAdaptation(many, *catalog_))[0].field,
+            "outcomes");
 }
 
 }  // namespace

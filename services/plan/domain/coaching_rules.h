@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "coaching/progress_rules.h"
 #include "gracilis/plan/v1/plan.pb.h"
 
 namespace gracilis::plan::rules {
@@ -33,6 +34,9 @@ inline constexpr char kHeavyIsFine[] = "heavy_is_fine";
 inline constexpr char kAdaptHold[] = "adapt_hold";
 inline constexpr char kAdaptDeload[] = "adapt_deload";
 inline constexpr char kAdaptRepeatWeek[] = "adapt_repeat_week";
+inline constexpr char kAdaptContinue[] = "adapt_continue_from_logged";
+inline constexpr char kAdaptMicroStep[] = "adapt_micro_step";
+inline constexpr char kAdaptiveCalories[] = "adaptive_calories";
 
 // Program shape.
 inline constexpr int kProgramWeeks = 8;
@@ -50,20 +54,19 @@ inline constexpr double kWeeklyRunGrowth = 0.10;  // per week, stays under both
 inline constexpr int kLongestRunMinutes = 60;
 
 // Load steps (domain fact 4): +2.5 kg or +5 lb.
-inline constexpr double kLoadStepKg = 2.5;
-inline constexpr double kLoadStepLb = 5.0;
+inline constexpr double kLoadStepKg = coaching::kLoadStepKg;
+inline constexpr double kLoadStepLb = coaching::kLoadStepLb;
 inline constexpr int kMaxSets = 5;
 
 // Nutrition.
 inline constexpr double kProteinGramsPerLbMin = 0.8;
 inline constexpr double kProteinGramsPerLbMax = 1.0;
-inline constexpr int kDeficitKcalMin = 200;
-inline constexpr int kDeficitKcalMax = 300;
+inline constexpr int kDeficitKcalMin = coaching::kDeficitKcalMin;
+inline constexpr int kDeficitKcalMax = coaching::kDeficitKcalMax;
 inline constexpr int kWaterMlPerKg = 35;
 
-// Adaptation.
-inline constexpr double kDeloadFraction = 0.10;
-inline constexpr int kStalledWeeksBeforeDeload = 2;
+// Adaptation. The stall, micro-step and deload rules are the progress
+// analytics' own (coaching/progress_rules.h): one rule, one place.
 // Below this share of planned sessions done, the week is repeated.
 inline constexpr double kRepeatWeekBelowAdherence = 0.75;
 

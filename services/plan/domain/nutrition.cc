@@ -34,7 +34,9 @@ int DeficitKcal(account::v1::Goal goal) {
 }
 
 v1::NutritionTargets NutritionFor(
-    const internal::plan::v1::PlanInputs& inputs) {
+    const internal::plan::v1::PlanInputs& inputs,
+    const google::protobuf::RepeatedPtrField<internal::plan::v1::Adjustment>&
+        adjustments) {
   v1::NutritionTargets targets;
   const double pounds = inputs.body_weight_kg() * kLbPerKg;
   targets.set_protein_grams_min(
@@ -69,6 +71,21 @@ v1::NutritionTargets NutritionFor(
           "rising. Re-estimated once your logged weight shows a trend.",
           targets.target_kcal(), deficit, maintenance, factor,
           inputs.days_per_week()));
+  targets.set_maintenance_phase_target_kcal(maintenance);
+  const internal::plan::v1::Adjustment* estimate = nullptr;
+  for (const auto& a : adjustments) {
+    if (a.kind() == internal::plan::v1::Adjustment::KIND_CALORIES) {
+      estimate = &a;
+    }
+  }
+  if (estimate != nullptr) {
+    // Domain: "Adaptive maintenance": the logs replace the formula.
+    targets.set_maintenance_kcal(estimate->maintenance_kcal());
+    targets.set_target_kcal(estimate->target_kcal());
+    targets.set_maintenance_phase_target_kcal(estimate->maintenance_kcal());
+    targets.set_maintenance_method("logged_intake_and_weight_trend");
+    *targets.mutable_why(1) = estimate->why();
+  }
   *targets.add_why() = rules::Why(
       rules::kHydration,
       absl::StrCat("Drink about ", targets.water_ml(),

@@ -15,6 +15,11 @@ double ActivityFactor(int days_per_week);
 // The calorie deficit for the goal, within 200-300 kcal.
 int DeficitKcal(account::v1::Goal goal);
 
-v1::NutritionTargets NutritionFor(const internal::plan::v1::PlanInputs& inputs);
+// The targets from the profile, then the latest calorie re-estimate among
+// `adjustments` (KIND_CALORIES), if any.
+v1::NutritionTargets NutritionFor(
+    const internal::plan::v1::PlanInputs& inputs,
+    const google::protobuf::RepeatedPtrField<internal::plan::v1::Adjustment>&
+        adjustments);
 
 }  // namespace gracilis::plan

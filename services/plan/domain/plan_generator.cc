@@ -13,6 +13,7 @@
 #include "common/status/status_macros.h"
 #include "common/units/units.h"
 #include "services/plan/domain/coaching_rules.h"
+#include "services/plan/domain/dose_ladder.h"
 #include "services/plan/domain/nutrition.h"
 
 namespace gracilis::plan {
@@ -22,7 +23,6 @@ using internal::plan::v1::Slot;
 using Kind = v1::PlannedSession::Kind;
 
 constexpr int kWarmupMinutes = 5;
-constexpr int kDefaultTempoSeconds = 2;
 
 // Training days of a week, as offsets from its first day, and what each is.
 // Strength days are never the last day of a week, so the day before a
@@ -124,127 +124,6 @@ const char* PhaseRule(v1::Phase phase) {
   }
 }
 
-// One exercise's prescription in a week.
-struct Dose {
-  int variant = 0;
-  int sets = 0;
-  int reps = 0;
-  double load = 0;  // in the user's unit; 0 when unloaded
-  int hold = 0;
-  int tempo = 0;  // lowering seconds; 0 when not prescribed
-};
-
-class DoseLadder {
- public:
-  DoseLadder(const CatalogExercise& exercise, const PlanInputs& inputs,
-             const EquipmentSet& have)
-      : exercise_(exercise), inputs_(inputs), have_(have) {}
-
-  Dose Start() const {
-    const auto& d = exercise_.dosing();
-    Dose dose;
-    dose.sets = d.sets();
-    dose.reps = d.reps_max() > 0 ? d.reps_min() : 0;
-    dose.hold = d.hold_max_seconds() > 0 ? d.hold_start_seconds() : 0;
-    dose.tempo = d.tempo_eccentric_max_seconds() > 0 ? kDefaultTempoSeconds : 0;
-    // Beginners and holds start at the first step; others at the first
-    // loaded step they have the equipment for.
-    if (inputs_.experience_level() != type::v1::EXPERIENCE_LEVEL_BEGINNER &&
-        dose.hold == 0 && CanStep(0) && exercise_.ladder(1).loaded()) {
-      dose.variant = 1;
-    }
-    if (exercise_.ladder(dose.variant).loaded()) {
-      dose.load = StartLoad();
-    }
-    return dose;
-  }
-
-  // One week's progression, by the ladder: reps, then load or variant, then
-  // slower lowering, then a set. Unchanged when everything is at its top.
-  Dose Next(Dose dose) const {
-    const auto& d = exercise_.dosing();
-    const bool loaded = exercise_.ladder(dose.variant).loaded();
-    if (dose.reps > 0 && dose.reps < d.reps_max()) {
-      ++dose.reps;
-    } else if (dose.hold > 0 && dose.hold < d.hold_max_seconds()) {
-      dose.hold =
-          std::min(d.hold_max_seconds(), dose.hold + d.hold_step_seconds());
-    } else if (loaded) {
-      dose.load += LoadStep();
-      dose.reps = d.reps_min();
-    } else if (CanStep(dose.variant)) {
-      ++dose.variant;
-      dose.reps = dose.reps > 0 ? d.reps_min() : 0;
-      dose.hold = dose.hold > 0 ? d.hold_start_seconds() : 0;
-      if (exercise_.ladder(dose.variant).loaded()) {
-        dose.load = StartLoad();
-      }
-    } else if (dose.tempo > 0 && dose.tempo < d.tempo_eccentric_max_seconds()) {
-      ++dose.tempo;
-    } else if (dose.sets < rules::kMaxSets) {
-      ++dose.sets;
-    }
-    return dose;
-  }
-
-  // About 10% easier: load, else reps, else hold time.
-  Dose Deload(Dose dose) const {
-    const auto& d = exercise_.dosing();
-    if (dose.load > 0) {
-      dose.load = std::max(
-          LoadStep(),
-          std::floor(dose.load * (1 - rules::kDeloadFraction) / LoadStep()) *
-              LoadStep());
-    } else if (dose.reps > 0) {
-      dose.reps = std::max(1, static_cast<int>(std::floor(
-                                  dose.reps * (1 - rules::kDeloadFraction))));
-    } else if (dose.hold > 0) {
-      dose.hold = std::max(d.hold_start_seconds() / 2,
-                           static_cast<int>(std::floor(
-                               dose.hold * (1 - rules::kDeloadFraction))));
-    }
-    return dose;
-  }
-
-  double LoadStep() const {
-    return inputs_.load_unit() == type::v1::MASS_UNIT_POUND
-               ? rules::kLoadStepLb
-               : rules::kLoadStepKg;
-  }
-
- private:
-  bool CanStep(int variant) const {
-    return variant + 1 < exercise_.ladder_size() &&
-           Allows(exercise_.ladder(variant + 1).equipment_options(), have_);
-  }
-
-  double StartLoad() const {
-    const auto& d = exercise_.dosing();
-    double fraction = d.start_load_beginner();
-    if (inputs_.experience_level() == type::v1::EXPERIENCE_LEVEL_INTERMEDIATE) {
-      fraction = d.start_load_intermediate();
-    } else if (inputs_.experience_level() ==
-               type::v1::EXPERIENCE_LEVEL_ADVANCED) {
-      fraction = d.start_load_advanced();
-    }
-    const double body_weight = inputs_.load_unit() == type::v1::MASS_UNIT_POUND
-                                   ? inputs_.body_weight_kg() * kLbPerKg
-                                   : inputs_.body_weight_kg();
-    return std::max(
-        LoadStep(),
-        std::round(body_weight * fraction / LoadStep()) * LoadStep());
-  }
-
-  const CatalogExercise& exercise_;
-  const PlanInputs& inputs_;
-  const EquipmentSet& have_;
-};
-
-std::string LoadText(double load, type::v1::MassUnit unit) {
-  return absl::StrCat(absl::StrFormat("%g", load),
-                      unit == type::v1::MASS_UNIT_POUND ? " lb" : " kg");
-}
-
 // What went up from `before` to `after`, for people.
 std::string Progression(const CatalogExercise& exercise, const Dose& before,
                         const Dose& after, type::v1::MassUnit unit) {
@@ -271,8 +150,13 @@ std::string Progression(const CatalogExercise& exercise, const Dose& before,
   return absl::StrJoin(changes, ", ");
 }
 
+// Whether `adjustment` changes the exercise `id` (placed for
+// `original_id`): one naming it, or a repeated week. Calories change none.
 bool Matches(const Adjustment& adjustment, const std::string& id,
              const std::string& original_id) {
+  if (adjustment.kind() == Adjustment::KIND_CALORIES) {
+    return false;
+  }
   return adjustment.exercise_id().empty() || adjustment.exercise_id() == id ||
          adjustment.exercise_id() == original_id;
 }
@@ -297,7 +181,7 @@ class PlanBuilder {
     plan.set_session_minutes(inputs_.session_minutes());
     plan.set_running_level(inputs_.running_level());
     plan.set_catalog_version(catalog_.version());
-    *plan.mutable_nutrition() = NutritionFor(inputs_);
+    *plan.mutable_nutrition() = NutritionFor(inputs_, adjustments_);
     *plan.add_why() = rules::Why(
         rules::kNoSpotReduction,
         "Training the inner thighs does not burn the fat on them: thigh fat "
@@ -363,7 +247,7 @@ class PlanBuilder {
     int n = 0;
     for (const Adjustment& a : adjustments_) {
       if (a.week_number() >= from && a.week_number() <= to &&
-          Matches(a, id, original)) {
+          a.kind() != Adjustment::KIND_SET_DOSE && Matches(a, id, original)) {
         ++n;
       }
     }
@@ -386,30 +270,55 @@ class PlanBuilder {
   }
 
   // The dose of `placed` in `week`: one ladder step per week since it first
-  // appeared, less the weeks held; maintenance keeps week 8's dose.
+  // appeared, or since the latest week whose dose an adaptation set from
+  // the logs, less the weeks held; a deload week is about 10% lighter.
+  // Maintenance keeps week 8's dose, or the latest one its adaptations set,
+  // deloaded when its latest adaptation was a deload.
   Dose DoseAt(const Placed& placed, int week) const {
     const CatalogExercise& exercise = *placed.exercise;
+    const std::string& id = exercise.id();
     const DoseLadder ladder(exercise, inputs_, have_);
-    const int first = FirstWeek(exercise.id());
     const int last_progressing = std::min(week, rules::kProgramWeeks);
-    int steps =
-        last_progressing - first -
-        Pauses(exercise.id(), placed.original_id, first + 1, last_progressing);
+    int base_week = FirstWeek(id);
     Dose dose = ladder.Start();
+    const Adjustment* set = nullptr;
+    for (const Adjustment& a : adjustments_) {
+      if (a.kind() == Adjustment::KIND_SET_DOSE &&
+          a.week_number() <= last_progressing &&
+          Matches(a, id, placed.original_id) &&
+          (set == nullptr || a.week_number() >= set->week_number())) {
+        set = &a;
+      }
+    }
+    if (set != nullptr) {
+      base_week = set->week_number();
+      dose = ladder.FromRecord(set->dose());
+    }
+    const int steps =
+        last_progressing - base_week -
+        Pauses(id, placed.original_id, base_week + 1, last_progressing);
     for (int i = 0; i < steps; ++i) {
       dose = ladder.Next(dose);
     }
     if (week == rules::kMaintenanceWeek) {
+      const Adjustment* latest = nullptr;
       for (const Adjustment& a : adjustments_) {
-        if (a.week_number() >= week && a.kind() == Adjustment::KIND_DELOAD &&
-            Matches(a, exercise.id(), placed.original_id)) {
-          dose = ladder.Deload(dose);
+        if (a.week_number() < week || !Matches(a, id, placed.original_id)) {
+          continue;
         }
+        if (a.kind() == Adjustment::KIND_SET_DOSE) {
+          dose = ladder.FromRecord(a.dose());
+          latest = &a;
+        } else if (a.kind() == Adjustment::KIND_DELOAD) {
+          latest = &a;
+        }
+      }
+      if (latest != nullptr && latest->kind() == Adjustment::KIND_DELOAD) {
+        dose = ladder.Deload(dose);
       }
       return dose;
     }
-    const Adjustment* adjustment =
-        AdjustmentAt(exercise.id(), placed.original_id, week);
+    const Adjustment* adjustment = AdjustmentAt(id, placed.original_id, week);
     if (adjustment != nullptr &&
         adjustment->kind() == Adjustment::KIND_DELOAD) {
       dose = ladder.Deload(dose);
@@ -450,9 +359,13 @@ class PlanBuilder {
     }
     if (adjustment != nullptr) {
       *out.mutable_why() = adjustment->why();
-      out.set_progression(adjustment->kind() == Adjustment::KIND_DELOAD
-                              ? "deload: about 10% lighter this week"
-                              : "held at last week's dose");
+      if (adjustment->kind() == Adjustment::KIND_DELOAD) {
+        out.set_progression("deload: about 10% lighter this week");
+      } else if (adjustment->kind() == Adjustment::KIND_HOLD) {
+        out.set_progression("held at last week's dose");
+      } else if (out.progression().empty()) {
+        out.set_progression("from your logged work");
+      }
     } else if (!out.substitutes_for().empty()) {
       const CatalogExercise* original = catalog_.Find(placed.original_id);
       *out.mutable_why() = rules::Why(
@@ -528,7 +441,8 @@ class PlanBuilder {
 
   const Adjustment* RunsHeldBy(int week) const {
     for (const Adjustment& a : adjustments_) {
-      if (a.exercise_id().empty() && a.week_number() == week) {
+      if (a.kind() == Adjustment::KIND_HOLD && a.exercise_id().empty() &&
+          a.week_number() == week) {
         return &a;
       }
     }

@@ -226,7 +226,8 @@ std::vector<std::string> CheckCoachingRules(
   for (int i = 1; i < 8; ++i) {
     bool held = false;
     for (const Adjustment& a : adjustments) {
-      held = held || (a.week_number() == i + 1);
+      held = held || (a.week_number() == i + 1 &&
+                      a.kind() != Adjustment::KIND_CALORIES);
     }
     if (held) {
       continue;
@@ -262,13 +263,39 @@ std::vector<std::string> CheckCoachingRules(
   const double bmr = 10 * inputs.body_weight_kg() + 6.25 * inputs.height_cm() -
                      5 * inputs.age_years() +
                      (inputs.sex() == account::v1::SEX_MALE ? 5 : -161);
-  if (n.maintenance_kcal() < bmr * 1.2 - 1 ||
-      n.maintenance_kcal() > bmr * 1.9 + 1) {
-    fail("nutrition", "maintenance is not Mifflin-St Jeor x 1.2-1.9");
+  // Re-estimates from the logs (in order): each moves the target at most
+  // 150 kcal, never above maintenance, and toward 200-300 below it.
+  int target = 0;
+  int maintenance = 0;
+  for (const Adjustment& a : adjustments) {
+    if (a.kind() != Adjustment::KIND_CALORIES) {
+      continue;
+    }
+    if (target > 0 && (std::abs(a.target_kcal() - target) > 150 ||
+                       a.target_kcal() > a.maintenance_kcal() ||
+                       (a.maintenance_kcal() - a.target_kcal() > 300 &&
+                        a.target_kcal() - target != 150))) {
+      fail("nutrition", absl::StrCat("calorie target moved from ", target,
+                                     " to ", a.target_kcal(), " (maintenance ",
+                                     a.maintenance_kcal(), ")"));
+    }
+    target = a.target_kcal();
+    maintenance = a.maintenance_kcal();
   }
-  const int deficit = n.maintenance_kcal() - n.target_kcal();
-  if (deficit < 200 || deficit > 300) {
-    fail("nutrition", absl::StrCat("deficit ", deficit, " is outside 200-300"));
+  if (maintenance > 0) {
+    if (n.maintenance_kcal() != maintenance || n.target_kcal() != target) {
+      fail("nutrition", "targets are not the latest re-estimate");
+    }
+  } else {
+    if (n.maintenance_kcal() < bmr * 1.2 - 1 ||
+        n.maintenance_kcal() > bmr * 1.9 + 1) {
+      fail("nutrition", "maintenance is not Mifflin-St Jeor x 1.2-1.9");
+    }
+    const int deficit = n.maintenance_kcal() - n.target_kcal();
+    if (deficit < 200 || deficit > 300) {
+      fail("nutrition",
+           absl::StrCat("deficit ", deficit, " is outside 200-300"));
+    }
   }
   if (n.water_ml() <= 0 || n.why_size() < 3) {
     fail("nutrition", "needs a water target and a why for each target");

@@ -630,20 +630,27 @@ std::optional<plan::v1::AdaptPlanRequest> AdaptationFor(
   for (const std::string& id : prescribed) {
     plan::v1::ExerciseWeekOutcome& outcome = *request.add_outcomes();
     outcome.set_exercise_id(id);
-    outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_MISSED_TARGET);
     for (const v1::LiftProgress& lift : week.lifts()) {
-      if (lift.exercise_id() != id) {
+      if (lift.exercise_id() != id || lift.sets() == 0) {
         continue;
       }
-      if (lift.stalled()) {
-        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_STALLED);
-        outcome.set_stalled_weeks(lift.weeks_without_progress());
-      } else if (lift.trend() == v1::LIFT_TREND_UP) {
-        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_PROGRESSED);
-      } else {
-        outcome.set_outcome(plan::v1::EXERCISE_OUTCOME_HIT_TARGET);
+      outcome.set_stalled_weeks(lift.weeks_without_progress());
+      plan::v1::LoggedWork& logged = *outcome.mutable_logged();
+      logged.set_variant(lift.variant());
+      if (lift.top_load_kg() > 0) {
+        logged.mutable_load()->set_value(lift.top_load_kg());
+        logged.mutable_load()->set_unit(type::v1::MASS_UNIT_KILOGRAM);
       }
+      logged.set_reps(std::min(lift.best_reps(), 1000));
+      logged.set_hold_seconds(std::min(lift.best_hold_seconds(), 3600));
+      logged.set_tempo_seconds(std::min(lift.slowest_tempo_seconds(), 30));
+      logged.set_sets(std::min(lift.sets(), 50));
     }
+  }
+  if (week.has_calories()) {
+    request.set_maintenance_kcal_estimate(
+        std::clamp(week.calories().maintenance_kcal(), 1000, 6000));
+    request.set_maintenance_basis(week.calories().basis().substr(0, 200));
   }
   return request;
 }

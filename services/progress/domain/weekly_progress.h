@@ -59,11 +59,12 @@ std::vector<v1::WeeklyProgress> MeasureWeeks(
     const History& history, const v1::WeeklyProgress* seed,
     const plan::ExerciseCatalog& catalog);
 
-// The week's outcomes as the plan service's adaptation expects them: one
-// per exercise the plan prescribed that week (progressed, stalled, done or
-// missed) and the session counts. nullopt when the week is outside the plan.
-// The request id is derived from the plan and the week, so sending it twice
-// adapts once.
+// The week as the plan service's adaptation reads it: per exercise the plan
+// prescribed that week, the best work logged (absent if none) and the weeks
+// without progress; the session counts; maintenance re-estimated from the
+// logs, once there is an estimate. nullopt when the week is outside the
+// plan. The request id is derived from the plan and the week, so sending it
+// twice adapts once.
 std::optional<plan::v1::AdaptPlanRequest> AdaptationFor(
     const v1::WeeklyProgress& week, const internal::plan::v1::PlanRecord& plan);
 

@@ -2,10 +2,12 @@
 
 #include <memory>
 
+#include "coaching/progress_rules.h"
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/plan/domain/adaptation.h"
 #include "services/plan/domain/plan_generator.h"
 
 namespace gracilis::progress {
@@ -467,15 +469,71 @@ TEST_F(WeeklyProgressTest, AdaptationReportsEveryPrescribedExercise) {
   for (const auto& outcome : request->outcomes()) {
     if (outcome.exercise_id() == "sumo_squat") {
       saw_squat = true;
-      EXPECT_EQ(outcome.outcome(), plan::v1::EXERCISE_OUTCOME_STALLED);
       EXPECT_EQ(outcome.stalled_weeks(), 2);
+      ASSERT_TRUE(outcome.has_logged());
+      EXPECT_EQ(outcome.logged().reps(), 8);
+      EXPECT_DOUBLE_EQ(outcome.logged().load().value(), 20);
+      EXPECT_EQ(outcome.logged().load().unit(), type::v1::MASS_UNIT_KILOGRAM);
+      EXPECT_EQ(outcome.logged().sets(), 1);
     } else {
-      EXPECT_EQ(outcome.outcome(), plan::v1::EXERCISE_OUTCOME_MISSED_TARGET)
-          << outcome.exercise_id();
+      EXPECT_FALSE(outcome.has_logged()) << outcome.exercise_id();
     }
   }
   EXPECT_TRUE(saw_squat);
   EXPECT_FALSE(AdaptationFor(Measure(44, history), *history.plan).has_value());
+}
+
+// One rule, one place (domain.md, "Judging progress"): the history the
+// analytics call stalled gets, from the plan's adaptation, the very step the
+// analytics suggest, and a deload exactly when they say so.
+TEST_F(WeeklyProgressTest, AnalyticsAndAdaptationMakeTheSameDecision) {
+  History history;
+  auto record = std::make_shared<PlanRecord>(*Plan());
+  history.plan = record;
+  // The same goblet squat, 3 x 10 at 15 kg, week after week.
+  for (int week = 0; week < 5; ++week) {
+    Workout workout =
+        Finished(At(11, 3, 18) + absl::Hours(24 * 7 * week),
+                 {"sumo_squat", "sumo_squat", "sumo_squat"}, 10, 15);
+    for (auto& set : *workout.mutable_sets()) {
+      set.set_variant("goblet");
+    }
+    history.workouts.push_back(workout);
+  }
+  const std::vector<v1::WeeklyProgress> weeks =
+      MeasureWeeks(Week(45), Week(49), history, nullptr, catalog_);
+  for (int i : {2, 3, 4}) {
+    const v1::LiftProgress& lift = weeks[i].lifts(0);
+    ASSERT_TRUE(lift.stalled());
+    plan::v1::AdaptPlanRequest request = *AdaptationFor(weeks[i], *record);
+    request.set_sessions_done(request.sessions_planned());
+    const std::vector<internal::plan::v1::Adjustment> adjustments =
+        plan::AdjustmentsFor(request, *record, catalog_);
+    const internal::plan::v1::Adjustment* squat = nullptr;
+    for (const auto& a : adjustments) {
+      if (a.exercise_id() == "sumo_squat") {
+        squat = &a;
+      }
+    }
+    ASSERT_NE(squat, nullptr) << "week " << i;
+    if (lift.weeks_without_progress() >= coaching::kDeloadAfterWeeks) {
+      EXPECT_EQ(lift.suggestion().substr(0, 6), "deload");
+      EXPECT_EQ(squat->kind(), internal::plan::v1::Adjustment::KIND_DELOAD);
+    } else {
+      // The analytics' words are in the plan's reason, and the dose moved
+      // the way they say: +2.5 kg at 2 weeks, a slower lowering at 3.
+      EXPECT_EQ(squat->kind(), internal::plan::v1::Adjustment::KIND_SET_DOSE);
+      EXPECT_THAT(squat->why().text(), HasSubstr(lift.suggestion()));
+      if (lift.weeks_without_progress() == 2) {
+        EXPECT_EQ(lift.suggestion(), "add 2.5 kg");
+        EXPECT_DOUBLE_EQ(squat->dose().load(), 17.5);
+        EXPECT_EQ(squat->dose().reps(), 10);
+      } else {
+        EXPECT_EQ(squat->dose().tempo_seconds(), 3);
+        EXPECT_DOUBLE_EQ(squat->dose().load(), 15);
+      }
+    }
+  }
 }
 
 }  // namespace
