@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/arguments.h"
 #include "cli/cli.h"
+#include "cli/progress_text.h"
 #include "common/clock/iso_week.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -74,81 +76,85 @@ std::string LiftLine(const v1::LiftProgress& lift) {
   return line;
 }
 
-void PrintWeek(const v1::WeeklyProgress& week) {
-  std::cout << "Week " << IsoWeekText(week.week());
+}  // namespace
+
+std::string WeekText(const progress::v1::WeeklyProgress& week) {
+  std::ostringstream out;
+  out << "Week " << IsoWeekText(week.week());
   if (week.plan_week_number() > 0) {
-    std::cout << " (plan week " << week.plan_week_number() << ")";
+    out << " (plan week " << week.plan_week_number() << ")";
   }
-  std::cout << (week.from_snapshot() ? ", from the weekly snapshot" : "")
-            << "\n";
-  std::cout << absl::StrFormat(
+  out << (week.from_snapshot() ? ", from the weekly snapshot" : "") << "\n";
+  out << absl::StrFormat(
       "  adductor sessions  %d of %d  %s\n", week.adductor_sessions(),
       week.adductor_sessions_goal(),
       week.adductor_goal_met() ? "goal met" : "goal not met yet");
-  std::cout << absl::StrFormat("  sessions           %d done, %d planned\n",
-                               week.sessions_done(), week.sessions_planned());
+  out << absl::StrFormat("  sessions           %d done, %d planned\n",
+                         week.sessions_done(), week.sessions_planned());
   if (!week.lifts().empty()) {
-    std::cout << "  lifts\n";
+    out << "  lifts\n";
     for (const v1::LiftProgress& lift : week.lifts()) {
-      std::cout << LiftLine(lift) << "\n";
+      out << LiftLine(lift) << "\n";
     }
   }
   const v1::RunningProgress& running = week.running();
-  std::cout << absl::StrFormat(
-      "  running            %d sessions, %d min, %.2f km", running.sessions(),
-      running.minutes(), running.distance_km());
+  out << absl::StrFormat("  running            %d %s, %d min, %.2f km",
+                         running.sessions(),
+                         running.sessions() == 1 ? "run" : "runs",
+                         running.minutes(), running.distance_km());
   if (running.pace_seconds_per_km() > 0) {
-    std::cout << absl::StrFormat(", %d:%02d /km",
-                                 running.pace_seconds_per_km() / 60,
-                                 running.pace_seconds_per_km() % 60);
+    out << absl::StrFormat(", %d:%02d /km", running.pace_seconds_per_km() / 60,
+                           running.pace_seconds_per_km() % 60);
   }
-  std::cout << "\n";
+  out << "\n";
   for (const std::string& warning : running.warnings()) {
-    std::cout << "    ! " << warning << "\n";
+    out << "    ! " << warning << "\n";
   }
   const v1::BodyProgress& body = week.body();
   if (body.weight_trend_kg() > 0 || body.waist_cm() > 0) {
-    std::cout << "  body              ";
+    out << "  body              ";
     if (body.weight_trend_kg() > 0) {
-      std::cout << " trend " << MassText(body.weight_trend());
+      out << " trend " << MassText(body.weight_trend());
       if (body.has_weight_trend_change()) {
-        std::cout << absl::StrFormat(
-            " (%+g %s)", body.weight_trend_change().value(),
+        out << absl::StrFormat(
+            " (%+.2f %s)", body.weight_trend_change().value(),
             body.weight_trend_change().unit() == type::v1::MASS_UNIT_POUND
                 ? "lb"
                 : "kg");
       }
-      std::cout << ", " << body.weigh_ins() << " weigh-ins";
+      out << ", " << body.weigh_ins() << " weigh-ins";
     }
     if (body.waist_cm() > 0) {
-      std::cout << absl::StrFormat(", waist %.1f cm", body.waist_cm());
+      out << absl::StrFormat(", waist %.1f cm", body.waist_cm());
     }
     if (body.thigh_cm() > 0) {
-      std::cout << absl::StrFormat(", thigh %.1f cm", body.thigh_cm());
+      out << absl::StrFormat(", thigh %.1f cm", body.thigh_cm());
     }
-    std::cout << "\n";
+    out << "\n";
   }
   if (week.nutrition().days_logged() > 0) {
-    std::cout << absl::StrFormat(
+    out << absl::StrFormat(
         "  nutrition          %d days logged: protein met %d, calories met "
         "%d\n",
         week.nutrition().days_logged(), week.nutrition().days_protein_met(),
         week.nutrition().days_calories_met());
   }
-  std::cout << "  verdict            "
-            << EnumWord(*v1::Verdict::Kind_descriptor(), week.verdict().kind())
-            << ": " << week.verdict().reason() << "\n";
+  // The reason starts with the verdict ("Stronger: ...").
+  out << "  verdict            " << week.verdict().reason() << "\n";
   if (week.has_calories()) {
-    std::cout << absl::StrFormat(
+    out << absl::StrFormat(
         "  calories           maintenance re-estimated at %d kcal (%s); "
         "target %d -> %d kcal\n",
         week.calories().maintenance_kcal(), week.calories().basis(),
         week.calories().current_target_kcal(), week.calories().target_kcal());
   }
   if (!week.calorie_check().empty()) {
-    std::cout << "  calorie check      " << week.calorie_check() << "\n";
+    out << "  calorie check      " << week.calorie_check() << "\n";
   }
+  return out.str();
 }
+
+namespace {
 
 int WeekCommand(const Cli& cli, const std::vector<std::string>& args) {
   v1::GetWeeklyProgressRequest request;
@@ -171,7 +177,7 @@ int WeekCommand(const Cli& cli, const std::vector<std::string>& args) {
   if (!status.ok()) {
     return cli.Fail(status);
   }
-  PrintWeek(week);
+  std::cout << WeekText(week);
   return kExitOk;
 }
 

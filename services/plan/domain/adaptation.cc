@@ -132,6 +132,11 @@ class WeekJudge {
     const std::string& name = exercise.display_name();
     const Dose was = ladder.FromPrescribed(prescribed);
     const int stalled = outcome.stalled_weeks();
+    if (repeat) {
+      // Missed sessions, not fatigue: the repeated week comes first, and
+      // numbers held on purpose are no reason to deload.
+      return;
+    }
     if (coaching::DeloadDue(stalled)) {
       Add(Adjustment::KIND_DELOAD, v1::PlanChange::KIND_DELOAD, id,
           rules::kAdaptDeload,
@@ -139,9 +144,6 @@ class WeekJudge {
                        " weeks: one week about 10% lighter, then build "
                        "back up."));
       return;
-    }
-    if (repeat) {
-      return;  // the whole week is held
     }
     if (!outcome.has_logged()) {
       Add(Adjustment::KIND_HOLD, v1::PlanChange::KIND_HOLD, id,

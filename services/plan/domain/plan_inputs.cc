@@ -38,7 +38,8 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
       bad.Add("start_date", "must be a valid date");
     } else if (day < today - kStartDaysBackMax ||
                day > today + kStartDaysAheadMax) {
-      bad.Add("start_date", "must be from 7 days ago to 90 days ahead");
+      bad.Add("start_date",
+              "must be from 182 days (26 weeks) ago to 90 days ahead");
     }
     start = day;
   }

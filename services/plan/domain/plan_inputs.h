@@ -13,7 +13,9 @@
 namespace gracilis::plan {
 
 inline constexpr int kDefaultSessionMinutes = 45;
-inline constexpr int kStartDaysBackMax = 7;
+// A plan may start up to 26 weeks back, so an app importing training that
+// already happened (or a test replaying it) can place it in the plan.
+inline constexpr int kStartDaysBackMax = 182;
 inline constexpr int kStartDaysAheadMax = 90;
 
 // `today` is the date in the user's time zone.

@@ -10,6 +10,7 @@
 #include "coaching/progress_rules.h"
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
+#include "common/units/units.h"
 #include "services/plan/domain/coaching_rules.h"
 #include "services/plan/domain/plan_generator.h"
 #include "services/progress/domain/lift_progress.h"
@@ -249,18 +250,21 @@ BodyJudgement JudgeBody(const v1::BodyProgress& body, bool trend_before,
   }
   if (body.weigh_ins() >= coaching::kMinWeighInsToJudge && trend_before) {
     const double change = body.weight_trend_change_kg();
+    // The change as shown, to the hundredth in the user's unit: a 0.07 kg
+    // move is not "0.1 kg".
+    const double shown = std::abs(body.weight_trend_change().value());
+    const std::string amount =
+        absl::StrFormat("%.2f %s", shown, pounds ? "lb" : "kg");
     const std::string figures = absl::StrCat(
         coaching::LoadText(body.weight_trend_kg() - change, pounds), " to ",
         coaching::LoadText(body.weight_trend_kg(), pounds));
     if (change <= -coaching::kLeanerTrendFallKg + 1e-9) {
-      return {true, absl::StrCat("the weight trend fell ",
-                                 coaching::LoadText(-change, pounds), " (",
+      return {true, absl::StrCat("the weight trend fell ", amount, " (",
                                  figures, ")")};
     }
     notes.push_back(
-        absl::StrCat("the weight trend moved ", change < 0 ? "-" : "+",
-                     coaching::LoadText(std::abs(change), pounds), " (",
-                     figures, "), less than the ",
+        absl::StrCat("the weight trend moved ", change < 0 ? "-" : "+", amount,
+                     " (", figures, "), less than the ",
                      coaching::LoadText(coaching::kLeanerTrendFallKg, pounds),
                      " fall that counts"));
   } else if (body.weigh_ins() > 0 || trend_before) {
@@ -553,8 +557,13 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
     *progress.mutable_weight_trend() = MassIn(*trend, out.unit());
     if (trend_before) {
       progress.set_weight_trend_change_kg(Round(*trend - *trend_before, 0.01));
-      *progress.mutable_weight_trend_change() =
-          MassIn(*trend - *trend_before, out.unit());
+      // To the hundredth, like the kilogram figure beside it.
+      type::v1::Mass& change = *progress.mutable_weight_trend_change();
+      change = MassIn(0, out.unit());
+      change.set_value(
+          Round((*trend - *trend_before) *
+                    (change.unit() == type::v1::MASS_UNIT_POUND ? kLbPerKg : 1),
+                0.01));
     }
   }
   progress.set_waist_cm(body.waist_cm);

@@ -240,7 +240,7 @@ TEST_F(WeeklyProgressTest, LeanerIsJudgedOnTheSmoothedTrend) {
   EXPECT_DOUBLE_EQ(week.body().weight_trend_change_kg(), -0.16);
   EXPECT_EQ(week.verdict().kind(), v1::Verdict::KIND_LEANER);
   EXPECT_THAT(week.verdict().reason(),
-              HasSubstr("the weight trend fell 0.2 kg (70.4 kg to 70.2 kg)"));
+              HasSubstr("the weight trend fell 0.16 kg (70.4 kg to 70.2 kg)"));
 }
 
 TEST_F(WeeklyProgressTest, TwoWeighInsOrAOneDayDropAreNotLeaner) {
