@@ -1,6 +1,7 @@
 #include "services/plan/plan_service.h"
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -97,7 +98,8 @@ PlanService::PlanService(const ExerciseCatalog& catalog, PlanStore& store,
       get_week_metrics_(Metrics("GetPlanWeek")),
       get_day_metrics_(Metrics("GetPlanDay")),
       list_exercises_metrics_(Metrics("ListExercises")),
-      adapt_metrics_(Metrics("AdaptPlan")) {}
+      adapt_metrics_(Metrics("AdaptPlan")),
+      change_metrics_(Metrics("RequestPlanChange")) {}
 
 RpcMetrics::Method* PlanService::Metrics(const char* name) {
   return metrics_ == nullptr ? nullptr
@@ -362,30 +364,129 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
         const std::vector<Adjustment> added =
             AdjustmentsFor(*request, *current, catalog_);
         PlanRecord next = *current;
-        for (const Adjustment& adjustment : added) {
-          *next.add_adjustments() = adjustment;
-        }
         (*next.mutable_adapted_weeks())[request->week_number()] =
             request->request_id();
-        const int revision = current->revision().revision() + 1;
-        v1::PlanRevision& made = *next.mutable_revision();
-        made.Clear();
-        made.set_revision(revision);
-        *made.mutable_create_time() = ToTimestamp(clock_.Now());
-        *made.mutable_reason() = rules::Why(
-            "adapted",
-            absl::StrCat("adapted after week ", request->week_number()));
-        absl::StatusOr<PlanRecord> built = BuildPlan(catalog_, std::move(next));
-        if (!built.ok()) {
-          return call.Finish(built.status());
-        }
-        for (v1::PlanChange& change :
-             ChangesOf(added, current->plan(), built->plan())) {
-          *built->mutable_revision()->add_changes() = std::move(change);
-        }
-        store_.Revise(user_id, id, request->request_id(), revision - 1, *built,
-                      call.deadline(), std::move(finish));
+        StoreRevision(call, user_id, request->request_id(), *current,
+                      std::move(next), added,
+                      rules::Why("adapted",
+                                 absl::StrCat("adapted after week ",
+                                              request->week_number())),
+                      response);
       });
+}
+
+void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
+                                const std::string& request_id,
+                                const PlanRecord& current, PlanRecord next,
+                                const std::vector<Adjustment>& added,
+                                v1::Rationale reason, v1::Plan* response) {
+  for (const Adjustment& adjustment : added) {
+    *next.add_adjustments() = adjustment;
+  }
+  const int revision = current.revision().revision() + 1;
+  v1::PlanRevision& made = *next.mutable_revision();
+  made.Clear();
+  made.set_revision(revision);
+  *made.mutable_create_time() = ToTimestamp(clock_.Now());
+  *made.mutable_reason() = std::move(reason);
+  absl::StatusOr<PlanRecord> built = BuildPlan(catalog_, std::move(next));
+  if (!built.ok()) {
+    return call.Finish(built.status());
+  }
+  for (v1::PlanChange& change :
+       ChangesOf(added, current.plan(), built->plan())) {
+    *built->mutable_revision()->add_changes() = std::move(change);
+  }
+  const std::string id =
+      current.plan().name().substr(current.plan().name().rfind('/') + 1);
+  store_.Revise(user_id, id, request_id, revision - 1, *built, call.deadline(),
+                [call, response](absl::StatusOr<PlanRecord> stored) {
+                  FinishWithPlan(call, response, std::move(stored));
+                });
+}
+
+grpc::ServerUnaryReactor* PlanService::RequestPlanChange(
+    grpc::CallbackServerContext* context,
+    const v1::RequestPlanChangeRequest* request, v1::Plan* response) {
+  return authenticator_.Serve(
+      UnaryCall(context, change_metrics_),
+      [this, request, response](UnaryCall call, std::string user_id) {
+        absl::StatusOr<std::string> plan_id =
+            PlanIdOf(request->plan(), user_id, "plan");
+        if (!plan_id.ok()) {
+          return call.Finish(plan_id.status());
+        }
+        Violations bad;
+        if (!IsValidClientId(request->request_id())) {
+          bad.Add("request_id", kClientIdRule);
+        }
+        for (const FieldViolation& v :
+             FieldViolationsOf(ValidateChangeRequest(*request, catalog_))) {
+          bad.Add(v.field, v.rule);
+        }
+        if (!bad.empty()) {
+          return call.Finish(bad.ToStatus());
+        }
+        store_.Get(user_id, *plan_id, 0, call.deadline(),
+                   [this, call, request, response,
+                    user_id](absl::StatusOr<PlanRecord> current) {
+                     if (!current.ok()) {
+                       return call.Finish(current.status());
+                     }
+                     ChangeAsAsked(call, user_id, request, *std::move(current),
+                                   response);
+                   });
+      });
+}
+
+void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
+                                const v1::RequestPlanChangeRequest* request,
+                                PlanRecord current, v1::Plan* response) {
+  const std::string body = request->SerializeAsString();
+  // Stored under a prefix no weekly-job id can have (client ids have no
+  // ':'), so a user's id cannot stand in for a week's adaptation.
+  const std::string store_id = absl::StrCat("user:", request->request_id());
+  const auto seen = current.change_requests().find(request->request_id());
+  if (seen != current.change_requests().end()) {
+    if (seen->second != body) {
+      return call.Finish(WithReason(
+          InvalidField("request_id",
+                       "was already used with a different request"),
+          "REQUEST_ID_REUSED"));
+    }
+    // A retry: the store answers with the revision the request made.
+    const std::string id =
+        current.plan().name().substr(current.plan().name().rfind('/') + 1);
+    return store_.Revise(user_id, id, store_id, current.revision().revision(),
+                         current,
+                         call.deadline(),
+                         [call, response](absl::StatusOr<PlanRecord> stored) {
+                           FinishWithPlan(call, response, std::move(stored));
+                         });
+  }
+  int week = request->week_number();
+  if (week == 0) {
+    const absl::CivilDay today =
+        absl::ToCivilDay(clock_.Now(), ZoneOrUtc(current.inputs().time_zone()));
+    const absl::CivilDay start = ToCivilDay(current.plan().start_date());
+    week = today < start ? 1 : static_cast<int>((today - start) / 7) + 1;
+  }
+  absl::StatusOr<std::vector<Adjustment>> added =
+      AdjustmentsForRequest(*request, week, current, catalog_);
+  if (!added.ok()) {
+    return call.Finish(added.status());
+  }
+  PlanRecord next = current;
+  (*next.mutable_change_requests())[request->request_id()] = body;
+  const std::string what = v1::RequestPlanChangeRequest::Kind_Name(
+      request->kind());
+  StoreRevision(
+      call, user_id, store_id, current, std::move(next), *added,
+      rules::Why(rules::kUserRequest,
+                 absl::StrCat("asked for: ", absl::AsciiStrToLower(what.substr(5)),
+                              request->exercise_id().empty() ? "" : " ",
+                              request->exercise_id(), " from week ", week)),
+      response);
 }
 
 }  // namespace gracilis::plan

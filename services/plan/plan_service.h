@@ -3,6 +3,9 @@
 // PlanService RPC adapter: authenticates, validates, calls the domain and
 // the store, maps status once (UnaryCall).
 
+#include <string>
+#include <vector>
+
 #include "common/auth/authenticator.h"
 #include "common/auth/service_credential.h"
 #include "common/clock/clock.h"
@@ -46,12 +49,28 @@ class PlanService final : public v1::PlanService::CallbackService {
   grpc::ServerUnaryReactor* AdaptPlan(grpc::CallbackServerContext* context,
                                       const v1::AdaptPlanRequest* request,
                                       v1::Plan* response) override;
+  grpc::ServerUnaryReactor* RequestPlanChange(
+      grpc::CallbackServerContext* context,
+      const v1::RequestPlanChangeRequest* request,
+      v1::Plan* response) override;
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
   // AdaptPlan for `user_id`, once the caller is known to be the service.
   void Adapt(UnaryCall call, const std::string& user_id,
              const v1::AdaptPlanRequest* request, v1::Plan* response);
+  // RequestPlanChange on the stored `current` revision.
+  void ChangeAsAsked(UnaryCall call, const std::string& user_id,
+                     const v1::RequestPlanChangeRequest* request,
+                     PlanRecord current, v1::Plan* response);
+  // Stores `next`, built from `current` plus `added`, with its list of
+  // changes, as the revision after `current`; `request_id` is the store's
+  // (a retry with it gets the stored revision back).
+  void StoreRevision(UnaryCall call, const std::string& user_id,
+                     const std::string& request_id, const PlanRecord& current,
+                     PlanRecord next,
+                     const std::vector<internal::plan::v1::Adjustment>& added,
+                     v1::Rationale reason, v1::Plan* response);
 
   const ExerciseCatalog& catalog_;
   PlanStore& store_;
@@ -67,6 +86,7 @@ class PlanService final : public v1::PlanService::CallbackService {
   RpcMetrics::Method* get_day_metrics_;
   RpcMetrics::Method* list_exercises_metrics_;
   RpcMetrics::Method* adapt_metrics_;
+  RpcMetrics::Method* change_metrics_;
 };
 
 }  // namespace gracilis::plan

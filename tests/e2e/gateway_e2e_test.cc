@@ -156,9 +156,30 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   EXPECT_THAT(progress.output,
               AllOf(HasSubstr("adductor sessions  1 of 2"), HasSubstr("1 done"),
                     HasSubstr("verdict")));
+  // The bodyweight squat's best set shows, a baseline in its first week.
+  EXPECT_THAT(progress.output,
+              AllOf(HasSubstr("sumo_squat"), HasSubstr("bodyweight"),
+                    HasSubstr("new: baseline")));
   CommandResult trend = Cli("progress trend sumo_squat weeks=4");
   ASSERT_EQ(trend.exit_code, 0) << trend.output;
-  EXPECT_THAT(trend.output, HasSubstr("sumo_squat ("));
+  EXPECT_THAT(trend.output, HasSubstr("sumo_squat (reps)"));
+
+  // Asking for a change, and reading what changed.
+  CommandResult easier = Cli("plan change too-easy sumo_squat week=2");
+  ASSERT_EQ(easier.exit_code, 0) << easier.output;
+  EXPECT_THAT(easier.output,
+              AllOf(HasSubstr("revision 2"),
+                    HasSubstr("week 2 step_up sumo_squat (you asked)")));
+  CommandResult swap =
+      Cli("plan change swap copenhagen_plank reason=hurts week=3");
+  ASSERT_EQ(swap.exit_code, 0) << swap.output;
+  EXPECT_THAT(swap.output, HasSubstr("swap copenhagen_plank"));
+  CommandResult changes = Cli("plan changes");
+  ASSERT_EQ(changes.exit_code, 0) << changes.output;
+  EXPECT_THAT(changes.output, AllOf(HasSubstr("revision 3"),
+                                    HasSubstr("revision 1: generated")));
+  CommandResult no_swap = Cli("plan change swap sumo_squat reason=nope");
+  EXPECT_EQ(no_swap.exit_code, 2);
   CommandResult bad_trend = Cli("progress trend leg_press");
   EXPECT_EQ(bad_trend.exit_code, 1);
   EXPECT_THAT(bad_trend.output, HasSubstr("exercise_id"));

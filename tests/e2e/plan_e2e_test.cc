@@ -236,6 +236,59 @@ TEST_F(PlanE2eTest, RevisionsArePagedNewestFirst) {
   EXPECT_EQ(seen, (std::vector<int>{4, 3, 2, 1}));
 }
 
+TEST_F(PlanE2eTest, UsersAskForChangesOnceEvenWhenRetrying) {
+  const std::string token = NewUser("asks@example.com");
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-ask", &generated), IsOk());
+  plan::RequestPlanChangeRequest ask;
+  ask.set_request_id("too-easy-1");
+  ask.set_week_number(1);
+  ask.set_kind(plan::RequestPlanChangeRequest::KIND_TOO_EASY);
+  ask.set_exercise_id("sumo_squat");
+  plan::Plan changed;
+  grpc::Status status =
+      plans_->RequestPlanChange(Context<void>(token).get(), ask, &changed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(changed.revision(), 2);
+  EXPECT_EQ(changed.weeks(0).sessions(0).exercises(0).why().rule(),
+            "user_request");
+  // A retry gets the same revision; another request under the id is
+  // refused, and so are impossible ones: nothing more is stored.
+  plan::Plan again;
+  ASSERT_TRUE(
+      plans_->RequestPlanChange(Context<void>(token).get(), ask, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), changed.SerializeAsString());
+  ask.set_kind(plan::RequestPlanChangeRequest::KIND_TOO_HARD);
+  status = plans_->RequestPlanChange(Context<void>(token).get(), ask, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_id"));
+  ask.set_request_id("too-easy-2");
+  ask.set_exercise_id("cable_adduction");
+  status = plans_->RequestPlanChange(Context<void>(token).get(), ask, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("exercise_id"));
+  ask.set_request_id("too-hard-2");
+  ask.set_kind(plan::RequestPlanChangeRequest::KIND_TOO_HARD);
+  ask.set_exercise_id("side_lying_adduction");
+  status = plans_->RequestPlanChange(Context<void>(token).get(), ask, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("easiest step"));
+
+  plan::ListPlanRevisionsRequest list;
+  list.set_name(generated.name());
+  plan::ListPlanRevisionsResponse revisions;
+  ASSERT_TRUE(
+      plans_->ListPlanRevisions(Context<void>(token).get(), list, &revisions)
+          .ok());
+  ASSERT_EQ(revisions.revisions_size(), 2);
+  ASSERT_EQ(revisions.revisions(0).changes_size(), 1);
+  const plan::PlanChange& change = revisions.revisions(0).changes(0);
+  EXPECT_EQ(change.kind(), plan::PlanChange::KIND_STEP_UP);
+  EXPECT_TRUE(change.user_requested());
+  EXPECT_EQ(change.to().reps(), change.from().reps() + 1);
+}
+
 TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
   const std::string ana = NewUser("ana@example.com");
   const std::string bea = NewUser("bea@example.com");

@@ -237,7 +237,173 @@ class WeekJudge {
   std::vector<Adjustment> out_;
 };
 
+// "3 x 10 at 15 kg, goblet" for a prescription.
+std::string PrescriptionText(const v1::PrescribedExercise& e,
+                             const CatalogExercise& exercise,
+                             const DoseLadder& ladder,
+                             type::v1::MassUnit unit) {
+  return DoseText(ladder.FromPrescribed(e), exercise, unit);
+}
+
+// Names of the week's exercises, for an error that says what is there.
+std::string ExercisesOf(const v1::PlanWeek& week) {
+  std::vector<std::string> ids;
+  for (const auto& session : week.sessions()) {
+    for (const auto& e : session.exercises()) {
+      if (std::find(ids.begin(), ids.end(), e.exercise_id()) == ids.end()) {
+        ids.push_back(e.exercise_id());
+      }
+    }
+  }
+  return absl::StrJoin(ids, ", ");
+}
+
+Adjustment UserAdjustment(Adjustment::Kind kind, v1::PlanChange::Kind change,
+                          int week, const std::string& exercise,
+                          std::string text) {
+  Adjustment a;
+  a.set_kind(kind);
+  a.set_change(change);
+  a.set_week_number(week);
+  a.set_exercise_id(exercise);
+  a.set_user_requested(true);
+  *a.mutable_why() = rules::Why(rules::kUserRequest, std::move(text));
+  return a;
+}
+
 }  // namespace
+
+absl::Status ValidateChangeRequest(const v1::RequestPlanChangeRequest& request,
+                                   const ExerciseCatalog& catalog) {
+  using Request = v1::RequestPlanChangeRequest;
+  Violations v;
+  if (!Request::Kind_IsValid(request.kind()) ||
+      request.kind() == Request::KIND_UNSPECIFIED) {
+    v.Add("kind", "must be TOO_HARD, TOO_EASY, SWAP or REPEAT_WEEK");
+  }
+  if (request.week_number() < 0 || request.week_number() > 520) {
+    v.Add("week_number", "must be 0 (this week), 1-8 or 9+ (maintenance)");
+  }
+  const bool names_exercise = request.kind() != Request::KIND_REPEAT_WEEK;
+  if (names_exercise && catalog.Find(request.exercise_id()) == nullptr) {
+    v.Add("exercise_id", "must be a catalog exercise id");
+  }
+  if (!names_exercise && !request.exercise_id().empty()) {
+    v.Add("exercise_id", "must be empty to repeat a week");
+  }
+  if (request.kind() == Request::KIND_SWAP) {
+    if (!request.substitute_id().empty() &&
+        catalog.Find(request.substitute_id()) == nullptr) {
+      v.Add("substitute_id", "must be a catalog exercise id");
+    }
+    if (!Request::Reason_IsValid(request.reason()) ||
+        request.reason() == Request::REASON_UNSPECIFIED) {
+      v.Add("reason", "must be NO_EQUIPMENT_TODAY or IT_HURTS for a swap");
+    }
+  } else if (!request.substitute_id().empty() ||
+             request.reason() != Request::REASON_UNSPECIFIED) {
+    v.Add(request.substitute_id().empty() ? "reason" : "substitute_id",
+          "only goes with a SWAP");
+  }
+  return v.ToStatus();
+}
+
+absl::StatusOr<std::vector<Adjustment>> AdjustmentsForRequest(
+    const v1::RequestPlanChangeRequest& request, int week,
+    const PlanRecord& record, const ExerciseCatalog& catalog) {
+  using Request = v1::RequestPlanChangeRequest;
+  absl::StatusOr<v1::PlanWeek> planned = PlanWeekOf(record.plan(), week);
+  if (!planned.ok()) {
+    return planned.status();
+  }
+  if (request.kind() == Request::KIND_REPEAT_WEEK) {
+    if (week >= rules::kMaintenanceWeek) {
+      return absl::FailedPreconditionError(
+          "maintenance weeks repeat already: there is no next step to wait "
+          "for");
+    }
+    return std::vector<Adjustment>{UserAdjustment(
+        Adjustment::KIND_HOLD, v1::PlanChange::KIND_REPEAT_WEEK, week + 1, "",
+        absl::StrCat("You asked to repeat week ", week,
+                     ": week ", week + 1, " keeps its doses."))};
+  }
+  const std::string& id = request.exercise_id();
+  const std::optional<v1::PrescribedExercise> was = PrescribedIn(*planned, id);
+  if (!was) {
+    return InvalidField("exercise_id",
+                        absl::StrCat("must be an exercise of week ", week, ": ",
+                                     ExercisesOf(*planned)));
+  }
+  const CatalogExercise& exercise = *catalog.Find(id);
+  const EquipmentSet have = EquipmentOf(record.inputs().equipment());
+  const DoseLadder ladder(exercise, record.inputs(), have);
+  const type::v1::MassUnit unit = record.inputs().load_unit();
+  const Dose dose = ladder.FromPrescribed(*was);
+  const std::string from = PrescriptionText(*was, exercise, ladder, unit);
+  if (request.kind() == Request::KIND_SWAP) {
+    std::vector<std::string> allowed;
+    for (const std::string& candidate : exercise.substitutes()) {
+      const CatalogExercise* sub = catalog.Find(candidate);
+      if (sub != nullptr && catalog.Available(candidate, have) == sub &&
+          !PrescribedIn(*planned, candidate)) {
+        allowed.push_back(candidate);
+      }
+    }
+    if (allowed.empty()) {
+      return InvalidField(
+          "exercise_id",
+          absl::StrCat(id, " has no substitute that your equipment allows "
+                           "and that is not already in week ",
+                       week));
+    }
+    const std::string& to =
+        request.substitute_id().empty() ? allowed.front()
+                                        : request.substitute_id();
+    if (std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
+      return InvalidField(
+          "substitute_id",
+          absl::StrCat("must be a substitute of ", id,
+                       " that your equipment allows and week ", week,
+                       " does not have yet: ", absl::StrJoin(allowed, ", ")));
+    }
+    const bool today = request.reason() == Request::REASON_NO_EQUIPMENT_TODAY;
+    Adjustment swap = UserAdjustment(
+        Adjustment::KIND_SWAP, v1::PlanChange::KIND_SWAP, week, id,
+        absl::StrCat(catalog.Find(to)->display_name(), " instead of ",
+                     exercise.display_name(),
+                     today ? " this week: you have not got the equipment "
+                             "today"
+                           : " from now on: it hurts. If pain persists, see "
+                             "a doctor or physiotherapist."));
+    swap.set_substitute_id(to);
+    swap.set_last_week_number(today ? week : 0);
+    return std::vector<Adjustment>{std::move(swap)};
+  }
+  const bool easier = request.kind() == Request::KIND_TOO_HARD;
+  std::optional<Dose> next;
+  if (easier) {
+    next = ladder.Previous(dose);
+  } else if (const Dose up = ladder.Next(dose);
+             ladder.ToRecord(up).SerializeAsString() !=
+             ladder.ToRecord(dose).SerializeAsString()) {
+    next = up;
+  }
+  if (!next) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        exercise.display_name(), " is already at the ",
+        easier ? "easiest" : "hardest", " step of its ladder (", from, ")"));
+  }
+  Adjustment set = UserAdjustment(
+      Adjustment::KIND_SET_DOSE,
+      easier ? v1::PlanChange::KIND_STEP_DOWN : v1::PlanChange::KIND_STEP_UP,
+      week, id,
+      absl::StrCat("You found ", exercise.display_name(), " too ",
+                   easier ? "hard" : "easy", ": ",
+                   DoseText(*next, exercise, unit), " instead of ", from,
+                   ", and the weeks after build on it."));
+  *set.mutable_dose() = ladder.ToRecord(*next);
+  return std::vector<Adjustment>{std::move(set)};
+}
 
 absl::Status ValidateAdaptation(const v1::AdaptPlanRequest& request,
                                 const ExerciseCatalog& catalog) {
@@ -293,6 +459,7 @@ std::vector<v1::PlanChange> ChangesOf(const std::vector<Adjustment>& added,
   for (const Adjustment& a : added) {
     v1::PlanChange& change = changes.emplace_back();
     change.set_kind(a.change());
+    change.set_user_requested(a.user_requested());
     change.set_week_number(a.week_number());
     change.set_exercise_id(a.exercise_id());
     *change.mutable_reason() = a.why();
@@ -313,7 +480,10 @@ std::vector<v1::PlanChange> ChangesOf(const std::vector<Adjustment>& added,
       }
     }
     if (now.ok()) {
-      if (auto to = PrescribedIn(*now, a.exercise_id())) {
+      const std::string& replaced_by = a.kind() == Adjustment::KIND_SWAP
+                                           ? a.substitute_id()
+                                           : a.exercise_id();
+      if (auto to = PrescribedIn(*now, replaced_by)) {
         *change.mutable_to() = *std::move(to);
       }
     }

@@ -35,6 +35,21 @@ std::vector<internal::plan::v1::Adjustment> AdjustmentsFor(
     const internal::plan::v1::PlanRecord& record,
     const ExerciseCatalog& catalog);
 
+// INVALID_ARGUMENT naming each field of a malformed RequestPlanChange
+// (kind, week number, exercise and substitute ids, reason).
+absl::Status ValidateChangeRequest(const v1::RequestPlanChangeRequest& request,
+                                   const ExerciseCatalog& catalog);
+
+// The adjustments a user's request calls for, from plan week `week` on,
+// judged against `record`'s plan: INVALID_ARGUMENT for an exercise not in
+// that week or a substitute the catalog or the equipment does not allow,
+// FAILED_PRECONDITION at the top or bottom of a ladder (or to repeat a
+// maintenance week, which repeats anyway). Request must be valid.
+absl::StatusOr<std::vector<internal::plan::v1::Adjustment>>
+AdjustmentsForRequest(const v1::RequestPlanChangeRequest& request, int week,
+                      const internal::plan::v1::PlanRecord& record,
+                      const ExerciseCatalog& catalog);
+
 // What `added` changed, from `before`'s prescriptions to `after`'s, for the
 // revision's list of changes.
 std::vector<v1::PlanChange> ChangesOf(

@@ -113,6 +113,38 @@ class AdaptationTest : public ::testing::Test {
     return changes;
   }
 
+  // A user's request from `week` on, applied as the plan service does.
+  absl::StatusOr<std::vector<v1::PlanChange>> Ask(
+      const v1::RequestPlanChangeRequest& request, int week) {
+    EXPECT_THAT(ValidateChangeRequest(request, *catalog_), IsOk());
+    absl::StatusOr<std::vector<Adjustment>> added =
+        AdjustmentsForRequest(request, week, record_, *catalog_);
+    if (!added.ok()) {
+      return added.status();
+    }
+    for (const Adjustment& a : *added) {
+      *record_.add_adjustments() = a;
+    }
+    auto plan = GeneratePlan(*catalog_, Inputs(), record_.adjustments());
+    EXPECT_THAT(plan.status(), IsOk());
+    EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, Inputs(),
+                                   record_.adjustments()),
+                IsEmpty());
+    std::vector<v1::PlanChange> changes =
+        ChangesOf(*added, record_.plan(), *plan);
+    *record_.mutable_plan() = *std::move(plan);
+    return changes;
+  }
+
+  static v1::RequestPlanChangeRequest Request(
+      v1::RequestPlanChangeRequest::Kind kind, const std::string& exercise) {
+    v1::RequestPlanChangeRequest request;
+    request.set_request_id("ask");
+    request.set_kind(kind);
+    request.set_exercise_id(exercise);
+    return request;
+  }
+
   const v1::Plan& plan() const { return record_.plan(); }
 
   std::unique_ptr<ExerciseCatalog> catalog_;
@@ -267,6 +299,126 @@ TEST_F(AdaptationTest, BadRequestsNameTheField) {
   }
   EXPECT_EQ(FieldViolationsOf(ValidateAdaptation(many, *catalog_))[0].field,
             "outcomes");
+}
+
+using Change = v1::RequestPlanChangeRequest;
+
+TEST_F(AdaptationTest, TooHardIsOneLadderStepDownAndLaterWeeksBuildOnIt) {
+  const v1::PrescribedExercise w3 = Prescribed(3, "sumo_squat");
+  absl::StatusOr<std::vector<v1::PlanChange>> changes =
+      Ask(Request(Change::KIND_TOO_HARD, "sumo_squat"), 3);
+  ASSERT_THAT(changes.status(), IsOk());
+  const v1::PrescribedExercise now = Prescribed(3, "sumo_squat");
+  EXPECT_EQ(now.reps(), w3.reps() - 1);
+  EXPECT_EQ(now.why().rule(), "user_request");
+  EXPECT_THAT(now.why().text(), ::testing::HasSubstr("too hard"));
+  EXPECT_EQ(Prescribed(4, "sumo_squat").reps(), now.reps() + 1);
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].kind(), v1::PlanChange::KIND_STEP_DOWN);
+  EXPECT_TRUE((*changes)[0].user_requested());
+  EXPECT_EQ((*changes)[0].from().reps(), w3.reps());
+  EXPECT_EQ((*changes)[0].to().reps(), now.reps());
+}
+
+TEST_F(AdaptationTest, TooEasyStepsUpUntilTheTopOfTheLadder) {
+  const v1::PrescribedExercise w1 = Prescribed(1, "copenhagen_plank");
+  ASSERT_THAT(Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status(),
+              IsOk());
+  EXPECT_EQ(Prescribed(1, "copenhagen_plank").hold_seconds(),
+            w1.hold_seconds() + 5);
+  absl::Status status;
+  for (int i = 0; i < 40 && status.ok(); ++i) {
+    status = Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status();
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("hardest step"));
+  EXPECT_EQ(Prescribed(1, "copenhagen_plank").variant(), "foot_with_pulses");
+}
+
+TEST_F(AdaptationTest, TooHardAtTheBottomOfTheLadderIsRefused) {
+  const absl::Status status =
+      Ask(Request(Change::KIND_TOO_HARD, "copenhagen_plank"), 1).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("easiest step"));
+  EXPECT_THAT(record_.adjustments(), IsEmpty());
+}
+
+TEST_F(AdaptationTest, ASwapForPainLastsAndOneForMissingEquipmentDoesNot) {
+  Change hurts = Request(Change::KIND_SWAP, "copenhagen_plank");
+  hurts.set_reason(Change::REASON_IT_HURTS);
+  absl::StatusOr<std::vector<v1::PlanChange>> changes = Ask(hurts, 3);
+  ASSERT_THAT(changes.status(), IsOk());
+  EXPECT_EQ(Find(plan().weeks(1), "side_lying_adduction"), nullptr);
+  for (int week = 3; week <= 8; ++week) {
+    EXPECT_EQ(Find(plan().weeks(week - 1), "copenhagen_plank"), nullptr);
+    const auto* sub = Find(plan().weeks(week - 1), "side_lying_adduction");
+    ASSERT_NE(sub, nullptr) << week;
+    EXPECT_EQ(sub->substitutes_for(), "copenhagen_plank");
+  }
+  EXPECT_EQ(Find(plan().weeks(2), "side_lying_adduction")->why().rule(),
+            "user_request");
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].kind(), v1::PlanChange::KIND_SWAP);
+  EXPECT_EQ((*changes)[0].from().exercise_id(), "copenhagen_plank");
+  EXPECT_EQ((*changes)[0].to().exercise_id(), "side_lying_adduction");
+}
+
+TEST_F(AdaptationTest, ASwapForMissingEquipmentIsForThatWeekOnly) {
+  Change today = Request(Change::KIND_SWAP, "copenhagen_plank");
+  today.set_reason(Change::REASON_NO_EQUIPMENT_TODAY);
+  ASSERT_THAT(Ask(today, 3).status(), IsOk());
+  EXPECT_NE(Find(plan().weeks(2), "side_lying_adduction"), nullptr);
+  EXPECT_NE(Find(plan().weeks(3), "copenhagen_plank"), nullptr);
+}
+
+TEST_F(AdaptationTest, SwapsAndExercisesAreCheckedAgainstTheWeek) {
+  Change bad = Request(Change::KIND_SWAP, "copenhagen_plank");
+  bad.set_reason(Change::REASON_IT_HURTS);
+  bad.set_substitute_id("sumo_squat");
+  absl::Status status = Ask(bad, 3).status();
+  ASSERT_EQ(FieldViolationsOf(status).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(status)[0].field, "substitute_id");
+  EXPECT_THAT(FieldViolationsOf(status)[0].rule,
+              ::testing::HasSubstr("side_lying_adduction"));
+  status = Ask(Request(Change::KIND_TOO_EASY, "cable_adduction"), 1).status();
+  ASSERT_EQ(FieldViolationsOf(status).size(), 1u);
+  EXPECT_EQ(FieldViolationsOf(status)[0].field, "exercise_id");
+  EXPECT_THAT(FieldViolationsOf(status)[0].rule,
+              ::testing::HasSubstr("must be an exercise of week 1"));
+  EXPECT_THAT(record_.adjustments(), IsEmpty());
+}
+
+TEST_F(AdaptationTest, RepeatingAWeekHoldsTheNextOne) {
+  Change repeat;
+  repeat.set_request_id("again");
+  repeat.set_kind(Change::KIND_REPEAT_WEEK);
+  ASSERT_THAT(Ask(repeat, 2).status(), IsOk());
+  EXPECT_EQ(Prescribed(3, "copenhagen_plank").hold_seconds(),
+            Prescribed(2, "copenhagen_plank").hold_seconds());
+  EXPECT_EQ(Ask(repeat, 9).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(AdaptationTest, MalformedRequestsNameTheField) {
+  Change request;
+  request.set_kind(Change::KIND_SWAP);
+  request.set_exercise_id("moonwalk");
+  request.set_substitute_id("moonwalk");
+  request.set_week_number(-1);
+  std::vector<std::string> fields;
+  for (const auto& v :
+       FieldViolationsOf(ValidateChangeRequest(request, *catalog_))) {
+    fields.push_back(v.field);
+  }
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
+                          "week_number", "exercise_id", "substitute_id",
+                          "reason"));
+  request.Clear();
+  request.set_kind(Change::KIND_REPEAT_WEEK);
+  request.set_exercise_id("sumo_squat");
+  EXPECT_EQ(FieldViolationsOf(ValidateChangeRequest(request, *catalog_))[0]
+                .field,
+            "exercise_id");
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ inline constexpr char kAdaptRepeatWeek[] = "adapt_repeat_week";
 inline constexpr char kAdaptContinue[] = "adapt_continue_from_logged";
 inline constexpr char kAdaptMicroStep[] = "adapt_micro_step";
 inline constexpr char kAdaptiveCalories[] = "adaptive_calories";
+inline constexpr char kUserRequest[] = "user_request";
 
 // Program shape.
 inline constexpr int kProgramWeeks = 8;

@@ -61,6 +61,34 @@ Dose DoseLadder::Next(Dose dose) const {
   return dose;
 }
 
+std::optional<Dose> DoseLadder::Previous(Dose dose) const {
+  const auto& d = exercise_.dosing();
+  if (dose.sets > d.sets()) {
+    --dose.sets;
+  } else if (dose.tempo > kDefaultTempoSeconds) {
+    --dose.tempo;
+  } else if (dose.reps > d.reps_min() && dose.reps > 1) {
+    --dose.reps;
+  } else if (dose.hold > d.hold_start_seconds()) {
+    dose.hold =
+        std::max(d.hold_start_seconds(), dose.hold - d.hold_step_seconds());
+  } else if (exercise_.ladder(dose.variant).loaded() &&
+             dose.load > LoadStep()) {
+    dose.load -= LoadStep();
+    dose.reps = d.reps_max() > 0 ? d.reps_max() : dose.reps;
+  } else if (dose.variant > 0) {
+    --dose.variant;
+    dose.reps = dose.reps > 0 ? d.reps_max() : 0;
+    dose.hold = dose.hold > 0 ? d.hold_max_seconds() : 0;
+    if (!exercise_.ladder(dose.variant).loaded()) {
+      dose.load = 0;
+    }
+  } else {
+    return std::nullopt;
+  }
+  return dose;
+}
+
 Dose DoseLadder::Deload(Dose dose) const {
   const auto& d = exercise_.dosing();
   if (dose.load > 0) {

@@ -6,6 +6,8 @@
 // which climbs it week by week, and the adaptation, which starts it again
 // from what was logged.
 
+#include <optional>
+
 #include "coaching/progress_rules.h"
 #include "gracilis/internal/plan/v1/plan_record.pb.h"
 #include "gracilis/plan/v1/plan.pb.h"
@@ -35,6 +37,10 @@ class DoseLadder {
   // One week's progression, by the ladder: reps, then load or variant, then
   // slower lowering, then a set. Unchanged when everything is at its top.
   Dose Next(Dose dose) const;
+  // One step back down the ladder (Next's inverse): a set, then the
+  // lowering, reps, hold, load, then the easier variant; nullopt at the
+  // bottom.
+  std::optional<Dose> Previous(Dose dose) const;
   // About 10% easier: load, else reps, else hold time.
   Dose Deload(Dose dose) const;
   // A stalled lift's micro-step (coaching::StallStep) on `dose`.

@@ -151,11 +151,12 @@ std::string Progression(const CatalogExercise& exercise, const Dose& before,
 }
 
 // Whether `adjustment` changes the exercise `id` (placed for
-// `original_id`): one naming it, or a repeated week. Calories change none.
+// `original_id`): one naming it, or a repeated week.
 bool Matches(const Adjustment& adjustment, const std::string& id,
              const std::string& original_id) {
-  if (adjustment.kind() == Adjustment::KIND_CALORIES) {
-    return false;
+  if (adjustment.kind() == Adjustment::KIND_CALORIES ||
+      adjustment.kind() == Adjustment::KIND_SWAP) {
+    return false;  // calories change no dose; swaps change the exercise
   }
   return adjustment.exercise_id().empty() || adjustment.exercise_id() == id ||
          adjustment.exercise_id() == original_id;
@@ -207,7 +208,25 @@ class PlanBuilder {
   struct Placed {
     const CatalogExercise* exercise;
     std::string original_id;
+    // The user's swap that put `exercise` here, if any.
+    const Adjustment* swap = nullptr;
   };
+
+  // `placed` as the user's swaps leave it in `week`: the latest swap of its
+  // exercise that covers the week replaces it with the substitute.
+  Placed Swapped(Placed placed, int week) const {
+    for (const Adjustment& a : adjustments_) {
+      const bool covers =
+          a.kind() == Adjustment::KIND_SWAP && week >= a.week_number() &&
+          (a.last_week_number() == 0 || week <= a.last_week_number());
+      if (covers && (a.exercise_id() == placed.exercise->id() ||
+                     a.exercise_id() == placed.original_id)) {
+        placed.exercise = catalog_.Find(a.substitute_id());
+        placed.swap = &a;
+      }
+    }
+    return placed;
+  }
 
   // The exercise the user can do for catalog entry `id`.
   std::optional<Placed> Place(const std::string& id) const {
@@ -236,6 +255,17 @@ class PlanBuilder {
           if (const auto& placed = placements_[entry]) {
             first_week_.emplace(placed->exercise->id(), week);
           }
+        }
+      }
+    }
+    // A substitute the user swapped in first appears where the swap starts,
+    // unless the templates had it earlier.
+    for (const Adjustment& a : adjustments_) {
+      if (a.kind() == Adjustment::KIND_SWAP) {
+        auto [it, added] =
+            first_week_.emplace(a.substitute_id(), a.week_number());
+        if (!added) {
+          it->second = std::min(it->second, a.week_number());
         }
       }
     }
@@ -350,12 +380,20 @@ class PlanBuilder {
     }
     const int first = FirstWeek(exercise.id());
     const int previous_week = std::min(week - 1, rules::kProgramWeeks);
+    // In an exercise's first week only a dose set for it explains it: a
+    // hold or deload has nothing before it to hold or lighten.
     const Adjustment* adjustment =
-        week > first ? AdjustmentAt(exercise.id(), placed.original_id, week)
-                     : nullptr;
+        AdjustmentAt(exercise.id(), placed.original_id, week);
+    if (week <= first && adjustment != nullptr &&
+        adjustment->kind() != Adjustment::KIND_SET_DOSE) {
+      adjustment = nullptr;
+    }
     if (week > first && week <= rules::kProgramWeeks) {
       out.set_progression(Progression(exercise, DoseAt(placed, previous_week),
                                       dose, inputs_.load_unit()));
+    }
+    if (adjustment == nullptr && placed.swap != nullptr) {
+      adjustment = placed.swap;
     }
     if (adjustment != nullptr) {
       *out.mutable_why() = adjustment->why();
@@ -363,6 +401,14 @@ class PlanBuilder {
         out.set_progression("deload: about 10% lighter this week");
       } else if (adjustment->kind() == Adjustment::KIND_HOLD) {
         out.set_progression("held at last week's dose");
+      } else if (adjustment->kind() == Adjustment::KIND_SWAP) {
+        out.set_progression(
+            absl::StrCat("swapped in for ", adjustment->exercise_id()));
+      } else if (adjustment->user_requested()) {
+        out.set_progression(out.progression().empty()
+                                ? "as you asked"
+                                : absl::StrCat(out.progression(),
+                                               ", as you asked"));
       } else if (out.progression().empty()) {
         out.set_progression("from your logged work");
       }
@@ -530,8 +576,12 @@ class PlanBuilder {
         for (const std::string& entry :
              SessionTemplate(phase, strength_index)) {
           const auto placed = Place(entry);
-          if (placed && used.insert(placed->exercise->id()).second) {
-            *session.add_exercises() = Prescribe(*placed, week);
+          if (!placed) {
+            continue;
+          }
+          const Placed here = Swapped(*placed, week);
+          if (used.insert(here.exercise->id()).second) {
+            *session.add_exercises() = Prescribe(here, week);
           }
         }
         ++strength_index;

@@ -155,7 +155,17 @@ std::vector<std::string> CheckCoachingRules(
           fail(s, absl::StrCat(e.exercise_id(), " (", e.variant(),
                                ") needs equipment the user lacks"));
         }
-        if (!e.substitutes_for().empty() &&
+        // A substitute needs a reason: missing equipment, or the user's
+        // own swap covering this week.
+        const bool swapped = std::any_of(
+            adjustments.begin(), adjustments.end(), [&](const Adjustment& a) {
+              return a.kind() == Adjustment::KIND_SWAP &&
+                     a.substitute_id() == e.exercise_id() &&
+                     week.week_number() >= a.week_number() &&
+                     (a.last_week_number() == 0 ||
+                      week.week_number() <= a.last_week_number());
+            });
+        if (!e.substitutes_for().empty() && !swapped &&
             Allows(catalog.Find(e.substitutes_for())->equipment_options(),
                    have)) {
           fail(s, absl::StrCat(e.exercise_id(), " substitutes for ",
