@@ -192,8 +192,13 @@ BodyWindow BodyBetween(const History& history, absl::Time from,
   return window;
 }
 
+// Days logged, and those that met the protein minimum and the calorie
+// target: in program weeks the 200-300 kcal deficit band, after the program
+// maintenance itself (domain.md, "In maintenance the target is
+// maintenance"), each give or take the tolerance.
 v1::NutritionAdherence MeasureNutrition(const History& history,
-                                        const IsoWeek& week) {
+                                        const IsoWeek& week,
+                                        bool maintenance_phase) {
   v1::NutritionAdherence adherence;
   const absl::CivilDay monday = MondayOf(week);
   const plan::v1::NutritionTargets* targets =
@@ -210,11 +215,15 @@ v1::NutritionAdherence MeasureNutrition(const History& history,
     if (log.protein_grams() >= targets->protein_grams_min()) {
       adherence.set_days_protein_met(adherence.days_protein_met() + 1);
     }
-    // In the 200-300 kcal deficit band, give or take the tolerance.
-    const int deficit = targets->maintenance_kcal() - log.calories_kcal();
-    if (log.calories_kcal() > 0 &&
-        deficit >= plan::rules::kDeficitKcalMin - kCalorieToleranceKcal &&
-        deficit <= plan::rules::kDeficitKcalMax + kCalorieToleranceKcal) {
+    const int maintenance = maintenance_phase &&
+                                    targets->maintenance_phase_target_kcal() > 0
+                                ? targets->maintenance_phase_target_kcal()
+                                : targets->maintenance_kcal();
+    const int deficit = maintenance - log.calories_kcal();
+    const int low = maintenance_phase ? 0 : plan::rules::kDeficitKcalMin;
+    const int high = maintenance_phase ? 0 : plan::rules::kDeficitKcalMax;
+    if (log.calories_kcal() > 0 && deficit >= low - kCalorieToleranceKcal &&
+        deficit <= high + kCalorieToleranceKcal) {
       adherence.set_days_calories_met(adherence.days_calories_met() + 1);
     }
   }
@@ -572,7 +581,7 @@ v1::WeeklyProgress MeasureWeek(const IsoWeek& week, const History& history,
     progress.set_waist_change_cm(Round(body.waist_cm - earlier.waist_cm, 0.1));
   }
 
-  *out.mutable_nutrition() = MeasureNutrition(history, week);
+  *out.mutable_nutrition() = MeasureNutrition(history, week, maintenance);
 
   if (plan != nullptr) {
     int planned = 0;

@@ -370,7 +370,17 @@ TEST_F(WeeklyProgressTest, NutritionAdherenceAgainstThePlanTargets) {
   EXPECT_EQ(nutrition.days_protein_met(), 2);
   EXPECT_EQ(nutrition.days_calories_met(), 2);
 
+  // After the program (W53 is maintenance) the target is maintenance.
+  history.nutrition = {log(30, 0, maintenance - 250), log(29, 0, maintenance)};
+  for (NutritionLog& l : history.nutrition) {
+    *l.mutable_date() = plan::ToDate(absl::CivilDay(2026, 12, 28) +
+                                     (l.date().day() - 29));
+  }
+  EXPECT_EQ(Measure(53, history).nutrition().days_calories_met(), 1);
+
   history.plan.reset();  // no targets: only the days logged
+  history.nutrition.clear();
+  history.nutrition = {log(2, 1, 1), log(3, 1, 1), log(4, 1, 1), log(5, 1, 1)};
   EXPECT_EQ(Measure(45, history).nutrition().days_protein_met(), 0);
   EXPECT_EQ(Measure(45, history).nutrition().days_logged(), 4);
 }
