@@ -33,6 +33,7 @@
 #include "gracilis/progress/v1/progress.grpc.pb.h"
 #include "gracilis/workout/v1/workout.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "services/plan/domain/plan_generator.h"
 #include "tests/e2e/test_stack.h"
 
 namespace gracilis::testing {
@@ -227,20 +228,12 @@ class CoachingSimulationTest : public ::testing::Test {
 
     pv1::GeneratePlanRequest generate;
     generate.set_request_id("sim-plan");
-    *generate.mutable_start_date() = ToDate(MondayOf(first_week_));
+    *generate.mutable_start_date() = plan::ToDate(MondayOf(first_week_));
     generate.set_running_level(user.running);
     absl::StatusOr<pv1::Plan> plan = SignedInCall(
         *plans_, &pv1::PlanService::Stub::GeneratePlan, generate, user.token);
     ASSERT_THAT(plan.status(), IsOk());
     user.plan = plan->name();
-  }
-
-  static type::v1::Date ToDate(absl::CivilDay day) {
-    type::v1::Date date;
-    date.set_year(static_cast<int>(day.year()));
-    date.set_month(day.month());
-    date.set_day(day.day());
-    return date;
   }
 
   absl::StatusOr<pv1::PlanWeek> PlanWeek(const SimulatedUser& user,
@@ -284,10 +277,7 @@ class CoachingSimulationTest : public ::testing::Test {
       w.set_workout_id(absl::StrCat("w", number, "-", i));
       w.set_planned_session_id(session.id());
       w.set_state(wv1::Workout::STATE_FINISHED);
-      const absl::Time start =
-          At(absl::CivilDay(session.date().year(), session.date().month(),
-                            session.date().day()),
-             18);
+      const absl::Time start = At(plan::ToCivilDay(session.date()), 18);
       *w.mutable_start_time() = ToTimestamp(start);
       *w.mutable_end_time() = ToTimestamp(start + absl::Hours(2));
       int minute = 0;
@@ -351,7 +341,7 @@ class CoachingSimulationTest : public ::testing::Test {
                   IsOk());
       if (losing) {
         wv1::LogNutritionRequest food;
-        *food.mutable_log()->mutable_date() = ToDate(monday + d);
+        *food.mutable_log()->mutable_date() = plan::ToDate(monday + d);
         food.mutable_log()->set_calories_kcal(1800);
         food.mutable_log()->set_protein_grams(140);
         ASSERT_THAT(
