@@ -324,8 +324,8 @@ absl::StatusOr<std::vector<Adjustment>> AdjustmentsForRequest(
     }
     return std::vector<Adjustment>{UserAdjustment(
         Adjustment::KIND_HOLD, v1::PlanChange::KIND_REPEAT_WEEK, week + 1, "",
-        absl::StrCat("You asked to repeat week ", week,
-                     ": week ", week + 1, " keeps its doses."))};
+        absl::StrCat("You asked to repeat week ", week, ": week ", week + 1,
+                     " keeps its doses."))};
   }
   const std::string& id = request.exercise_id();
   const std::optional<v1::PrescribedExercise> was = PrescribedIn(*planned, id);
@@ -352,13 +352,14 @@ absl::StatusOr<std::vector<Adjustment>> AdjustmentsForRequest(
     if (allowed.empty()) {
       return InvalidField(
           "exercise_id",
-          absl::StrCat(id, " has no substitute that your equipment allows "
-                           "and that is not already in week ",
+          absl::StrCat(id,
+                       " has no substitute that your equipment allows "
+                       "and that is not already in week ",
                        week));
     }
-    const std::string& to =
-        request.substitute_id().empty() ? allowed.front()
-                                        : request.substitute_id();
+    const std::string& to = request.substitute_id().empty()
+                                ? allowed.front()
+                                : request.substitute_id();
     if (std::find(allowed.begin(), allowed.end(), to) == allowed.end()) {
       return InvalidField(
           "substitute_id",

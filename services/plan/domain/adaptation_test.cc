@@ -127,9 +127,9 @@ class AdaptationTest : public ::testing::Test {
     }
     auto plan = GeneratePlan(*catalog_, Inputs(), record_.adjustments());
     EXPECT_THAT(plan.status(), IsOk());
-    EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, Inputs(),
-                                   record_.adjustments()),
-                IsEmpty());
+    EXPECT_THAT(
+        CheckCoachingRules(*plan, *catalog_, Inputs(), record_.adjustments()),
+        IsEmpty());
     std::vector<v1::PlanChange> changes =
         ChangesOf(*added, record_.plan(), *plan);
     *record_.mutable_plan() = *std::move(plan);
@@ -322,13 +322,15 @@ TEST_F(AdaptationTest, TooHardIsOneLadderStepDownAndLaterWeeksBuildOnIt) {
 
 TEST_F(AdaptationTest, TooEasyStepsUpUntilTheTopOfTheLadder) {
   const v1::PrescribedExercise w1 = Prescribed(1, "copenhagen_plank");
-  ASSERT_THAT(Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status(),
-              IsOk());
+  ASSERT_THAT(
+      Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status(),
+      IsOk());
   EXPECT_EQ(Prescribed(1, "copenhagen_plank").hold_seconds(),
             w1.hold_seconds() + 5);
   absl::Status status;
   for (int i = 0; i < 40 && status.ok(); ++i) {
-    status = Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status();
+    status =
+        Ask(Request(Change::KIND_TOO_EASY, "copenhagen_plank"), 1).status();
   }
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), ::testing::HasSubstr("hardest step"));
@@ -410,15 +412,15 @@ TEST_F(AdaptationTest, MalformedRequestsNameTheField) {
        FieldViolationsOf(ValidateChangeRequest(request, *catalog_))) {
     fields.push_back(v.field);
   }
-  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
-                          "week_number", "exercise_id", "substitute_id",
-                          "reason"));
+  EXPECT_THAT(fields,
+              ::testing::UnorderedElementsAre("week_number", "exercise_id",
+                                              "substitute_id", "reason"));
   request.Clear();
   request.set_kind(Change::KIND_REPEAT_WEEK);
   request.set_exercise_id("sumo_squat");
-  EXPECT_EQ(FieldViolationsOf(ValidateChangeRequest(request, *catalog_))[0]
-                .field,
-            "exercise_id");
+  EXPECT_EQ(
+      FieldViolationsOf(ValidateChangeRequest(request, *catalog_))[0].field,
+      "exercise_id");
 }
 
 }  // namespace

@@ -65,6 +65,20 @@ inline constexpr double kProteinGramsPerLbMax = 1.0;
 inline constexpr int kDeficitKcalMin = coaching::kDeficitKcalMin;
 inline constexpr int kDeficitKcalMax = coaching::kDeficitKcalMax;
 inline constexpr int kWaterMlPerKg = 35;
+inline constexpr int kMaxWaterMl = 4000;
+// From a BMI of 30, total body weight overstates the protein need: use the
+// weight at BMI 25 for the user's height instead (domain.md, "Nutrition").
+inline constexpr double kProteinAdjustFromBmi = 30;
+inline constexpr double kAdjustedWeightBmi = 25;
+// Mifflin-St Jeor multipliers by planned training minutes a week: light,
+// light-moderate, moderate, moderate-high; above the last, very active.
+struct ActivityLevel {
+  int up_to_minutes;
+  double factor;
+};
+inline constexpr ActivityLevel kActivityLevels[] = {
+    {75, 1.375}, {150, 1.46}, {225, 1.55}, {300, 1.64}};
+inline constexpr double kVeryActiveFactor = 1.725;
 
 // Adaptation. The stall, micro-step and deload rules are the progress
 // analytics' own (coaching/progress_rules.h): one rule, one place.

@@ -182,7 +182,7 @@ class PlanBuilder {
     plan.set_session_minutes(inputs_.session_minutes());
     plan.set_running_level(inputs_.running_level());
     plan.set_catalog_version(catalog_.version());
-    *plan.mutable_nutrition() = NutritionFor(inputs_, adjustments_);
+
     *plan.add_why() = rules::Why(
         rules::kNoSpotReduction,
         "Training the inner thighs does not burn the fat on them: thigh fat "
@@ -197,10 +197,18 @@ class PlanBuilder {
         rules::kHeavyIsFine,
         "Heavy loads will not make thighs bulky without a large calorie "
         "surplus and years of heavy training, so loads keep going up.");
+    int program_minutes = 0;
     for (int week = 1; week <= rules::kProgramWeeks; ++week) {
       *plan.add_weeks() = BuildWeek(week);
+      for (const v1::PlannedSession& session :
+           plan.weeks().rbegin()->sessions()) {
+        program_minutes += session.estimated_minutes();
+      }
     }
     *plan.mutable_maintenance() = BuildWeek(rules::kMaintenanceWeek);
+    // The activity factor reflects the planned training minutes.
+    *plan.mutable_nutrition() = NutritionFor(
+        inputs_, program_minutes / rules::kProgramWeeks, adjustments_);
     return plan;
   }
 
@@ -405,10 +413,10 @@ class PlanBuilder {
         out.set_progression(
             absl::StrCat("swapped in for ", adjustment->exercise_id()));
       } else if (adjustment->user_requested()) {
-        out.set_progression(out.progression().empty()
-                                ? "as you asked"
-                                : absl::StrCat(out.progression(),
-                                               ", as you asked"));
+        out.set_progression(
+            out.progression().empty()
+                ? "as you asked"
+                : absl::StrCat(out.progression(), ", as you asked"));
       } else if (out.progression().empty()) {
         out.set_progression("from your logged work");
       }

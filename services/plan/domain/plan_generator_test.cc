@@ -10,6 +10,7 @@
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/plan/domain/nutrition.h"
 #include "services/plan/domain/plan_rules_check.h"
 #include "services/plan/domain/plan_text.h"
 
@@ -150,6 +151,30 @@ TEST_F(PlanGeneratorTest, DaysAndWeeksBeyondTheProgramUseMaintenance) {
   EXPECT_TRUE(tuesday->rest_day());
   EXPECT_THAT(PlanDayOf(*plan, absl::CivilDay(2026, 11, 1)).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// Domain.md, "Nutrition targets": a 300 lb beginner (BMI 42) is not told
+// 240-300 g of protein: the basis is the weight at BMI 25 for his height;
+// water stops at 4 litres; fewer planned minutes mean a lower factor.
+TEST_F(PlanGeneratorTest, NutritionFollowsBmiAndPlannedMinutes) {
+  PlanInputs heavy = Persona(type::v1::EXPERIENCE_LEVEL_BEGINNER,
+                             {E::EQUIPMENT_KETTLEBELL, E::EQUIPMENT_BENCH}, 3,
+                             v1::RUNNING_LEVEL_NONE);
+  heavy.set_body_weight_kg(300 * 0.45359237);
+  heavy.set_height_cm(180);
+  heavy.set_sex(account::v1::SEX_MALE);
+  auto plan = GeneratePlan(*catalog_, heavy, {});
+  ASSERT_THAT(plan.status(), IsOk());
+  const v1::NutritionTargets& n = plan->nutrition();
+  // 25 x 1.8^2 = 81 kg = 178.6 lb: 0.8-1.0 g per lb.
+  EXPECT_EQ(n.protein_basis(), v1::PROTEIN_BASIS_ADJUSTED_BODY_WEIGHT);
+  EXPECT_EQ(n.protein_grams_min(), 143);
+  EXPECT_EQ(n.protein_grams_max(), 178);
+  EXPECT_THAT(n.why(0).text(), ::testing::HasSubstr("BMI 25"));
+  EXPECT_EQ(n.water_ml(), 4000);
+  EXPECT_EQ(ActivityFactor(60), 1.375);
+  EXPECT_EQ(ActivityFactor(120), 1.46);
+  EXPECT_EQ(ActivityFactor(400), 1.725);
 }
 
 // Golden plans for three personas, reviewed by eye and kept as text.

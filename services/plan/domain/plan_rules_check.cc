@@ -260,15 +260,26 @@ std::vector<std::string> CheckCoachingRules(
     }
   }
 
-  // Nutrition: protein 0.8-1.0 g/lb on body weight, 200-300 kcal deficit
-  // from Mifflin-St Jeor x an activity factor of 1.2-1.9.
+  // Nutrition: protein 0.8-1.0 g/lb, 200-300 kcal deficit from Mifflin-St
+  // Jeor x an activity factor of 1.2-1.9, water up to 4 litres.
+  // From a BMI of 30 on the weight at BMI 25 for the height.
   const auto& n = plan.nutrition();
-  const double pounds = inputs.body_weight_kg() * kLbPerKg;
-  if (n.protein_basis() != v1::PROTEIN_BASIS_BODY_WEIGHT ||
+  const double metres = inputs.height_cm() / 100;
+  const bool obese = inputs.body_weight_kg() / (metres * metres) >= 30;
+  const double pounds =
+      (obese ? 25 * metres * metres : inputs.body_weight_kg()) * kLbPerKg;
+  if (n.protein_basis() != (obese ? v1::PROTEIN_BASIS_ADJUSTED_BODY_WEIGHT
+                                  : v1::PROTEIN_BASIS_BODY_WEIGHT) ||
       n.protein_grams_min() < std::floor(pounds * 0.8) ||
       n.protein_grams_max() > std::ceil(pounds * 1.0) ||
       n.protein_grams_min() > n.protein_grams_max()) {
-    fail("nutrition", "protein must be 0.8-1.0 g per lb of body weight");
+    fail("nutrition", obese ? "protein must be 0.8-1.0 g per lb of the "
+                              "weight at BMI 25"
+                            : "protein must be 0.8-1.0 g per lb of body "
+                              "weight");
+  }
+  if (n.water_ml() > 4000) {
+    fail("nutrition", "water is capped at 4 litres");
   }
   const double bmr = 10 * inputs.body_weight_kg() + 6.25 * inputs.height_cm() -
                      5 * inputs.age_years() +
