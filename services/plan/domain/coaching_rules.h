@@ -25,6 +25,7 @@ inline constexpr char kRunProgression[] = "run_progression";
 inline constexpr char kRunVolumeGuardrail[] = "run_volume_guardrail";
 inline constexpr char kSingleRunGuardrail[] = "single_run_guardrail";
 inline constexpr char kHardRunSpacing[] = "hard_run_spacing";
+inline constexpr char kRunWalk[] = "run_walk";
 inline constexpr char kEquipmentSubstitution[] = "equipment_substitution";
 inline constexpr char kSessionLength[] = "session_length";
 inline constexpr char kProteinTarget[] = "protein_target";
@@ -53,6 +54,22 @@ inline constexpr double kMaxSingleRunVsRecentLongest = 1.10;
 inline constexpr int kRecentRunWindowDays = 30;
 inline constexpr double kWeeklyRunGrowth = 0.10;  // per week, stays under both
 inline constexpr int kLongestRunMinutes = 60;
+// Base before intensity: intervals, hills and sprints only after this many
+// weeks of running at least twice a week (a regular runner brings them).
+inline constexpr int kRunningBaseWeeks = 4;
+inline constexpr int kMinRunsForBase = 2;
+inline constexpr int kFirstHardRunWeek = 5;
+// Hard sessions start small and grow by repeats, not with the run's length.
+inline constexpr int kFirstHardRepeats = 4;
+inline constexpr int kHardRepeatsAddedPerWeek = 1;
+inline constexpr int kMaxHardRepeats = 8;
+// Low impact where impact is the risk.
+inline constexpr double kLowImpactFromBmi = 30;
+inline constexpr int kLowImpactFromAge = 60;
+// Run-walk until the user can run 10 minutes: 1 min running, 1.5 min walking.
+inline constexpr int kRunWalkWeeks = 4;
+inline constexpr int kRunWalkRunSeconds = 60;
+inline constexpr int kRunWalkWalkSeconds = 90;
 
 // Load steps (domain fact 4): +2.5 kg or +5 lb.
 inline constexpr double kLoadStepKg = coaching::kLoadStepKg;

@@ -23,6 +23,8 @@ using internal::plan::v1::Slot;
 using Kind = v1::PlannedSession::Kind;
 
 constexpr int kWarmupMinutes = 5;
+constexpr int kWalkWarmupMinutes = 5;
+constexpr int kCoolDownMinutes = 5;
 
 // Training days of a week, as offsets from its first day, and what each is.
 // Strength days are never the last day of a week, so the day before a
@@ -504,9 +506,59 @@ class PlanBuilder {
   }
   bool RunsHeld(int week) const { return RunsHeldBy(week) != nullptr; }
 
+  int RunsPerWeek() const {
+    return static_cast<int>(
+        std::count_if(layout_.begin(), layout_.end(),
+                      [](const DaySlot& d) { return d.run; }));
+  }
+
+  // Whether slot `i` may hold a hard run: a run-only day that does not
+  // follow a strength day (domain.md: never the same day as, or the day
+  // after, heavy lower-body work).
+  bool HardSlot(size_t i) const {
+    const DaySlot& slot = layout_[i];
+    const bool after_strength = i > 0 && layout_[i - 1].strength &&
+                                layout_[i - 1].offset == slot.offset - 1;
+    return slot.run && !slot.strength && !after_strength;
+  }
+
+  // Weeks of running at least twice a week before `week`: the plan's own,
+  // plus the base a regular runner brings (domain.md, "Base before
+  // intensity").
+  int BaseWeeks(int week) const {
+    const int planned =
+        RunsPerWeek() >= rules::kMinRunsForBase ? std::min(week, 9) - 1 : 0;
+    return planned + (inputs_.running_level() == v1::RUNNING_LEVEL_REGULAR
+                          ? rules::kRunningBaseWeeks
+                          : 0);
+  }
+
+  // Why the hard efforts are low-impact for this user; empty when not.
+  std::string LowImpactReason() const {
+    const double metres = inputs_.height_cm() / 100;
+    if (inputs_.body_weight_kg() / (metres * metres) >=
+        rules::kLowImpactFromBmi) {
+      return "with a BMI of 30 or more";
+    }
+    if (inputs_.age_years() >= rules::kLowImpactFromAge) {
+      return "at 60 or over";
+    }
+    if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE) {
+      return "without a running history";
+    }
+    return "";
+  }
+
+  // The week's hard session, if it has one: only from week 5, with a base,
+  // a day to put it on, and the week not held; intervals, then hills in
+  // week 7 and sprints in week 8.
   std::string HardRunId(int week) const {
-    const int start = inputs_.running_level() == v1::RUNNING_LEVEL_NONE ? 7 : 5;
-    if (week < start || RunsHeld(week)) {
+    bool slot = false;
+    for (size_t i = 0; i < layout_.size(); ++i) {
+      slot = slot || HardSlot(i);
+    }
+    if (week < rules::kFirstHardRunWeek || RunsHeld(week) || !slot ||
+        BaseWeeks(week) < rules::kRunningBaseWeeks) {
       return "";
     }
     if (week == 7) {
@@ -515,27 +567,64 @@ class PlanBuilder {
     return week == 8 ? "sprints" : "intervals";
   }
 
-  v1::RunPrescription Run(const std::string& id, int minutes, int week) const {
+  // Repeats of the week's hard session: 4 in the first, one more each hard
+  // week after, up to 8; never more than fit in the run's minutes.
+  int HardRepeats(int week, int minutes, int warmup, int per_repeat) const {
+    int earlier = 0;
+    for (int w = 1; w < week; ++w) {
+      earlier += HardRunId(w).empty() ? 0 : 1;
+    }
+    const int planned = std::min(
+        rules::kMaxHardRepeats,
+        rules::kFirstHardRepeats + rules::kHardRepeatsAddedPerWeek * earlier);
+    return std::min(planned,
+                    (minutes - warmup - kCoolDownMinutes) * 60 / per_repeat);
+  }
+
+  v1::RunPrescription EasyRun(int minutes, int week) const {
+    v1::RunPrescription run;
+    run.set_type(type::v1::RUN_TYPE_EASY);
+    run.set_minutes(minutes);
+    run.set_effort(4);
+    if (RunsHeld(week)) {
+      *run.mutable_why() =
+          rules::Why(rules::kAdaptRepeatWeek, RunsHeldBy(week)->why().text());
+    } else {
+      *run.mutable_why() = rules::Why(
+          rules::kRunProgression,
+          absl::StrCat(minutes,
+                       " min easy: running builds frequency and time first, "
+                       "then intensity; it also adds to the calorie "
+                       "deficit."));
+    }
+    if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE &&
+        week <= rules::kRunWalkWeeks) {
+      // Run-walk, structured so an app can time it.
+      const int rounds = std::max(
+          1, (minutes - kWalkWarmupMinutes) * 60 /
+                 (rules::kRunWalkRunSeconds + rules::kRunWalkWalkSeconds));
+      run.set_run_walk(true);
+      run.set_warmup_minutes(kWalkWarmupMinutes);
+      run.set_repetitions(rounds);
+      run.set_work_seconds(rules::kRunWalkRunSeconds);
+      run.set_recovery_seconds(rules::kRunWalkWalkSeconds);
+      *run.mutable_why() = rules::Why(
+          rules::kRunWalk,
+          absl::StrCat(minutes, " min run-walk: ", kWalkWarmupMinutes,
+                       " min brisk walk, then ", rounds,
+                       " rounds of 1 min "
+                       "running and 1.5 min walking, until you can run 10 "
+                       "minutes; time first, then intensity."));
+    }
+    return run;
+  }
+
+  // A hard session, or nullopt when its first repeats do not fit.
+  std::optional<v1::RunPrescription> HardRun(const std::string& id, int minutes,
+                                             int week) const {
     const CatalogExercise& exercise = *catalog_.Find(id);
     v1::RunPrescription run;
     run.set_type(exercise.run_type());
-    run.set_minutes(minutes);
-    if (exercise.run_type() == type::v1::RUN_TYPE_EASY) {
-      run.set_effort(4);
-      std::string text =
-          absl::StrCat(minutes,
-                       " min easy: running builds frequency and time first, "
-                       "then intensity; it also adds to the calorie deficit.");
-      if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE && week <= 4) {
-        absl::StrAppend(&text,
-                        " Alternate 1 min running and 1 min walking until you "
-                        "can run it all.");
-      }
-      *run.mutable_why() = rules::Why(
-          RunsHeld(week) ? rules::kAdaptRepeatWeek : rules::kRunProgression,
-          RunsHeld(week) ? RunsHeldBy(week)->why().text() : text);
-      return run;
-    }
     int work = 60, recovery = 90;
     run.set_effort(8);
     if (exercise.run_type() == type::v1::RUN_TYPE_HILL_REPEATS) {
@@ -546,16 +635,34 @@ class PlanBuilder {
       run.set_effort(9);
     }
     const int warmup = minutes >= 30 ? 10 : 8;
+    const int repeats = HardRepeats(week, minutes, warmup, work + recovery);
+    if (repeats < rules::kFirstHardRepeats) {
+      return std::nullopt;
+    }
     run.set_warmup_minutes(warmup);
     run.set_work_seconds(work);
     run.set_recovery_seconds(recovery);
-    run.set_repetitions(
-        std::max(4, (minutes - warmup - 5) * 60 / (work + recovery)));
-    *run.mutable_why() = rules::Why(
-        rules::kHardRunSpacing,
-        absl::StrCat(exercise.display_name(),
-                     " recruit more muscle fibre than steady running; placed "
-                     "so that no hard run follows a heavy lower-body day."));
+    run.set_repetitions(repeats);
+    run.set_minutes(warmup + (repeats * (work + recovery) + 59) / 60 +
+                    kCoolDownMinutes);
+    std::string text = absl::StrCat(
+        exercise.display_name(), ", ", repeats, " x ", work,
+        " s: hard efforts recruit more muscle fibre than steady running. "
+        "They start at 4 repeats and add one a week, after ",
+        rules::kRunningBaseWeeks,
+        " weeks of running twice a week, and never on or the day after a "
+        "lower-body strength day.");
+    const std::string low_impact = LowImpactReason();
+    if (!low_impact.empty()) {
+      run.set_low_impact(true);
+      run.set_modality("brisk incline walking, cycling or an elliptical");
+      run.set_effort(std::min(run.effort(), 8));
+      absl::StrAppend(&text, " Low-impact ", low_impact,
+                      ": do the efforts as brisk incline walking, cycling or "
+                      "on an elliptical, the same fibres without the "
+                      "pounding.");
+    }
+    *run.mutable_why() = rules::Why(rules::kHardRunSpacing, text);
     return run;
   }
 
@@ -597,17 +704,15 @@ class PlanBuilder {
         session.set_kind(v1::PlannedSession::KIND_RUN);
       }
       if (slot.run) {
-        // A hard run only where the day before had no strength work.
-        const bool after_strength = i > 0 && layout_[i - 1].strength &&
-                                    layout_[i - 1].offset == slot.offset - 1;
-        std::string id = "easy_run";
-        if (!hard.empty() && !hard_placed && !after_strength) {
-          id = hard;
-          hard_placed = true;
+        *session.mutable_run() = EasyRun(run_minutes, week);
+        if (!hard.empty() && !hard_placed && HardSlot(i)) {
+          if (auto run = HardRun(hard, run_minutes, week)) {
+            *session.mutable_run() = *std::move(run);
+            hard_placed = true;
+          }
         }
-        *session.mutable_run() = Run(id, run_minutes, week);
       }
-      const int run_part = slot.run ? run_minutes : 0;
+      const int run_part = slot.run ? session.run().minutes() : 0;
       if (slot.strength) {
         FitToLength(session,
                     std::max(15, inputs_.session_minutes() - run_part));

@@ -115,8 +115,18 @@ std::vector<std::string> CheckCoachingRules(
         return n;
       }();
 
+  // Running safety (domain.md, "Running that starts from the runner").
+  const double bmi =
+      inputs.body_weight_kg() / std::pow(inputs.height_cm() / 100, 2);
+  const bool needs_low_impact =
+      bmi >= 30 || inputs.age_years() >= 60 ||
+      inputs.running_level() == v1::RUNNING_LEVEL_NONE;
+  int base_weeks = inputs.running_level() == v1::RUNNING_LEVEL_REGULAR ? 4 : 0;
+  int previous_repeats = 0;
+
   for (const v1::PlanWeek& week : weeks) {
     const bool maintenance = week.phase() == v1::PHASE_MAINTENANCE;
+    int runs_this_week = 0;
     const std::string w =
         maintenance ? "maintenance" : absl::StrCat("week ", week.week_number());
     if (week.why().empty()) {
@@ -193,12 +203,43 @@ std::vector<std::string> CheckCoachingRules(
           fail(s, "run has no why");
         }
         runs.emplace_back(Day(session.date()), session.run().minutes());
-        if (Hard(session.run()) &&
-            strength_days.contains(Day(session.date()) - 1)) {
+        ++runs_this_week;
+        const v1::RunPrescription& run = session.run();
+        if (Hard(run) && strength_days.contains(Day(session.date()) - 1)) {
           fail(s, "hard run the day after a heavy lower-body session");
+        }
+        if (Hard(run) && !session.exercises().empty()) {
+          fail(s, "hard run in the same session as strength work");
+        }
+        if (Hard(run) && base_weeks < 4) {
+          fail(s, absl::StrCat("hard run after only ", base_weeks,
+                               " weeks of running twice a week"));
+        }
+        if (Hard(run)) {
+          const int first_max = previous_repeats == 0 ? 6 : 10;
+          if (run.repetitions() < 4 || run.repetitions() > first_max ||
+              (previous_repeats > 0 &&
+               run.repetitions() > previous_repeats + 2)) {
+            fail(s, absl::StrCat(run.repetitions(), " repeats after ",
+                                 previous_repeats,
+                                 " (start 4-6, add 1-2 a "
+                                 "week, at most 10)"));
+          }
+          previous_repeats = run.repetitions();
+          if (needs_low_impact &&
+              (!run.low_impact() || run.modality().empty())) {
+            fail(s, "hard efforts must be low-impact for this user");
+          }
+        }
+        if (!Hard(run) && inputs.running_level() == v1::RUNNING_LEVEL_NONE &&
+            week.week_number() <= 4 &&
+            (!run.run_walk() || run.repetitions() < 1 ||
+             run.work_seconds() < 1 || run.recovery_seconds() < 1)) {
+          fail(s, "a new runner's run must be a timed run-walk");
         }
       }
     }
+    base_weeks += runs_this_week >= 2 ? 1 : 0;
     if (!maintenance && adductor_sessions < 2) {
       fail(w, "fewer than 2 adductor sessions");
     }

@@ -61,11 +61,20 @@ std::string SessionText(const v1::PlannedSession& session) {
         "%s, %d min, effort %d/10",
         EnumText(type::v1::RunType_Name(run.type()), "RUN_TYPE_"),
         run.minutes(), run.effort());
-    if (run.repetitions() > 0) {
+    if (run.run_walk()) {
+      what = absl::StrFormat(
+          "run-walk, %d min, effort %d/10: %d min brisk walk, %d x %d s run / "
+          "%d s walk",
+          run.minutes(), run.effort(), run.warmup_minutes(), run.repetitions(),
+          run.work_seconds(), run.recovery_seconds());
+    } else if (run.repetitions() > 0) {
       absl::StrAppend(
           &what, absl::StrFormat(": %d min warm-up, %d x %d s hard / %d s easy",
                                  run.warmup_minutes(), run.repetitions(),
                                  run.work_seconds(), run.recovery_seconds()));
+    }
+    if (run.low_impact()) {
+      absl::StrAppend(&what, ", low-impact: ", run.modality());
     }
     absl::StrAppend(&text, "    run: ", what, "\n");
   }
