@@ -184,6 +184,9 @@ v1::Exercise ExerciseCatalog::ToApi(const CatalogExercise& exercise) const {
     v1::LadderStep* out = api.add_ladder();
     out->set_variant(step.variant());
     out->set_description(step.description());
+    *out->mutable_equipment_options() = step.equipment_options();
+    out->set_loaded(step.loaded());
+    out->set_heavy(step.heavy());
   }
   *api.mutable_substitutes() = exercise.substitutes();
   api.set_catalog_version(version());

@@ -85,5 +85,25 @@ TEST(ExerciseCatalogTest, BrokenCatalogsAreRefusedWithTheRuleNamed) {
       Contains(Field(&FieldViolation::field, "copenhagen_plank.substitutes")));
 }
 
+// An app learns from ListExercises what each ladder step needs and which
+// steps are heavy (domain.md, "Heavy").
+TEST(ExerciseCatalogTest, LadderStepsCarryTheirEquipmentAndWeight) {
+  auto catalog = ExerciseCatalog::Parse(BuiltInCatalogText());
+  ASSERT_TRUE(catalog.ok());
+  const v1::Exercise squat = catalog->ToApi(*catalog->Find("sumo_squat"));
+  ASSERT_EQ(squat.ladder_size(), 3);
+  EXPECT_FALSE(squat.ladder(0).heavy());
+  EXPECT_TRUE(squat.ladder(0).equipment_options().empty());
+  EXPECT_TRUE(squat.ladder(1).heavy());
+  EXPECT_TRUE(squat.ladder(1).loaded());
+  EXPECT_EQ(squat.ladder(1).equipment_options_size(),
+            2);  // dumbbell or kettlebell
+  EXPECT_EQ(squat.ladder(2).equipment_options_size(),
+            4);  // + plates or platform
+  const v1::Exercise plank = catalog->ToApi(*catalog->Find("copenhagen_plank"));
+  EXPECT_FALSE(plank.ladder(0).heavy());  // knee on bench: short lever
+  EXPECT_TRUE(plank.ladder(1).heavy());   // foot on bench: long lever
+}
+
 }  // namespace
 }  // namespace gracilis::plan

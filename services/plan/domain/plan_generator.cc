@@ -384,6 +384,8 @@ class PlanBuilder {
       out.mutable_tempo()->set_concentric_seconds(1);
     }
     out.set_per_side(exercise.dosing().per_side());
+    out.set_heavy(exercise.ladder(dose.variant).heavy());
+    *out.mutable_cues() = exercise.cues();
     out.set_rest_seconds(exercise.dosing().rest_seconds());
     if (exercise.id() != placed.original_id) {
       out.set_substitutes_for(placed.original_id);

@@ -177,6 +177,21 @@ TEST_F(PlanGeneratorTest, NutritionFollowsBmiAndPlannedMinutes) {
   EXPECT_EQ(ActivityFactor(400), 1.725);
 }
 
+TEST_F(PlanGeneratorTest, PrescriptionsSayWhichAreHeavyAndHowToDoThem) {
+  auto plan = GeneratePlan(*catalog_,
+                           Persona(type::v1::EXPERIENCE_LEVEL_INTERMEDIATE,
+                                   {E::EQUIPMENT_DUMBBELL, E::EQUIPMENT_BENCH},
+                                   3, v1::RUNNING_LEVEL_CASUAL),
+                           {});
+  ASSERT_THAT(plan.status(), IsOk());
+  const v1::PlannedSession& day = plan->weeks(0).sessions(0);
+  ASSERT_EQ(day.exercises(0).variant(), "goblet");
+  EXPECT_TRUE(day.exercises(0).heavy());
+  EXPECT_FALSE(day.exercises(0).cues().empty());
+  EXPECT_EQ(day.exercises(1).variant(), "knee_on_bench");
+  EXPECT_FALSE(day.exercises(1).heavy());
+}
+
 // Golden plans for three personas, reviewed by eye and kept as text.
 // GRACILIS_UPDATE_GOLDEN=1 rewrites them.
 void ExpectGolden(const std::string& name, const std::string& text) {

@@ -46,7 +46,8 @@ std::string SessionText(const v1::PlannedSession& session) {
       session.estimated_minutes());
   int n = 0;
   for (const auto& e : session.exercises()) {
-    std::string name = absl::StrCat(e.exercise_id(), " (", e.variant(), ")");
+    std::string name = absl::StrCat(e.heavy() ? "*" : "", e.exercise_id(), " (",
+                                    e.variant(), ")");
     if (!e.substitutes_for().empty()) {
       absl::StrAppend(&name, " for ", e.substitutes_for());
     }
