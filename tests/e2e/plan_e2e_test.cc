@@ -269,7 +269,7 @@ TEST_F(PlanE2eTest, UsersAskForChangesOnceEvenWhenRetrying) {
   EXPECT_THAT(status.error_message(), HasSubstr("exercise_id"));
   ask.set_request_id("too-hard-2");
   ask.set_kind(plan::RequestPlanChangeRequest::KIND_TOO_HARD);
-  ask.set_exercise_id("side_lying_adduction");
+  ask.set_exercise_id("copenhagen_plank");
   status = plans_->RequestPlanChange(Context<void>(token).get(), ask, &again);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
       << status.error_message();

@@ -75,14 +75,14 @@ TEST(ExerciseCatalogTest, BrokenCatalogsAreRefusedWithTheRuleNamed) {
   EXPECT_THAT(FieldViolationsOf(bad_reps.status()),
               Contains(Field(&FieldViolation::field, "sumo_squat.dosing")));
 
-  // Copenhagen planks without a way to do them with no bench.
+  // Cable adduction without a way to do it with no cable machine.
   auto stranded = ExerciseCatalog::Parse(absl::StrReplaceAll(
-      good, {{"substitutes: \"side_lying_adduction\"\n  dosing {\n    sets: 3 "
-              "hold_start_seconds",
-              "dosing {\n    sets: 3 hold_start_seconds"}}));
+      good, {{"substitutes: \"band_adduction\"\n  substitutes: "
+              "\"side_lying_adduction\"\n",
+              ""}}));
   EXPECT_THAT(
       FieldViolationsOf(stranded.status()),
-      Contains(Field(&FieldViolation::field, "copenhagen_plank.substitutes")));
+      Contains(Field(&FieldViolation::field, "cable_adduction.substitutes")));
 }
 
 // An app learns from ListExercises what each ladder step needs and which

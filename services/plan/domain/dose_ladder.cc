@@ -89,6 +89,27 @@ std::optional<Dose> DoseLadder::Previous(Dose dose) const {
   return dose;
 }
 
+Dose DoseLadder::AtLeastHeavy(Dose dose) const {
+  const auto& d = exercise_.dosing();
+  for (int v = dose.variant; v < exercise_.ladder_size(); ++v) {
+    const auto& step = exercise_.ladder(v);
+    if (!Allows(step.equipment_options(), have_)) {
+      break;
+    }
+    if (!step.heavy()) {
+      continue;
+    }
+    if (v != dose.variant) {
+      dose.variant = v;
+      dose.reps = dose.reps > 0 ? d.reps_min() : 0;
+      dose.hold = dose.hold > 0 ? d.hold_start_seconds() : 0;
+      dose.load = step.loaded() ? std::max(dose.load, StartLoad()) : 0;
+    }
+    return dose;
+  }
+  return dose;
+}
+
 Dose DoseLadder::Deload(Dose dose) const {
   const auto& d = exercise_.dosing();
   if (dose.load > 0) {

@@ -43,6 +43,9 @@ class DoseLadder {
   std::optional<Dose> Previous(Dose dose) const;
   // About 10% easier: load, else reps, else hold time.
   Dose Deload(Dose dose) const;
+  // `dose`, or the first heavy step above it the equipment allows, started
+  // at its first dose (maintenance keeps a heavy movement every week).
+  Dose AtLeastHeavy(Dose dose) const;
   // A stalled lift's micro-step (coaching::StallStep) on `dose`.
   Dose Apply(Dose dose, const coaching::MicroStep& step) const;
 

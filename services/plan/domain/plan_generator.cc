@@ -353,6 +353,8 @@ class PlanBuilder {
           latest = &a;
         }
       }
+      // Maintenance keeps a heavy movement every week (domain.md).
+      dose = ladder.AtLeastHeavy(dose);
       if (latest != nullptr && latest->kind() == Adjustment::KIND_DELOAD) {
         dose = ladder.Deload(dose);
       }

@@ -158,8 +158,10 @@ std::vector<std::string> CheckCoachingRules(
         previous_slot = slot;
         adductors = adductors || LoadsAdductors(*exercise);
         compound = compound || slot == internal::plan::v1::SLOT_COMPOUND;
-        heavy += exercise->heavy() ? 1 : 0;
         const int variant = VariantIndex(*exercise, e.variant());
+        // Heavy by the step done (domain.md, "Heavy"), checked against
+        // the catalog rather than the prescription's own flag.
+        heavy += variant >= 0 && exercise->ladder(variant).heavy() ? 1 : 0;
         if (variant < 0 || !Allows(exercise->equipment_options(), have) ||
             !Allows(exercise->ladder(variant).equipment_options(), have)) {
           fail(s, absl::StrCat(e.exercise_id(), " (", e.variant(),

@@ -31,6 +31,18 @@ bool LoadsInnerThigh(const plan::CatalogExercise& exercise) {
 
 double RoundTenth(double value) { return std::round(value * 10) / 10; }
 
+// Domain.md, "Heavy": by the ladder step done (a loaded compound adductor
+// lift, or the long-lever Copenhagen plank); a set without a known variant
+// counts when a heavy-capable lift carried a load.
+bool Heavy(const plan::CatalogExercise& exercise, const StrengthSet& set) {
+  for (const auto& step : exercise.ladder()) {
+    if (step.variant() == set.variant()) {
+      return step.heavy();
+    }
+  }
+  return exercise.heavy() && set.load_kg() > 0;
+}
+
 v1::ProgressDimension ToApi(coaching::Dimension dimension) {
   switch (dimension) {
     case coaching::Dimension::kVariant:
@@ -216,7 +228,7 @@ int AdductorSessions(const WorkoutRefs& workouts,
           const plan::CatalogExercise* exercise =
               catalog.Find(set.exercise_id());
           return exercise != nullptr && LoadsInnerThigh(*exercise) &&
-                 (!heavy_only || exercise->heavy());
+                 (!heavy_only || Heavy(*exercise, set));
         });
     sessions += counts ? 1 : 0;
   }

@@ -64,7 +64,8 @@ std::vector<v1::LiftProgress> MeasureLifts(const WorkoutRefs& workouts,
 
 // Finished workouts with at least one set of an exercise that loads an
 // inner-thigh muscle (pectineus, adductors, gracilis); `heavy_only` counts
-// only those with a set of a heavy exercise (the maintenance goal).
+// only those with a heavy set (the maintenance goal): a heavy ladder step
+// (goblet or deficit squat, sumo deadlift, long-lever Copenhagen plank).
 int AdductorSessions(const WorkoutRefs& workouts,
                      const plan::ExerciseCatalog& catalog, bool heavy_only);
 

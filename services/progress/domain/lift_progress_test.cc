@@ -274,6 +274,14 @@ TEST(AdductorSessionsTest, FinishedSessionsWithInnerThighWork) {
       Finished({Set("sumo_squat", 8, 20)}, Workout::STATE_ABANDONED), run_only};
   EXPECT_EQ(AdductorSessions(Refs(week), catalog, /*heavy_only=*/false), 2);
   EXPECT_EQ(AdductorSessions(Refs(week), catalog, /*heavy_only=*/true), 1);
+
+  // By the step done: the long-lever Copenhagen is heavy, bodyweight
+  // squats are not.
+  const std::vector<Workout> steps = {
+      Finished({Set("copenhagen_plank", 0, 0, 20, type::v1::SIDE_BOTH,
+                    "foot_on_bench")}),
+      Finished(Bodyweight("sumo_squat", 3, 12))};
+  EXPECT_EQ(AdductorSessions(Refs(steps), catalog, /*heavy_only=*/true), 1);
 }
 
 }  // namespace

@@ -215,10 +215,10 @@ v1::NutritionAdherence MeasureNutrition(const History& history,
     if (log.protein_grams() >= targets->protein_grams_min()) {
       adherence.set_days_protein_met(adherence.days_protein_met() + 1);
     }
-    const int maintenance = maintenance_phase &&
-                                    targets->maintenance_phase_target_kcal() > 0
-                                ? targets->maintenance_phase_target_kcal()
-                                : targets->maintenance_kcal();
+    const int maintenance =
+        maintenance_phase && targets->maintenance_phase_target_kcal() > 0
+            ? targets->maintenance_phase_target_kcal()
+            : targets->maintenance_kcal();
     const int deficit = maintenance - log.calories_kcal();
     const int low = maintenance_phase ? 0 : plan::rules::kDeficitKcalMin;
     const int high = maintenance_phase ? 0 : plan::rules::kDeficitKcalMax;

@@ -373,8 +373,8 @@ TEST_F(WeeklyProgressTest, NutritionAdherenceAgainstThePlanTargets) {
   // After the program (W53 is maintenance) the target is maintenance.
   history.nutrition = {log(30, 0, maintenance - 250), log(29, 0, maintenance)};
   for (NutritionLog& l : history.nutrition) {
-    *l.mutable_date() = plan::ToDate(absl::CivilDay(2026, 12, 28) +
-                                     (l.date().day() - 29));
+    *l.mutable_date() =
+        plan::ToDate(absl::CivilDay(2026, 12, 28) + (l.date().day() - 29));
   }
   EXPECT_EQ(Measure(53, history).nutrition().days_calories_met(), 1);
 
