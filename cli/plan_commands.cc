@@ -109,8 +109,7 @@ absl::StatusOr<v1::RequestPlanChangeRequest> ParseChange(
       request.set_substitute_id(kv[1]);
     } else if (kv.size() == 2 && kv[0] == "reason" && kv[1] == "hurts") {
       request.set_reason(Request::REASON_IT_HURTS);
-    } else if (kv.size() == 2 && kv[0] == "reason" &&
-               kv[1] == "no-equipment") {
+    } else if (kv.size() == 2 && kv[0] == "reason" && kv[1] == "no-equipment") {
       request.set_reason(Request::REASON_NO_EQUIPMENT_TODAY);
     } else {
       bad.Add(args[i],
@@ -127,8 +126,8 @@ std::string ChangesText(const v1::PlanRevision& revision) {
   std::string out = absl::StrFormat("revision %d: %s\n", revision.revision(),
                                     revision.reason().text());
   for (const v1::PlanChange& change : revision.changes()) {
-    const std::string kind =
-        absl::AsciiStrToLower(v1::PlanChange::Kind_Name(change.kind()).substr(5));
+    const std::string kind = absl::AsciiStrToLower(
+        v1::PlanChange::Kind_Name(change.kind()).substr(5));
     absl::StrAppend(&out, "  week ", change.week_number(), " ", kind,
                     change.exercise_id().empty() ? "" : " ",
                     change.exercise_id(),

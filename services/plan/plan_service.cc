@@ -340,39 +340,39 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
   if (!bad.empty()) {
     return call.Finish(bad.ToStatus());
   }
-  store_.Get(
-      user_id, *plan_id, 0, call.deadline(),
-      [this, call, request, response,
-       user_id](absl::StatusOr<PlanRecord> current) {
-        if (!current.ok()) {
-          return call.Finish(current.status());
-        }
-        const std::string id = current->plan().name().substr(
-            current->plan().name().rfind('/') + 1);
-        auto finish = [call, response](absl::StatusOr<PlanRecord> stored) {
-          FinishWithPlan(call, response, std::move(stored));
-        };
-        // A week adapted before answers with the revision it made: the
-        // store returns it for the request that made it.
-        const auto adapted =
-            current->adapted_weeks().find(request->week_number());
-        if (adapted != current->adapted_weeks().end()) {
-          return store_.Revise(user_id, id, adapted->second,
-                               current->revision().revision(), *current,
-                               call.deadline(), std::move(finish));
-        }
-        const std::vector<Adjustment> added =
-            AdjustmentsFor(*request, *current, catalog_);
-        PlanRecord next = *current;
-        (*next.mutable_adapted_weeks())[request->week_number()] =
-            request->request_id();
-        StoreRevision(call, user_id, request->request_id(), *current,
-                      std::move(next), added,
-                      rules::Why("adapted",
-                                 absl::StrCat("adapted after week ",
-                                              request->week_number())),
-                      response);
-      });
+  store_.Get(user_id, *plan_id, 0, call.deadline(),
+             [this, call, request, response,
+              user_id](absl::StatusOr<PlanRecord> current) {
+               if (!current.ok()) {
+                 return call.Finish(current.status());
+               }
+               const std::string id = current->plan().name().substr(
+                   current->plan().name().rfind('/') + 1);
+               auto finish = [call,
+                              response](absl::StatusOr<PlanRecord> stored) {
+                 FinishWithPlan(call, response, std::move(stored));
+               };
+               // A week adapted before answers with the revision it made: the
+               // store returns it for the request that made it.
+               const auto adapted =
+                   current->adapted_weeks().find(request->week_number());
+               if (adapted != current->adapted_weeks().end()) {
+                 return store_.Revise(user_id, id, adapted->second,
+                                      current->revision().revision(), *current,
+                                      call.deadline(), std::move(finish));
+               }
+               const std::vector<Adjustment> added =
+                   AdjustmentsFor(*request, *current, catalog_);
+               PlanRecord next = *current;
+               (*next.mutable_adapted_weeks())[request->week_number()] =
+                   request->request_id();
+               StoreRevision(
+                   call, user_id, request->request_id(), *current,
+                   std::move(next), added,
+                   rules::Why("adapted", absl::StrCat("adapted after week ",
+                                                      request->week_number())),
+                   response);
+             });
 }
 
 void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
@@ -449,17 +449,16 @@ void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
   const auto seen = current.change_requests().find(request->request_id());
   if (seen != current.change_requests().end()) {
     if (seen->second != body) {
-      return call.Finish(WithReason(
-          InvalidField("request_id",
-                       "was already used with a different request"),
-          "REQUEST_ID_REUSED"));
+      return call.Finish(
+          WithReason(InvalidField("request_id",
+                                  "was already used with a different request"),
+                     "REQUEST_ID_REUSED"));
     }
     // A retry: the store answers with the revision the request made.
     const std::string id =
         current.plan().name().substr(current.plan().name().rfind('/') + 1);
     return store_.Revise(user_id, id, store_id, current.revision().revision(),
-                         current,
-                         call.deadline(),
+                         current, call.deadline(),
                          [call, response](absl::StatusOr<PlanRecord> stored) {
                            FinishWithPlan(call, response, std::move(stored));
                          });
@@ -478,14 +477,15 @@ void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
   }
   PlanRecord next = current;
   (*next.mutable_change_requests())[request->request_id()] = body;
-  const std::string what = v1::RequestPlanChangeRequest::Kind_Name(
-      request->kind());
+  const std::string what =
+      v1::RequestPlanChangeRequest::Kind_Name(request->kind());
   StoreRevision(
       call, user_id, store_id, current, std::move(next), *added,
-      rules::Why(rules::kUserRequest,
-                 absl::StrCat("asked for: ", absl::AsciiStrToLower(what.substr(5)),
-                              request->exercise_id().empty() ? "" : " ",
-                              request->exercise_id(), " from week ", week)),
+      rules::Why(
+          rules::kUserRequest,
+          absl::StrCat("asked for: ", absl::AsciiStrToLower(what.substr(5)),
+                       request->exercise_id().empty() ? "" : " ",
+                       request->exercise_id(), " from week ", week)),
       response);
 }
 

@@ -51,8 +51,7 @@ class PlanService final : public v1::PlanService::CallbackService {
                                       v1::Plan* response) override;
   grpc::ServerUnaryReactor* RequestPlanChange(
       grpc::CallbackServerContext* context,
-      const v1::RequestPlanChangeRequest* request,
-      v1::Plan* response) override;
+      const v1::RequestPlanChangeRequest* request, v1::Plan* response) override;
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
