@@ -70,6 +70,12 @@ absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
   return page;
 }
 
+// The {plan_id} of a stored record's name.
+std::string PlanIdOfRecord(const PlanRecord& record) {
+  const std::string& name = record.plan().name();
+  return name.substr(name.rfind('/') + 1);
+}
+
 // Finishes `call` with `record`'s plan (or its status) into `response`.
 void FinishWithPlan(const UnaryCall& call, v1::Plan* response,
                     absl::StatusOr<PlanRecord> record) {
@@ -329,16 +335,8 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
   if (!plan_id.ok()) {
     return call.Finish(plan_id.status());
   }
-  Violations bad;
-  if (request->request_id().empty() || request->request_id().size() > 64) {
-    bad.Add("request_id", "must be 1-64 characters");
-  }
-  for (const FieldViolation& v :
-       FieldViolationsOf(ValidateAdaptation(*request, catalog_))) {
-    bad.Add(v.field, v.rule);
-  }
-  if (!bad.empty()) {
-    return call.Finish(bad.ToStatus());
+  if (absl::Status bad = ValidateAdaptation(*request, catalog_); !bad.ok()) {
+    return call.Finish(bad);
   }
   store_.Get(user_id, *plan_id, 0, call.deadline(),
              [this, call, request, response,
@@ -346,8 +344,7 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
                if (!current.ok()) {
                  return call.Finish(current.status());
                }
-               const std::string id = current->plan().name().substr(
-                   current->plan().name().rfind('/') + 1);
+               const std::string id = PlanIdOfRecord(*current);
                auto finish = [call,
                               response](absl::StatusOr<PlanRecord> stored) {
                  FinishWithPlan(call, response, std::move(stored));
@@ -397,8 +394,7 @@ void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
        ChangesOf(added, current.plan(), built->plan())) {
     *built->mutable_revision()->add_changes() = std::move(change);
   }
-  const std::string id =
-      current.plan().name().substr(current.plan().name().rfind('/') + 1);
+  const std::string id = PlanIdOfRecord(current);
   store_.Revise(user_id, id, request_id, revision - 1, *built, call.deadline(),
                 [call, response](absl::StatusOr<PlanRecord> stored) {
                   FinishWithPlan(call, response, std::move(stored));
@@ -416,16 +412,9 @@ grpc::ServerUnaryReactor* PlanService::RequestPlanChange(
         if (!plan_id.ok()) {
           return call.Finish(plan_id.status());
         }
-        Violations bad;
-        if (!IsValidClientId(request->request_id())) {
-          bad.Add("request_id", kClientIdRule);
-        }
-        for (const FieldViolation& v :
-             FieldViolationsOf(ValidateChangeRequest(*request, catalog_))) {
-          bad.Add(v.field, v.rule);
-        }
-        if (!bad.empty()) {
-          return call.Finish(bad.ToStatus());
+        if (absl::Status bad = ValidateChangeRequest(*request, catalog_);
+            !bad.ok()) {
+          return call.Finish(bad);
         }
         store_.Get(user_id, *plan_id, 0, call.deadline(),
                    [this, call, request, response,
@@ -455,8 +444,7 @@ void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
                      "REQUEST_ID_REUSED"));
     }
     // A retry: the store answers with the revision the request made.
-    const std::string id =
-        current.plan().name().substr(current.plan().name().rfind('/') + 1);
+    const std::string id = PlanIdOfRecord(current);
     return store_.Revise(user_id, id, store_id, current.revision().revision(),
                          current, call.deadline(),
                          [call, response](absl::StatusOr<PlanRecord> stored) {

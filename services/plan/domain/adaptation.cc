@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "coaching/progress_rules.h"
+#include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/units/unit_rules.h"
 #include "services/plan/domain/coaching_rules.h"
@@ -277,6 +278,9 @@ absl::Status ValidateChangeRequest(const v1::RequestPlanChangeRequest& request,
                                    const ExerciseCatalog& catalog) {
   using Request = v1::RequestPlanChangeRequest;
   Violations v;
+  if (!IsValidClientId(request.request_id())) {
+    v.Add("request_id", kClientIdRule);
+  }
   if (!Request::Kind_IsValid(request.kind()) ||
       request.kind() == Request::KIND_UNSPECIFIED) {
     v.Add("kind", "must be TOO_HARD, TOO_EASY, SWAP or REPEAT_WEEK");
@@ -409,6 +413,9 @@ absl::StatusOr<std::vector<Adjustment>> AdjustmentsForRequest(
 absl::Status ValidateAdaptation(const v1::AdaptPlanRequest& request,
                                 const ExerciseCatalog& catalog) {
   Violations v;
+  if (!IsValidClientId(request.request_id())) {
+    v.Add("request_id", kClientIdRule);
+  }
   if (request.week_number() < 1 || request.week_number() > 520) {
     v.Add("week_number", "must be 1-8 (program) or 9 and above (maintenance)");
   }

@@ -21,9 +21,9 @@ namespace gracilis::plan {
 // An adaptation names at most this many exercises.
 inline constexpr int kMaxAdaptedExercises = 50;
 
-// INVALID_ARGUMENT naming the field for a bad request (week number,
-// session counts, unknown exercise or variant, logged numbers out of range,
-// the calorie estimate).
+// INVALID_ARGUMENT naming the field for a bad request (request id, week
+// number, session counts, unknown exercise or variant, logged numbers out
+// of range, the calorie estimate).
 absl::Status ValidateAdaptation(const v1::AdaptPlanRequest& request,
                                 const ExerciseCatalog& catalog);
 
@@ -36,7 +36,7 @@ std::vector<internal::plan::v1::Adjustment> AdjustmentsFor(
     const ExerciseCatalog& catalog);
 
 // INVALID_ARGUMENT naming each field of a malformed RequestPlanChange
-// (kind, week number, exercise and substitute ids, reason).
+// (request id, kind, week number, exercise and substitute ids, reason).
 absl::Status ValidateChangeRequest(const v1::RequestPlanChangeRequest& request,
                                    const ExerciseCatalog& catalog);
 

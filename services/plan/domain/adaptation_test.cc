@@ -1,5 +1,6 @@
 #include "services/plan/domain/adaptation.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
@@ -18,6 +19,7 @@ using ::testing::IsEmpty;
 
 v1::AdaptPlanRequest Week(int week, int planned, int done) {
   v1::AdaptPlanRequest request;
+  request.set_request_id(absl::StrCat("weekly-", week));
   request.set_week_number(week);
   request.set_sessions_planned(planned);
   request.set_sessions_done(done);
@@ -412,10 +414,11 @@ TEST_F(AdaptationTest, MalformedRequestsNameTheField) {
        FieldViolationsOf(ValidateChangeRequest(request, *catalog_))) {
     fields.push_back(v.field);
   }
-  EXPECT_THAT(fields,
-              ::testing::UnorderedElementsAre("week_number", "exercise_id",
-                                              "substitute_id", "reason"));
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
+                          "request_id", "week_number", "exercise_id",
+                          "substitute_id", "reason"));
   request.Clear();
+  request.set_request_id("again");
   request.set_kind(Change::KIND_REPEAT_WEEK);
   request.set_exercise_id("sumo_squat");
   EXPECT_EQ(
