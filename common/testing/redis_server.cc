@@ -6,26 +6,65 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status/status_macros.h"
 
 namespace gracilis::testing {
 
-int PickFreePort() {
+namespace {
+
+// Whether a listening TCP socket can bind 127.0.0.1:`port` now.
+bool CanBind(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok =
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+// The first port of the kernel's ephemeral range (client source ports).
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low && low > 1024 ? low : 32768;
+}
+
+}  // namespace
+
+// Test servers get ports below the ephemeral range. A port picked inside it
+// (bind to 0, then release) can be taken as the source port of some
+// client's outgoing connection before the server binds it, which failed CI
+// runs with "Address already in use". Each port is handed out once per
+// process; the start is random so parallel test processes spread out.
+int PickFreePort() {
+  static absl::Mutex mu(absl::kConstInit);
+  static std::set<int>* given = new std::set<int>;
+  const int low = 20000;
+  const int high = std::max(low + 1000, EphemeralLow() - 1);
+  static std::mt19937 random(std::random_device{}());
+  absl::MutexLock lock(&mu);
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int port =
+        low + static_cast<int>(random() % static_cast<unsigned>(high - low));
+    if (!given->contains(port) && CanBind(port)) {
+      given->insert(port);
+      return port;
+    }
+  }
+  std::abort();  // no free port in thousands of tries: the box is unusable
 }
 
 bool WaitUntil(const std::function<bool()>& predicate, absl::Duration limit) {

@@ -58,7 +58,11 @@ class WeeklyJobTest : public ::testing::Test {
     redis_->Start();
     ASSERT_TRUE(WaitUntil([&] { return redis_->ready(); }));
   }
-  void TearDown() override { redis_->Stop(); }
+  void TearDown() override {
+    if (redis_ != nullptr) {  // null when the stack did not start
+      redis_->Stop();
+    }
+  }
 
   std::string Redis(std::vector<std::string> args) {
     absl::StatusOr<RedisReply> reply = ExecuteAndWait(*redis_, std::move(args));
