@@ -238,14 +238,6 @@ class WeekJudge {
   std::vector<Adjustment> out_;
 };
 
-// "3 x 10 at 15 kg, goblet" for a prescription.
-std::string PrescriptionText(const v1::PrescribedExercise& e,
-                             const CatalogExercise& exercise,
-                             const DoseLadder& ladder,
-                             type::v1::MassUnit unit) {
-  return DoseText(ladder.FromPrescribed(e), exercise, unit);
-}
-
 // Names of the week's exercises, for an error that says what is there.
 std::string ExercisesOf(const v1::PlanWeek& week) {
   std::vector<std::string> ids;
@@ -343,7 +335,7 @@ absl::StatusOr<std::vector<Adjustment>> AdjustmentsForRequest(
   const DoseLadder ladder(exercise, record.inputs(), have);
   const type::v1::MassUnit unit = record.inputs().load_unit();
   const Dose dose = ladder.FromPrescribed(*was);
-  const std::string from = PrescriptionText(*was, exercise, ladder, unit);
+  const std::string from = DoseText(dose, exercise, unit);
   if (request.kind() == Request::KIND_SWAP) {
     std::vector<std::string> allowed;
     for (const std::string& candidate : exercise.substitutes()) {

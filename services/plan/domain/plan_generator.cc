@@ -530,8 +530,9 @@ class PlanBuilder {
   // plus the base a regular runner brings (domain.md, "Base before
   // intensity").
   int BaseWeeks(int week) const {
-    const int planned =
-        RunsPerWeek() >= rules::kMinRunsForBase ? std::min(week, 9) - 1 : 0;
+    const int planned = RunsPerWeek() >= rules::kMinRunsForBase
+                            ? std::min(week, rules::kMaintenanceWeek) - 1
+                            : 0;
     return planned + (inputs_.running_level() == v1::RUNNING_LEVEL_REGULAR
                           ? rules::kRunningBaseWeeks
                           : 0);
