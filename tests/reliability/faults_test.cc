@@ -66,7 +66,10 @@ void KillRedisUnderWriteLoad(const std::string& appendfsync) {
   Threads threads(stop);
   for (int i = 0; i < kWriters; ++i) {
     loggers.push_back(std::make_unique<SetLogger>(channel, (*tokens)[i], i));
-    threads.Start([&, i] { loggers[i]->Run(stop, on_ack); });
+    // The thread holds the logger itself: the vector's storage moves
+    // when the next logger is pushed.
+    SetLogger* logger = loggers.back().get();
+    threads.Start([&, logger] { logger->Run(stop, on_ack); });
   }
   std::vector<absl::Duration> recovery;  // Redis answering -> next ack
   std::vector<absl::Duration> outage;    // kill -> next ack
@@ -276,7 +279,10 @@ TEST(FaultsTest, SigtermUnderLoadDrainsInFlightCallsAndExitsInTime) {
     for (int i = 0; i < kWriters; ++i) {
       loggers.push_back(std::make_unique<SetLogger>(channel, (*tokens)[i],
                                                     round * kWriters + i));
-      threads.Start([&, i] { loggers[i]->Run(stop, [] {}); });
+      // The thread holds the logger itself: the vector's storage moves
+      // when the next logger is pushed.
+      SetLogger* logger = loggers.back().get();
+      threads.Start([&, logger] { logger->Run(stop, [] {}); });
     }
     threads.Start([&] {
       auto stub = grpc::health::v1::Health::NewStub(channel);

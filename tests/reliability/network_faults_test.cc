@@ -275,7 +275,10 @@ TEST_F(NetworkFaultsTest, PacketLossCorruptsNothing) {
   Threads threads(stop);
   for (int i = 0; i < kWriters; ++i) {
     loggers.push_back(std::make_unique<SetLogger>(channel, (*tokens)[i], i));
-    threads.Start([&, i] { loggers[i]->Run(stop, [&] { acks += 1; }); });
+    // The thread holds the logger itself: the vector's storage moves
+    // when the next logger is pushed.
+    SetLogger* logger = loggers.back().get();
+    threads.Start([&, logger] { logger->Run(stop, [&] { acks += 1; }); });
   }
   // At least 6 s, and until 100 sets are in: a lost packet can cost the
   // service its Redis connection for a while (it reconnects by itself), and
