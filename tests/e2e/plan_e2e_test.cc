@@ -188,7 +188,12 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
   EXPECT_EQ(change.kind(), plan::PlanChange::KIND_HOLD);
   EXPECT_EQ(change.week_number(), 3);
   EXPECT_EQ(change.exercise_id(), "sumo_squat");
-  EXPECT_EQ(change.to().reps(), change.from().reps() - 1);
+  // Held at week 2's dose, instead of week 3's step up.
+  const plan::PrescribedExercise& week2 =
+      generated.weeks(1).sessions(0).exercises(0);
+  EXPECT_EQ(change.to().variant(), week2.variant());
+  EXPECT_EQ(change.to().reps(), week2.reps());
+  EXPECT_NE(change.from().ShortDebugString(), change.to().ShortDebugString());
   EXPECT_THAT(change.reason().text(), HasSubstr("not logged in week 2"));
   // Revision 1 is still there, unchanged.
   get.set_revision(1);

@@ -171,8 +171,11 @@ class WeekJudge {
     const coaching::Comparison comparison = coaching::Compare(
         ladder.PerformanceOf(was), ladder.PerformanceOf(done), ladder.pounds());
     if (comparison.improved != coaching::Dimension::kNone) {
-      SetDose(ladder, ladder.Next(done), id,
-              v1::PlanChange::KIND_CONTINUE_FROM_LOGGED, rules::kAdaptContinue,
+      SetDose(ladder,
+              ladder.NextInPhase(done, rules::PhaseOf(week_ + 1),
+                                 rules::PhaseStarts(week_ + 1)),
+              id, v1::PlanChange::KIND_CONTINUE_FROM_LOGGED,
+              rules::kAdaptContinue,
               absl::StrCat("You did ", done_text, " in week ", week_,
                            ", beyond the ", DoseText(was, exercise, unit_),
                            " prescribed (", comparison.text,

@@ -171,20 +171,21 @@ TEST_F(AdaptationTest, BeatingThePrescriptionContinuesFromTheLoggedWork) {
   v1::AdaptPlanRequest request = Week(3, 4, 4);
   AddLogged(request, "sumo_squat", done);
   const std::vector<v1::PlanChange> changes = Adapt(request);
+  // Week 4 adds resistance: +2.5 kg on what was done.
   const v1::PrescribedExercise* w4 = Find(plan().weeks(3), "sumo_squat");
-  EXPECT_DOUBLE_EQ(w4->load().value(), prescribed + 2.5);
-  EXPECT_EQ(w4->reps(), done.reps() + 1);
+  EXPECT_DOUBLE_EQ(w4->load().value(), prescribed + 5);
+  EXPECT_EQ(w4->reps(), done.reps());
   EXPECT_EQ(w4->why().rule(), "adapt_continue_from_logged");
   EXPECT_THAT(w4->why().text(), ::testing::HasSubstr("beyond the"));
   // Later weeks climb on from there.
   EXPECT_GE(Find(plan().weeks(4), "sumo_squat")->load().value(),
-            prescribed + 2.5);
+            prescribed + 5);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].kind(), v1::PlanChange::KIND_CONTINUE_FROM_LOGGED);
   EXPECT_EQ(changes[0].week_number(), 4);
   EXPECT_EQ(changes[0].exercise_id(), "sumo_squat");
-  EXPECT_DOUBLE_EQ(changes[0].from().load().value(), prescribed);
-  EXPECT_DOUBLE_EQ(changes[0].to().load().value(), prescribed + 2.5);
+  EXPECT_DOUBLE_EQ(changes[0].from().load().value(), prescribed + 2.5);
+  EXPECT_DOUBLE_EQ(changes[0].to().load().value(), prescribed + 5);
 }
 
 TEST_F(AdaptationTest, MissedOrUnloggedHoldsThatExerciseOnly) {
@@ -314,7 +315,10 @@ TEST_F(AdaptationTest, TooHardIsOneLadderStepDownAndLaterWeeksBuildOnIt) {
   EXPECT_EQ(now.reps(), w3.reps() - 1);
   EXPECT_EQ(now.why().rule(), "user_request");
   EXPECT_THAT(now.why().text(), ::testing::HasSubstr("too hard"));
-  EXPECT_EQ(Prescribed(4, "sumo_squat").reps(), now.reps() + 1);
+  // Week 4 builds on it, adding resistance.
+  EXPECT_EQ(Prescribed(4, "sumo_squat").reps(), now.reps());
+  EXPECT_DOUBLE_EQ(Prescribed(4, "sumo_squat").load().value(),
+                   now.load().value() + 2.5);
   ASSERT_EQ(changes->size(), 1u);
   EXPECT_EQ((*changes)[0].kind(), v1::PlanChange::KIND_STEP_DOWN);
   EXPECT_TRUE((*changes)[0].user_requested());

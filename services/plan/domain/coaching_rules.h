@@ -102,6 +102,22 @@ inline constexpr double kVeryActiveFactor = 1.725;
 // Below this share of planned sessions done, the week is repeated.
 inline constexpr double kRepeatWeekBelowAdherence = 0.75;
 
+// The phase of program week `week` (kMaintenanceWeek and after: maintenance).
+inline v1::Phase PhaseOf(int week) {
+  if (week < kFirstAddResistanceWeek) {
+    return v1::PHASE_LEARN;
+  }
+  if (week < kFirstHighVolumeWeek) {
+    return v1::PHASE_ADD_RESISTANCE;
+  }
+  return week <= kProgramWeeks ? v1::PHASE_HIGH_VOLUME : v1::PHASE_MAINTENANCE;
+}
+// Whether a new program phase starts in `week` (the phase may then call
+// for a harder variant).
+inline bool PhaseStarts(int week) {
+  return week == kFirstAddResistanceWeek || week == kFirstHighVolumeWeek;
+}
+
 inline v1::Rationale Why(const char* rule, std::string text) {
   v1::Rationale why;
   why.set_rule(rule);

@@ -43,20 +43,49 @@ Dose DoseLadder::Next(Dose dose) const {
   } else if (dose.hold > 0 && dose.hold < d.hold_max_seconds()) {
     dose.hold =
         std::min(d.hold_max_seconds(), dose.hold + d.hold_step_seconds());
+  } else if (CanStep(dose.variant)) {
+    dose = StepUp(dose);
   } else if (loaded) {
     dose.load += LoadStep();
     dose.reps = d.reps_min();
-  } else if (CanStep(dose.variant)) {
-    ++dose.variant;
-    dose.reps = dose.reps > 0 ? d.reps_min() : 0;
-    dose.hold = dose.hold > 0 ? d.hold_start_seconds() : 0;
-    if (exercise_.ladder(dose.variant).loaded()) {
-      dose.load = StartLoad();
-    }
   } else if (dose.tempo > 0 && dose.tempo < d.tempo_eccentric_max_seconds()) {
     ++dose.tempo;
   } else if (dose.sets < rules::kMaxSets) {
     ++dose.sets;
+  }
+  return dose;
+}
+
+Dose DoseLadder::NextInPhase(Dose dose, v1::Phase phase,
+                             bool phase_starts) const {
+  const bool loaded = exercise_.ladder(dose.variant).loaded();
+  if (phase == v1::PHASE_ADD_RESISTANCE) {
+    if (loaded) {
+      dose.load += LoadStep();
+      return dose;
+    }
+    if (dose.hold == 0 && CanStep(dose.variant) &&
+        exercise_.ladder(dose.variant + 1).loaded()) {
+      return StepUp(dose);
+    }
+  }
+  if (phase_starts && dose.hold > 0 && CanStep(dose.variant) &&
+      inputs_.experience_level() == type::v1::EXPERIENCE_LEVEL_ADVANCED) {
+    return StepUp(dose);
+  }
+  return Next(dose);
+}
+
+Dose DoseLadder::StepUp(Dose dose) const {
+  const auto& d = exercise_.dosing();
+  const bool was_loaded = exercise_.ladder(dose.variant).loaded();
+  ++dose.variant;
+  dose.reps = dose.reps > 0 ? d.reps_min() : 0;
+  dose.hold = dose.hold > 0 ? d.hold_start_seconds() : 0;
+  if (!exercise_.ladder(dose.variant).loaded()) {
+    dose.load = 0;
+  } else if (!was_loaded) {
+    dose.load = StartLoad();
   }
   return dose;
 }

@@ -34,9 +34,17 @@ class DoseLadder {
 
   // Week 1's dose.
   Dose Start() const;
-  // One week's progression, by the ladder: reps, then load or variant, then
-  // slower lowering, then a set. Unchanged when everything is at its top.
+  // One week's progression, by the ladder: reps, then load or the harder
+  // variant (a loaded one at the top of its reps moves up when the
+  // equipment allows: goblet -> deficit), then slower lowering, then a set.
+  // Unchanged when everything is at its top.
   Dose Next(Dose dose) const;
+  // One week's progression into a week of `phase` (domain.md, "The 8-week
+  // program"): weeks 3-4 add resistance first (+5 lb / +2.5 kg, or the
+  // first loaded variant the equipment allows, or +5 s on a hold); when a
+  // phase starts, an advanced user's hold moves to the harder variant.
+  // Otherwise Next.
+  Dose NextInPhase(Dose dose, v1::Phase phase, bool phase_starts) const;
   // One step back down the ladder (Next's inverse): a set, then the
   // lowering, reps, hold, load, then the easier variant; nullopt at the
   // bottom.
@@ -64,6 +72,9 @@ class DoseLadder {
 
  private:
   bool CanStep(int variant) const;
+  // The next variant, its dose restarted lower: a loaded step keeps the
+  // load it had, a first loaded one starts at the start load.
+  Dose StepUp(Dose dose) const;
   int VariantIndex(const std::string& variant) const;
   double StartLoad() const;
   double InKilograms(double load) const;

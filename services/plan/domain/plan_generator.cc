@@ -25,6 +25,16 @@ using Kind = v1::PlannedSession::Kind;
 constexpr int kWarmupMinutes = 5;
 constexpr int kWalkWarmupMinutes = 5;
 constexpr int kCoolDownMinutes = 5;
+// Trimming a session to its minutes never shortens a rest below this.
+constexpr int kShortestRestSeconds = 30;
+// Strength work gets at least this many minutes, whatever the run takes.
+constexpr int kShortestStrengthMinutes = 15;
+// Trimming leaves isolation and lunges at least this many sets.
+constexpr int kFewestTrimmedSets = 2;
+// On a day with strength work and a run, the run leaves the strength work
+// this many of the session's minutes (and is never under 15).
+constexpr int kStrengthMinutesBesideARun = 25;
+constexpr int kShortestRunMinutes = 15;
 
 // Training days of a week, as offsets from its first day, and what each is.
 // Strength days are never the last day of a week, so the day before a
@@ -74,7 +84,8 @@ std::vector<std::string> SessionTemplate(v1::Phase phase, int index) {
     case v1::PHASE_HIGH_VOLUME:
       return a ? std::vector<std::string>{"sumo_squat", "lateral_lunge",
                                           "copenhagen_plank", "cable_adduction"}
-               : std::vector<std::string>{"sumo_deadlift", "copenhagen_plank",
+               : std::vector<std::string>{"sumo_deadlift", "lateral_lunge",
+                                          "copenhagen_plank",
                                           "cable_adduction"};
     default:  // maintenance: one heavy movement leads session A
       return a ? std::vector<std::string>{"sumo_deadlift", "copenhagen_plank",
@@ -84,16 +95,7 @@ std::vector<std::string> SessionTemplate(v1::Phase phase, int index) {
   }
 }
 
-v1::Phase PhaseOf(int week) {
-  if (week < rules::kFirstAddResistanceWeek) {
-    return v1::PHASE_LEARN;
-  }
-  if (week < rules::kFirstHighVolumeWeek) {
-    return v1::PHASE_ADD_RESISTANCE;
-  }
-  return week <= rules::kProgramWeeks ? v1::PHASE_HIGH_VOLUME
-                                      : v1::PHASE_MAINTENANCE;
-}
+using rules::PhaseOf;
 
 std::string PhaseText(v1::Phase phase) {
   switch (phase) {
@@ -200,14 +202,15 @@ class PlanBuilder {
         "Heavy loads will not make thighs bulky without a large calorie "
         "surplus and years of heavy training, so loads keep going up.");
     int program_minutes = 0;
+    LastWeek last;
     for (int week = 1; week <= rules::kProgramWeeks; ++week) {
-      *plan.add_weeks() = BuildWeek(week);
+      *plan.add_weeks() = BuildWeek(week, last);
       for (const v1::PlannedSession& session :
            plan.weeks().rbegin()->sessions()) {
         program_minutes += session.estimated_minutes();
       }
     }
-    *plan.mutable_maintenance() = BuildWeek(rules::kMaintenanceWeek);
+    *plan.mutable_maintenance() = BuildWeek(rules::kMaintenanceWeek, last);
     // The activity factor reflects the planned training minutes.
     *plan.mutable_nutrition() = NutritionFor(
         inputs_, program_minutes / rules::kProgramWeeks, adjustments_);
@@ -309,9 +312,10 @@ class PlanBuilder {
     return found;
   }
 
-  // The dose of `placed` in `week`: one ladder step per week since it first
-  // appeared, or since the latest week whose dose an adaptation set from
-  // the logs, less the weeks held; a deload week is about 10% lighter.
+  // The dose of `placed` in `week`: one ladder step per week (as the week's
+  // phase steps it) since it first appeared, or since the latest week whose
+  // dose an adaptation set from the logs, skipping the weeks held; a deload
+  // week is about 10% lighter.
   // Maintenance keeps week 8's dose, or the latest one its adaptations set,
   // deloaded when its latest adaptation was a deload.
   Dose DoseAt(const Placed& placed, int week) const {
@@ -334,11 +338,10 @@ class PlanBuilder {
       base_week = set->week_number();
       dose = ladder.FromRecord(set->dose());
     }
-    const int steps =
-        last_progressing - base_week -
-        Pauses(id, placed.original_id, base_week + 1, last_progressing);
-    for (int i = 0; i < steps; ++i) {
-      dose = ladder.Next(dose);
+    for (int w = base_week + 1; w <= last_progressing; ++w) {
+      if (Pauses(id, placed.original_id, w, w) == 0) {
+        dose = ladder.NextInPhase(dose, PhaseOf(w), rules::PhaseStarts(w));
+      }
     }
     if (week == rules::kMaintenanceWeek) {
       const Adjustment* latest = nullptr;
@@ -368,6 +371,8 @@ class PlanBuilder {
     return dose;
   }
 
+  // The dose of `placed` in `week` as a prescription; Explain adds what
+  // changed and why once the session's length is settled.
   v1::PrescribedExercise Prescribe(const Placed& placed, int week) const {
     const CatalogExercise& exercise = *placed.exercise;
     const Dose dose = DoseAt(placed, week);
@@ -392,6 +397,17 @@ class PlanBuilder {
     if (exercise.id() != placed.original_id) {
       out.set_substitutes_for(placed.original_id);
     }
+    return out;
+  }
+
+  // What went up in `out` since `previous` (the same session's prescription
+  // last week, as trimmed), or since the exercise's ladder dose last week
+  // when the session did not have it; and why.
+  void Explain(const Placed& placed, int week,
+               const v1::PrescribedExercise* previous,
+               v1::PrescribedExercise& out) const {
+    const CatalogExercise& exercise = *placed.exercise;
+    const DoseLadder ladder(exercise, inputs_, have_);
     const int first = FirstWeek(exercise.id());
     const int previous_week = std::min(week - 1, rules::kProgramWeeks);
     // In an exercise's first week only a dose set for it explains it: a
@@ -403,8 +419,11 @@ class PlanBuilder {
       adjustment = nullptr;
     }
     if (week > first && week <= rules::kProgramWeeks) {
-      out.set_progression(Progression(exercise, DoseAt(placed, previous_week),
-                                      dose, inputs_.load_unit()));
+      out.set_progression(
+          Progression(exercise,
+                      previous != nullptr ? ladder.FromPrescribed(*previous)
+                                          : DoseAt(placed, previous_week),
+                      ladder.FromPrescribed(out), inputs_.load_unit()));
     }
     if (adjustment == nullptr && placed.swap != nullptr) {
       adjustment = placed.swap;
@@ -443,7 +462,6 @@ class PlanBuilder {
       const v1::Phase phase = PhaseOf(week);
       *out.mutable_why() = rules::Why(PhaseRule(phase), PhaseText(phase));
     }
-    return out;
   }
 
   static int WorkSeconds(const v1::PrescribedExercise& e,
@@ -465,19 +483,55 @@ class PlanBuilder {
     return kWarmupMinutes + (seconds + 59) / 60;
   }
 
-  // Fits the strength work into `budget` minutes: drops exercises from the
-  // end but never the first two (the compound and the Copenhagen work), then
-  // trims sets to two.
-  void FitToLength(v1::PlannedSession& session, int budget) const {
-    while (session.exercises_size() > 2 && StrengthMinutes(session) > budget) {
-      session.mutable_exercises()->RemoveLast();
-    }
-    for (auto& e : *session.mutable_exercises()) {
-      if (StrengthMinutes(session) <= budget) {
-        break;
+  // Fits the strength work into `budget` minutes (domain.md, "Time budgets
+  // never cost the key work"): cuts isolation sets, then lunge sets, each
+  // to two but never below `floor_sets` (last week's), then shortens rests
+  // to two thirds (at least 30 s). Never drops an exercise. Returns what
+  // it cut, for the session's why.
+  std::vector<std::string> FitToLength(
+      v1::PlannedSession& session, int budget,
+      const std::vector<int>& floor_sets) const {
+    std::vector<std::string> cuts;
+    const auto over = [&] { return StrengthMinutes(session) > budget; };
+    const auto cut_sets = [&](const auto& which) {
+      for (int i = session.exercises_size() - 1; i >= 0 && over(); --i) {
+        v1::PrescribedExercise& e = *session.mutable_exercises(i);
+        if (!which(e)) {
+          continue;
+        }
+        const int was = e.sets();
+        while (over() &&
+               e.sets() > std::max(kFewestTrimmedSets,
+                                   std::min(e.sets(), floor_sets[i]))) {
+          e.set_sets(e.sets() - 1);
+        }
+        if (e.sets() < was) {
+          cuts.push_back(
+              absl::StrCat(catalog_.Find(e.exercise_id())->display_name(), " ",
+                           was, " -> ", e.sets(), " sets"));
+        }
       }
-      e.set_sets(std::min(e.sets(), 2));
+    };
+    cut_sets([&](const v1::PrescribedExercise& e) {
+      return catalog_.Find(e.exercise_id())->slot() ==
+             internal::plan::v1::SLOT_ISOLATION;
+    });
+    cut_sets([&](const v1::PrescribedExercise& e) {
+      return e.exercise_id() == "lateral_lunge";
+    });
+    bool rests = false;
+    for (auto& e : *session.mutable_exercises()) {
+      const int shortest =
+          std::max(kShortestRestSeconds, e.rest_seconds() * 2 / 3);
+      while (over() && e.rest_seconds() > shortest) {
+        e.set_rest_seconds(std::max(shortest, e.rest_seconds() - 15));
+        rests = true;
+      }
     }
+    if (rests) {
+      cuts.push_back("shorter rests");
+    }
+    return cuts;
   }
 
   // Minutes of each run in `week`: +10% a week (rounded down, so no run is
@@ -671,7 +725,12 @@ class PlanBuilder {
     return run;
   }
 
-  v1::PlanWeek BuildWeek(int week) const {
+  // Each strength session's prescriptions in the week before, by the
+  // session's place in the week (A, B, ...) and exercise id.
+  using LastWeek =
+      std::map<std::pair<int, std::string>, v1::PrescribedExercise>;
+
+  v1::PlanWeek BuildWeek(int week, LastWeek& last) const {
     const v1::Phase phase = PhaseOf(week);
     v1::PlanWeek out;
     out.set_week_number(week);
@@ -685,6 +744,7 @@ class PlanBuilder {
     for (size_t i = 0; i < layout_.size(); ++i) {
       const DaySlot& slot = layout_[i];
       v1::PlannedSession session;
+      std::vector<Placed> placed_here;
       const absl::CivilDay day = first_day + slot.offset;
       *session.mutable_date() = ToDate(day);
       const char* kind_name = "run";
@@ -702,14 +762,26 @@ class PlanBuilder {
           const Placed here = Swapped(*placed, week);
           if (used.insert(here.exercise->id()).second) {
             *session.add_exercises() = Prescribe(here, week);
+            placed_here.push_back(here);
           }
         }
-        ++strength_index;
       } else {
         session.set_kind(v1::PlannedSession::KIND_RUN);
       }
       if (slot.run) {
         *session.mutable_run() = EasyRun(run_minutes, week);
+        const int beside_strength =
+            std::max(kShortestRunMinutes,
+                     inputs_.session_minutes() - kStrengthMinutesBesideARun);
+        if (slot.strength && run_minutes > beside_strength) {
+          // The run shares the session: it fits the minutes left.
+          *session.mutable_run() = EasyRun(beside_strength, week);
+          absl::StrAppend(
+              session.mutable_run()->mutable_why()->mutable_text(),
+              absl::StrCat(" Shortened from ", run_minutes,
+                           " min so the strength work fits your ",
+                           inputs_.session_minutes(), "-minute session."));
+        }
         if (!hard.empty() && !hard_placed && HardSlot(i)) {
           if (auto run = HardRun(hard, run_minutes, week)) {
             *session.mutable_run() = *std::move(run);
@@ -718,16 +790,55 @@ class PlanBuilder {
         }
       }
       const int run_part = slot.run ? session.run().minutes() : 0;
+      std::vector<std::string> cuts;
+      const int budget = std::max(kShortestStrengthMinutes,
+                                  inputs_.session_minutes() - run_part);
       if (slot.strength) {
-        FitToLength(session,
-                    std::max(15, inputs_.session_minutes() - run_part));
+        // Last week's sets in this session are the floor trimming keeps.
+        std::vector<int> floor_sets;
+        for (const auto& e : session.exercises()) {
+          const auto before = last.find({strength_index, e.exercise_id()});
+          floor_sets.push_back(before == last.end()
+                                   ? 1
+                                   : std::min(e.sets(), before->second.sets()));
+        }
+        cuts = FitToLength(session, budget, floor_sets);
+        for (int k = 0; k < session.exercises_size(); ++k) {
+          v1::PrescribedExercise& e = *session.mutable_exercises(k);
+          const auto before = last.find({strength_index, e.exercise_id()});
+          Explain(placed_here[k], week,
+                  before == last.end() ? nullptr : &before->second, e);
+        }
+        for (const auto& e : session.exercises()) {
+          last[{strength_index, e.exercise_id()}] = e;
+        }
+        ++strength_index;
       }
-      session.set_estimated_minutes(
-          (slot.strength ? StrengthMinutes(session) : 0) + run_part);
+      const int strength_minutes = slot.strength ? StrengthMinutes(session) : 0;
+      session.set_estimated_minutes(strength_minutes + run_part);
       session.set_id(absl::StrCat(
           week <= rules::kProgramWeeks ? absl::StrCat("w", week) : "m", "-d",
           i + 1, "-", kind_name));
-      if (slot.strength) {
+      if (slot.strength && strength_minutes > budget) {
+        *session.mutable_why() = rules::Why(
+            rules::kSessionLength,
+            absl::StrCat(
+                "About ", session.estimated_minutes(), " min, over your ",
+                inputs_.session_minutes(), "-minute sessions",
+                cuts.empty() ? "" : " after trimming (",
+                absl::StrJoin(cuts, ", "), cuts.empty() ? "" : ")",
+                ": the compound lift and the Copenhagen plank are never cut "
+                "and no dose goes below last week's. Allow the extra "
+                "minutes, or ask for fewer exercises."));
+      } else if (slot.strength && !cuts.empty()) {
+        *session.mutable_why() = rules::Why(
+            rules::kSessionLength,
+            absl::StrCat("Trimmed to fit your ", inputs_.session_minutes(),
+                         "-minute sessions: ", absl::StrJoin(cuts, ", "),
+                         ". Isolation volume goes first, then lunge sets, "
+                         "then rest; the compound lift and the Copenhagen "
+                         "plank are never cut."));
+      } else if (slot.strength) {
         *session.mutable_why() = rules::Why(
             rules::kSessionOrder,
             "Compound lifts first while fresh, then Copenhagen work, then "

@@ -192,7 +192,8 @@ TEST_F(PlanGeneratorTest, PrescriptionsSayWhichAreHeavyAndHowToDoThem) {
   EXPECT_FALSE(day.exercises(1).heavy());
 }
 
-// Golden plans for three personas, reviewed by eye and kept as text.
+// Golden plans for the six personas, reviewed by eye and kept as
+// text.
 // GRACILIS_UPDATE_GOLDEN=1 rewrites them.
 void ExpectGolden(const std::string& name, const std::string& text) {
   const std::string path =
@@ -236,6 +237,46 @@ TEST_F(PlanGeneratorTest, GoldenRunnerWithDumbbellsOnly) {
   auto plan = GeneratePlan(*catalog_, inputs, {});
   ASSERT_THAT(plan.status(), IsOk());
   ExpectGolden("runner_dumbbells_only", FormatPlan(*plan));
+}
+
+TEST_F(PlanGeneratorTest, GoldenSixtyFourYearOldWithABenchOnTwoDays) {
+  PlanInputs inputs =
+      Persona(type::v1::EXPERIENCE_LEVEL_BEGINNER, {E::EQUIPMENT_BENCH}, 2,
+              v1::RUNNING_LEVEL_CASUAL);
+  inputs.set_age_years(64);
+  inputs.set_body_weight_kg(70);
+  auto plan = GeneratePlan(*catalog_, inputs, {});
+  ASSERT_THAT(plan.status(), IsOk());
+  EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, inputs, {}), IsEmpty());
+  ExpectGolden("sixty_four_bench_two_days", FormatPlan(*plan));
+}
+
+TEST_F(PlanGeneratorTest, GoldenThreeHundredPoundBeginnerWithAKettlebell) {
+  PlanInputs inputs = Persona(type::v1::EXPERIENCE_LEVEL_BEGINNER,
+                              {E::EQUIPMENT_KETTLEBELL, E::EQUIPMENT_BENCH}, 3,
+                              v1::RUNNING_LEVEL_NONE);
+  inputs.set_body_weight_kg(300 * 0.45359237);
+  inputs.set_height_cm(180);
+  inputs.set_age_years(41);
+  inputs.set_sex(account::v1::SEX_MALE);
+  inputs.set_load_unit(type::v1::MASS_UNIT_POUND);
+  auto plan = GeneratePlan(*catalog_, inputs, {});
+  ASSERT_THAT(plan.status(), IsOk());
+  EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, inputs, {}), IsEmpty());
+  ExpectGolden("three_hundred_lb_kettlebell_bench", FormatPlan(*plan));
+}
+
+TEST_F(PlanGeneratorTest, GoldenAdvancedLifterOnSixDays) {
+  PlanInputs inputs = Persona(type::v1::EXPERIENCE_LEVEL_ADVANCED,
+                              {E::EQUIPMENT_DUMBBELL, E::EQUIPMENT_KETTLEBELL,
+                               E::EQUIPMENT_BARBELL, E::EQUIPMENT_WEIGHT_PLATES,
+                               E::EQUIPMENT_BENCH, E::EQUIPMENT_CABLE_MACHINE},
+                              6, v1::RUNNING_LEVEL_REGULAR);
+  inputs.set_session_minutes(60);
+  auto plan = GeneratePlan(*catalog_, inputs, {});
+  ASSERT_THAT(plan.status(), IsOk());
+  EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, inputs, {}), IsEmpty());
+  ExpectGolden("advanced_six_days", FormatPlan(*plan));
 }
 
 }  // namespace

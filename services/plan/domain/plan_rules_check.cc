@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/units/units.h"
@@ -72,6 +73,37 @@ bool Harder(const CatalogExercise& exercise,
           after.sets() > before.sets()) &&
          after.reps() >= before.reps() &&
          after.hold_seconds() >= before.hold_seconds();
+}
+
+// Whether `after` is no easier than `before`: a harder variant, or the
+// same one with no less load, and at the same load no fewer reps, no
+// shorter hold or lowering and no fewer sets.
+bool NotEasier(const CatalogExercise& exercise,
+               const v1::PrescribedExercise& before,
+               const v1::PrescribedExercise& after) {
+  const int vb = VariantIndex(exercise, before.variant());
+  const int va = VariantIndex(exercise, after.variant());
+  if (va != vb) {
+    return va > vb;
+  }
+  if (after.load().value() != before.load().value()) {
+    return after.load().value() > before.load().value();
+  }
+  return after.reps() >= before.reps() &&
+         after.hold_seconds() >= before.hold_seconds() &&
+         after.tempo().eccentric_seconds() >=
+             before.tempo().eccentric_seconds() &&
+         after.sets() >= before.sets();
+}
+
+// Whether the user has the equipment for a loaded step of `exercise`.
+bool CanLoad(const CatalogExercise& exercise, const EquipmentSet& have) {
+  for (const auto& step : exercise.ladder()) {
+    if (step.loaded() && Allows(step.equipment_options(), have)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 double BaselineLongestRun(v1::RunningLevel level) {
@@ -272,6 +304,127 @@ std::vector<std::string> CheckCoachingRules(
       fail(absl::StrCat("run on day ", day - Day(plan.start_date())),
            absl::StrCat(minutes, " min is over 110% of the longest recent (",
                         longest, ")"));
+    }
+  }
+
+  // Phase content, variant steps and no regression (domain.md, "The 8-week
+  // program and after"), week by week against the week before, each
+  // strength session against the same session (A, B, ...) of last week.
+  const auto adjusted = [&](int week, const std::string& id) {
+    return std::any_of(
+        adjustments.begin(), adjustments.end(), [&](const Adjustment& a) {
+          return a.week_number() <= week &&
+                 a.kind() != Adjustment::KIND_CALORIES &&
+                 (a.exercise_id().empty() || a.exercise_id() == id ||
+                  a.substitute_id() == id);
+        });
+  };
+  const auto strength_sessions = [](const v1::PlanWeek& week) {
+    std::vector<const v1::PlannedSession*> out;
+    for (const auto& session : week.sessions()) {
+      if (!session.exercises().empty()) {
+        out.push_back(&session);
+      }
+    }
+    return out;
+  };
+  for (int i = 0; i < 8; ++i) {
+    const int number = i + 1;
+    const std::string w = absl::StrCat("week ", number);
+    const auto now = strength_sessions(weeks[i]);
+    const auto before = i > 0 ? strength_sessions(weeks[i - 1])
+                              : std::vector<const v1::PlannedSession*>{};
+    for (size_t k = 0; k < now.size(); ++k) {
+      const v1::PlannedSession& session = *now[k];
+      const std::string s = absl::StrCat(w, " ", session.id());
+      bool copenhagen = false, isolation = false;
+      for (const auto& e : session.exercises()) {
+        const CatalogExercise* exercise = catalog.Find(e.exercise_id());
+        if (exercise == nullptr) {
+          continue;
+        }
+        const int slot = SlotOf(e, catalog);
+        copenhagen = copenhagen || slot == internal::plan::v1::SLOT_COPENHAGEN;
+        if (slot == internal::plan::v1::SLOT_ISOLATION) {
+          isolation = true;
+          if (e.reps() < 15 || e.reps() > 20) {
+            fail(s, absl::StrCat(e.exercise_id(), " at ", e.reps(),
+                                 " reps: isolation is 15-20"));
+          }
+        }
+        if (e.rest_seconds() < 30) {
+          fail(s, absl::StrCat(e.exercise_id(), " rests under 30 s"));
+        }
+        const v1::PrescribedExercise* last = nullptr;
+        if (k < before.size()) {
+          for (const auto& b : before[k]->exercises()) {
+            last = b.exercise_id() == e.exercise_id() ? &b : last;
+          }
+        }
+        if (last == nullptr || adjusted(number, e.exercise_id())) {
+          continue;
+        }
+        if (!NotEasier(*exercise, *last, e)) {
+          fail(s, absl::StrCat(e.exercise_id(), " is easier than last week (",
+                               last->ShortDebugString(), ")"));
+        }
+        if (absl::StrContains(e.progression(), "+1 set") &&
+            e.sets() <= last->sets()) {
+          fail(s, absl::StrCat(e.exercise_id(), " says +1 set without one"));
+        }
+        const int variant = VariantIndex(*exercise, last->variant());
+        const bool can_step =
+            variant >= 0 && variant + 1 < exercise->ladder_size() &&
+            Allows(exercise->ladder(variant + 1).equipment_options(), have);
+        // Weeks 3-4 add resistance: load where the equipment allows.
+        const bool resistance = (number == 3 || number == 4) &&
+                                (e.exercise_id() == "sumo_squat" ||
+                                 e.exercise_id() == "lateral_lunge") &&
+                                CanLoad(*exercise, have);
+        if (resistance && !(e.has_load() &&
+                            (e.load().value() > last->load().value() ||
+                             VariantIndex(*exercise, e.variant()) > variant))) {
+          fail(s, absl::StrCat(e.exercise_id(),
+                               " gains no resistance in weeks 3-4"));
+        }
+        // At the top of its reps, a loaded step moves up the ladder.
+        const bool top = exercise->dosing().reps_max() > 0 &&
+                         last->reps() >= exercise->dosing().reps_max();
+        if (number >= 5 && top && can_step && last->has_load() &&
+            VariantIndex(*exercise, e.variant()) <= variant) {
+          fail(s, absl::StrCat(e.exercise_id(),
+                               " at the top of its reps did "
+                               "not move to the harder "
+                               "variant"));
+        }
+      }
+      if (!copenhagen) {
+        fail(s, "no Copenhagen work: it is never dropped");
+      }
+      if (number >= 5 && !isolation) {
+        fail(s, "weeks 5-8 add high-volume isolation to every session");
+      }
+      if (session.estimated_minutes() > inputs.session_minutes() &&
+          session.why().rule() != "session_length") {
+        fail(s, absl::StrCat("about ", session.estimated_minutes(),
+                             " min against ", inputs.session_minutes(),
+                             " without saying so"));
+      }
+    }
+  }
+  // Advanced users reach the Copenhagen plank with pulses.
+  if (inputs.experience_level() == type::v1::EXPERIENCE_LEVEL_ADVANCED &&
+      adjustments.empty()) {
+    bool pulses = false;
+    for (const auto& session : weeks[7].sessions()) {
+      for (const auto& e : session.exercises()) {
+        pulses = pulses || e.variant() == "foot_with_pulses";
+      }
+    }
+    if (!pulses) {
+      fail("week 8",
+           "an advanced user never reached the Copenhagen plank "
+           "with pulses");
     }
   }
 
