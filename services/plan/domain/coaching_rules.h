@@ -54,6 +54,23 @@ inline constexpr double kMaxSingleRunVsRecentLongest = 1.10;
 inline constexpr int kRecentRunWindowDays = 30;
 inline constexpr double kWeeklyRunGrowth = 0.10;  // per week, stays under both
 inline constexpr int kLongestRunMinutes = 60;
+// A stated or level-based usual run when no runs are logged: the running
+// level's (NONE 15, CASUAL 25, REGULAR 35 minutes).
+inline int UsualRunMinutes(v1::RunningLevel level) {
+  switch (level) {
+    case v1::RUNNING_LEVEL_REGULAR:
+      return 35;
+    case v1::RUNNING_LEVEL_CASUAL:
+      return 25;
+    default:
+      return 15;
+  }
+}
+// Logged runs amount to a base (about 4 weeks of running twice a week)
+// from this many in the 30 days.
+inline constexpr int kRunsInThirtyDaysForBase = 8;
+// Who cannot run this long starts with run-walk.
+inline constexpr int kRunWalkUntilMinutes = 10;
 // Base before intensity: intervals, hills and sprints only after this many
 // weeks of running at least twice a week (a regular runner brings them).
 inline constexpr int kRunningBaseWeeks = 4;

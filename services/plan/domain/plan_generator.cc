@@ -15,6 +15,7 @@
 #include "services/plan/domain/coaching_rules.h"
 #include "services/plan/domain/dose_ladder.h"
 #include "services/plan/domain/nutrition.h"
+#include "services/plan/domain/plan_inputs.h"
 
 namespace gracilis::plan {
 namespace {
@@ -35,6 +36,8 @@ constexpr int kFewestTrimmedSets = 2;
 // this many of the session's minutes (and is never under 15).
 constexpr int kStrengthMinutesBesideARun = 25;
 constexpr int kShortestRunMinutes = 15;
+// A run from a logged or stated base is never shorter than this.
+constexpr int kFewestRunMinutes = 5;
 
 // Training days of a week, as offsets from its first day, and what each is.
 // Strength days are never the last day of a week, so the day before a
@@ -175,6 +178,10 @@ class PlanBuilder {
         adjustments_(adjustments),
         have_(EquipmentOf(inputs.equipment())),
         layout_(WeekLayout(inputs.days_per_week())),
+        // Plans stored before the base was recorded use the running level.
+        base_(inputs.running_base().typical_minutes() > 0
+                  ? inputs.running_base()
+                  : RunningBaseOf({}, 0, inputs.running_level())),
         start_(ToCivilDay(inputs.start_date())) {
     PlaceTemplates();
   }
@@ -186,6 +193,7 @@ class PlanBuilder {
     plan.set_session_minutes(inputs_.session_minutes());
     plan.set_running_level(inputs_.running_level());
     plan.set_catalog_version(catalog_.version());
+    *plan.mutable_running_base() = base_;
 
     *plan.add_why() = rules::Why(
         rules::kNoSpotReduction,
@@ -534,15 +542,17 @@ class PlanBuilder {
     return cuts;
   }
 
-  // Minutes of each run in `week`: +10% a week (rounded down, so no run is
-  // over 110% of the last) until the cap; a held week repeats.
+  // Minutes of each run in `week`: from the running base, +10% a week
+  // (rounded down, so no run is over 110% of the last) until the cap; a
+  // held week repeats.
   int RunMinutes(int week) const {
-    int minutes = 15;
-    if (inputs_.running_level() == v1::RUNNING_LEVEL_CASUAL) {
-      minutes = 25;
-    } else if (inputs_.running_level() == v1::RUNNING_LEVEL_REGULAR) {
-      minutes = 35;
-    }
+    // Week 1 starts at the typical run, never over 110% of the longest.
+    int minutes = std::clamp(
+        std::min(
+            base_.typical_minutes(),
+            static_cast<int>(std::floor(base_.longest_minutes() *
+                                        rules::kMaxSingleRunVsRecentLongest))),
+        kFewestRunMinutes, rules::kLongestRunMinutes);
     for (int w = 2; w <= std::min(week, rules::kProgramWeeks); ++w) {
       if (!RunsHeld(w)) {
         minutes = std::min(rules::kLongestRunMinutes,
@@ -587,9 +597,35 @@ class PlanBuilder {
     const int planned = RunsPerWeek() >= rules::kMinRunsForBase
                             ? std::min(week, rules::kMaintenanceWeek) - 1
                             : 0;
-    return planned + (inputs_.running_level() == v1::RUNNING_LEVEL_REGULAR
-                          ? rules::kRunningBaseWeeks
-                          : 0);
+    return planned + (base_.has_base() ? rules::kRunningBaseWeeks : 0);
+  }
+
+  // Whether the user cannot run 10 minutes yet: a new runner with nothing
+  // logged or stated, or whose longest logged or stated run is shorter.
+  bool RunWalk() const {
+    return base_.source() == v1::RunningBase::SOURCE_RUNNING_LEVEL
+               ? inputs_.running_level() == v1::RUNNING_LEVEL_NONE
+               : base_.longest_minutes() < rules::kRunWalkUntilMinutes;
+  }
+
+  // Where week 1's runs come from, for people.
+  std::string BaseText() const {
+    switch (base_.source()) {
+      case v1::RunningBase::SOURCE_LOGGED_RUNS:
+        return absl::StrCat("Week 1 starts from your ", base_.runs(),
+                            " runs of the last 30 days: typically ",
+                            base_.typical_minutes(), " min, longest ",
+                            base_.longest_minutes(), ".");
+      case v1::RunningBase::SOURCE_STATED:
+        return absl::StrCat("Week 1 starts from the ", base_.typical_minutes(),
+                            " min you said you usually run; log runs and the "
+                            "next plan starts from them.");
+      default:
+        return absl::StrCat(
+            "Week 1 starts from ", base_.typical_minutes(),
+            " min, the usual run for your running level; log runs (or say "
+            "how long you usually run) and the next plan starts from them.");
+    }
   }
 
   // Why the hard efforts are low-impact for this user; empty when not.
@@ -602,21 +638,25 @@ class PlanBuilder {
     if (inputs_.age_years() >= rules::kLowImpactFromAge) {
       return "at 60 or over";
     }
-    if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE) {
+    if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE &&
+        !base_.has_base()) {
       return "without a running history";
     }
     return "";
   }
 
   // The week's hard session, if it has one: only from week 5, with a base,
-  // a day to put it on, and the week not held; intervals, then hills in
-  // week 7 and sprints in week 8.
+  // a day to put it on, another run that week, and the week not held;
+  // intervals, then hills in week 7 and sprints in week 8.
   std::string HardRunId(int week) const {
     bool slot = false;
     for (size_t i = 0; i < layout_.size(); ++i) {
       slot = slot || HardSlot(i);
     }
+    // A hard session replaces one run of at least two: the easy running
+    // goes on beside it.
     if (week < rules::kFirstHardRunWeek || RunsHeld(week) || !slot ||
+        RunsPerWeek() < rules::kMinRunsForBase ||
         BaseWeeks(week) < rules::kRunningBaseWeeks) {
       return "";
     }
@@ -656,8 +696,10 @@ class PlanBuilder {
                        "then intensity; it also adds to the calorie "
                        "deficit."));
     }
-    if (inputs_.running_level() == v1::RUNNING_LEVEL_NONE &&
-        week <= rules::kRunWalkWeeks) {
+    if (week == 1 && !RunsHeld(week)) {
+      absl::StrAppend(run.mutable_why()->mutable_text(), " ", BaseText());
+    }
+    if (RunWalk() && week <= rules::kRunWalkWeeks) {
       // Run-walk, structured so an app can time it.
       const int rounds = std::max(
           1, (minutes - kWalkWarmupMinutes) * 60 /
@@ -884,6 +926,7 @@ class PlanBuilder {
   const Adjustments& adjustments_;
   const EquipmentSet have_;
   const std::vector<DaySlot> layout_;
+  const v1::RunningBase base_;
   const absl::CivilDay start_;
   std::map<std::string, std::optional<Placed>> placements_;
   std::map<std::string, int> first_week_;

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/plan/domain/nutrition.h"
+#include "services/plan/domain/plan_inputs.h"
 #include "services/plan/domain/plan_rules_check.h"
 #include "services/plan/domain/plan_text.h"
 
@@ -53,8 +54,18 @@ PlanInputs Persona(type::v1::ExperienceLevel level, std::vector<E> equipment,
   return inputs;
 }
 
+// Runs logged in the 30 days before a plan, in seconds.
+const std::vector<int> kRunHistories[] = {
+    {},
+    {8 * 60},
+    {30 * 60, 28 * 60, 32 * 60},
+    std::vector<int>(12, 20 * 60),
+    {50 * 60, 65 * 60, 45 * 60, 70 * 60, 55 * 60, 60 * 60, 40 * 60, 75 * 60},
+};
+
 // Every rule, for every combination of experience, equipment, days per
-// week, goal, running level, session length, sex and unit.
+// week, goal, running level, session length, sex and unit, with running
+// bases from logged runs, a stated usual run or the running level.
 TEST_F(PlanGeneratorTest, EveryPlanKeepsEveryCoachingRule) {
   const std::vector<std::vector<E>> kits = {
       {},
@@ -82,6 +93,13 @@ TEST_F(PlanGeneratorTest, EveryPlanKeepsEveryCoachingRule) {
               PlanInputs inputs = Persona(level, kit, days, running);
               inputs.set_goal(goal);
               inputs.set_session_minutes(minutes);
+              // Logged runs, a stated usual run, or the level's.
+              *inputs.mutable_running_base() =
+                  RunningBaseOf(kRunHistories[plans % 5], 0, running);
+              if (plans % 7 == 3) {
+                *inputs.mutable_running_base() =
+                    RunningBaseOf({}, 8 + plans % 40, running);
+              }
               if (plans % 2 == 1) {
                 inputs.set_sex(account::v1::SEX_MALE);
                 inputs.set_body_weight_kg(92);
@@ -229,13 +247,33 @@ TEST_F(PlanGeneratorTest, GoldenIntermediateWithAFullGym) {
   ExpectGolden("intermediate_full_gym", FormatPlan(*plan));
 }
 
+// The runner: 80 kg, dumbbells, runs 30 minutes three times a
+// week (13 runs logged in the 30 days before).
 TEST_F(PlanGeneratorTest, GoldenRunnerWithDumbbellsOnly) {
   PlanInputs inputs =
       Persona(type::v1::EXPERIENCE_LEVEL_INTERMEDIATE, {E::EQUIPMENT_DUMBBELL},
               5, v1::RUNNING_LEVEL_REGULAR);
   inputs.set_load_unit(type::v1::MASS_UNIT_POUND);
+  inputs.set_body_weight_kg(80);
+  inputs.set_height_cm(180);
+  inputs.set_sex(account::v1::SEX_MALE);
+  std::vector<int> runs;
+  for (int i = 0; i < 13; ++i) {
+    runs.push_back((28 + i % 5) * 60);  // 28-32 minutes
+  }
+  *inputs.mutable_running_base() =
+      RunningBaseOf(runs, 0, v1::RUNNING_LEVEL_REGULAR);
+  ASSERT_EQ(inputs.running_base().typical_minutes(), 30);
+  ASSERT_EQ(inputs.running_base().longest_minutes(), 32);
   auto plan = GeneratePlan(*catalog_, inputs, {});
   ASSERT_THAT(plan.status(), IsOk());
+  EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, inputs, {}), IsEmpty());
+  // Week 1 is at his typical run, not 117% of his longest.
+  for (const auto& session : plan->weeks(0).sessions()) {
+    if (session.has_run()) {
+      EXPECT_LE(session.run().minutes(), 30);
+    }
+  }
   ExpectGolden("runner_dumbbells_only", FormatPlan(*plan));
 }
 

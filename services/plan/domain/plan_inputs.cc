@@ -1,5 +1,7 @@
 #include "services/plan/domain/plan_inputs.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -7,12 +9,43 @@
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/units/units.h"
+#include "services/plan/domain/coaching_rules.h"
 #include "services/plan/domain/plan_generator.h"
 
 namespace gracilis::plan {
+v1::RunningBase RunningBaseOf(const std::vector<int>& logged_run_seconds,
+                              int stated_minutes, v1::RunningLevel level) {
+  v1::RunningBase base;
+  if (!logged_run_seconds.empty()) {
+    std::vector<int> minutes;
+    for (int seconds : logged_run_seconds) {
+      minutes.push_back(std::max(1, (seconds + 30) / 60));
+    }
+    std::sort(minutes.begin(), minutes.end());
+    base.set_source(v1::RunningBase::SOURCE_LOGGED_RUNS);
+    // The lower median: "at or below their typical run".
+    base.set_typical_minutes(minutes[(minutes.size() - 1) / 2]);
+    base.set_longest_minutes(minutes.back());
+    base.set_runs(static_cast<int>(minutes.size()));
+    base.set_has_base(base.runs() >= rules::kRunsInThirtyDaysForBase);
+    return base;
+  }
+  if (stated_minutes > 0) {
+    base.set_source(v1::RunningBase::SOURCE_STATED);
+    base.set_typical_minutes(stated_minutes);
+    base.set_longest_minutes(stated_minutes);
+  } else {
+    base.set_source(v1::RunningBase::SOURCE_RUNNING_LEVEL);
+    base.set_typical_minutes(rules::UsualRunMinutes(level));
+    base.set_longest_minutes(rules::UsualRunMinutes(level));
+  }
+  base.set_has_base(level == v1::RUNNING_LEVEL_REGULAR);
+  return base;
+}
+
 absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
     const account::v1::Profile& profile, const v1::GeneratePlanRequest& request,
-    absl::CivilDay today) {
+    absl::CivilDay today, const std::vector<int>& logged_run_seconds) {
   Violations bad;
   if (!IsValidClientId(request.request_id())) {
     bad.Add("request_id", kClientIdRule);
@@ -27,6 +60,10 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
   }
   if (!v1::RunningLevel_IsValid(request.running_level())) {
     bad.Add("running_level", "must be NONE, CASUAL or REGULAR");
+  }
+  if (request.usual_run_minutes() != 0 &&
+      (request.usual_run_minutes() < 5 || request.usual_run_minutes() > 180)) {
+    bad.Add("usual_run_minutes", "must be 5-180, or 0 when not stated");
   }
   absl::CivilDay start =
       today + (7 - static_cast<int>(absl::GetWeekday(today)));
@@ -98,6 +135,8 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
                                ? v1::RUNNING_LEVEL_NONE
                                : request.running_level());
   inputs.set_time_zone(profile.time_zone());
+  *inputs.mutable_running_base() = RunningBaseOf(
+      logged_run_seconds, request.usual_run_minutes(), inputs.running_level());
   RETURN_IF_ERROR(ValidatePlanInputs(inputs));
   return inputs;
 }

@@ -106,8 +106,13 @@ bool CanLoad(const CatalogExercise& exercise, const EquipmentSet& have) {
   return false;
 }
 
-double BaselineLongestRun(v1::RunningLevel level) {
-  switch (level) {
+// The longest run before the plan: the inputs' running base, or for a plan
+// stored before it was recorded, the running level's usual run.
+double BaselineLongestRun(const PlanInputs& inputs) {
+  if (inputs.running_base().longest_minutes() > 0) {
+    return inputs.running_base().longest_minutes();
+  }
+  switch (inputs.running_level()) {
     case v1::RUNNING_LEVEL_REGULAR:
       return 35;
     case v1::RUNNING_LEVEL_CASUAL:
@@ -139,7 +144,7 @@ std::vector<std::string> CheckCoachingRules(
   std::vector<std::pair<absl::CivilDay, int>> runs;
   std::map<int, int> weekly_minutes;
   weekly_minutes[-1] = weekly_minutes[0] =
-      static_cast<int>(BaselineLongestRun(inputs.running_level())) * [&] {
+      static_cast<int>(BaselineLongestRun(inputs)) * [&] {
         int n = 0;
         for (const auto& s : plan.weeks(0).sessions()) {
           n += s.has_run() ? 1 : 0;
@@ -150,10 +155,28 @@ std::vector<std::string> CheckCoachingRules(
   // Running safety (domain.md, "Running that starts from the runner").
   const double bmi =
       inputs.body_weight_kg() / std::pow(inputs.height_cm() / 100, 2);
+  const v1::RunningBase& base = inputs.running_base();
+  const bool recorded = base.longest_minutes() > 0;
+  const bool has_base =
+      recorded ? base.has_base()
+               : inputs.running_level() == v1::RUNNING_LEVEL_REGULAR;
   const bool needs_low_impact =
       bmi >= 30 || inputs.age_years() >= 60 ||
-      inputs.running_level() == v1::RUNNING_LEVEL_NONE;
-  int base_weeks = inputs.running_level() == v1::RUNNING_LEVEL_REGULAR ? 4 : 0;
+      (inputs.running_level() == v1::RUNNING_LEVEL_NONE && !has_base);
+  // Who cannot run 10 minutes (by the logs or their word) run-walks.
+  const bool run_walk =
+      recorded && base.source() != v1::RunningBase::SOURCE_RUNNING_LEVEL
+          ? base.longest_minutes() < 10
+          : inputs.running_level() == v1::RUNNING_LEVEL_NONE;
+  if (recorded && (base.typical_minutes() > base.longest_minutes() ||
+                   base.typical_minutes() < 1)) {
+    fail("running base", "typical run outside 1 min to the longest");
+  }
+  if (base.source() == v1::RunningBase::SOURCE_LOGGED_RUNS &&
+      base.has_base() != (base.runs() >= 8)) {
+    fail("running base", "a base is 8 or more runs in 30 days");
+  }
+  int base_weeks = has_base ? 4 : 0;
   int previous_repeats = 0;
 
   for (const v1::PlanWeek& week : weeks) {
@@ -265,13 +288,25 @@ std::vector<std::string> CheckCoachingRules(
             fail(s, "hard efforts must be low-impact for this user");
           }
         }
-        if (!Hard(run) && inputs.running_level() == v1::RUNNING_LEVEL_NONE &&
-            week.week_number() <= 4 &&
+        // Week 1 starts at or below the typical run.
+        if (week.week_number() == 1 && recorded &&
+            run.minutes() > std::max(5, base.typical_minutes())) {
+          fail(s, absl::StrCat(run.minutes(), " min in week 1, over the ",
+                               base.typical_minutes(), " min typical run"));
+        }
+        if (!Hard(run) && run_walk && week.week_number() <= 4 &&
             (!run.run_walk() || run.repetitions() < 1 ||
              run.work_seconds() < 1 || run.recovery_seconds() < 1)) {
           fail(s, "a new runner's run must be a timed run-walk");
         }
       }
+    }
+    int hard_runs = 0;
+    for (const auto& session : week.sessions()) {
+      hard_runs += session.has_run() && Hard(session.run()) ? 1 : 0;
+    }
+    if (hard_runs > 0 && runs_this_week - hard_runs < 1) {
+      fail(w, "a hard session with no easy run beside it that week");
     }
     base_weeks += runs_this_week >= 2 ? 1 : 0;
     if (!maintenance && adductor_sessions < 2) {
@@ -294,7 +329,7 @@ std::vector<std::string> CheckCoachingRules(
   // No run over 110% of the longest in the previous 30 days (the running
   // level's usual run stands in before the plan).
   for (const auto& [day, minutes] : runs) {
-    double longest = BaselineLongestRun(inputs.running_level());
+    double longest = BaselineLongestRun(inputs);
     for (const auto& [other_day, other_minutes] : runs) {
       if (other_day < day && day - other_day <= 30) {
         longest = std::max<double>(longest, other_minutes);

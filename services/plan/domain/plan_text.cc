@@ -97,6 +97,19 @@ std::string FormatPlanSummary(const v1::Plan& plan) {
       EnumText(v1::RunningLevel_Name(plan.running_level()), "RUNNING_LEVEL_"),
       n.target_kcal(), n.maintenance_kcal(), n.maintenance_method(),
       n.protein_grams_min(), n.protein_grams_max(), n.water_ml());
+  if (plan.has_running_base()) {
+    const v1::RunningBase& base = plan.running_base();
+    absl::StrAppend(
+        &text,
+        absl::StrFormat(
+            "  running from: %s%s, typically %d min, longest %d min, %s\n",
+            EnumText(v1::RunningBase::Source_Name(base.source()), "SOURCE_"),
+            base.runs() > 0 ? absl::StrFormat(" (%d in 30 days)", base.runs())
+                            : "",
+            base.typical_minutes(), base.longest_minutes(),
+            base.has_base() ? "a base for hard sessions"
+                            : "no base for hard sessions yet"));
+  }
   for (const auto& why : plan.why()) {
     absl::StrAppend(&text, "  why (", why.rule(), "): ", why.text(), "\n");
   }
