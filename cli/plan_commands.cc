@@ -22,7 +22,7 @@ namespace v1 = gracilis::plan::v1;
 
 constexpr char kUsage[] =
     "plan generate [days=2-6] [minutes=20-120] [running=none|casual|regular] "
-    "[start=YYYY-MM-DD]\n"
+    "[usual-run=5-180] [start=YYYY-MM-DD]\n"
     "       gracilis plan show | plan today | plan week N\n"
     "       gracilis plan change too-hard|too-easy <exercise id> [week=N]\n"
     "       gracilis plan change swap <exercise id> reason=hurts|no-equipment "
@@ -60,6 +60,10 @@ absl::StatusOr<v1::GeneratePlanRequest> ParseGenerate(
         bad.Add("running", "one of: none, casual, regular");
       }
       request.set_running_level(level);
+    } else if (kv.size() == 2 && kv[0] == "usual-run" &&
+               absl::SimpleAtoi(kv[1], &number)) {
+      // Minutes usually run, when no runs are logged yet.
+      request.set_usual_run_minutes(number);
     } else if (kv.size() == 2 && kv[0] == "start") {
       absl::CivilDay day;
       if (!absl::ParseCivilTime(kv[1], &day)) {
@@ -69,7 +73,7 @@ absl::StatusOr<v1::GeneratePlanRequest> ParseGenerate(
       request.mutable_start_date()->set_month(day.month());
       request.mutable_start_date()->set_day(day.day());
     } else {
-      bad.Add(arg, "expected days=, minutes=, running= or start=");
+      bad.Add(arg, "expected days=, minutes=, running=, usual-run= or start=");
     }
   }
   RETURN_IF_ERROR(bad.ToStatus());

@@ -44,18 +44,22 @@ int main(int argc, char** argv) {
 
   RedisClient redis(redis_config,
                     {RedisSessionStore::FunctionLibrary(),
+                     workout::RedisWorkoutStore::FunctionLibrary(),
                      plan::RedisPlanStore::FunctionLibrary()},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   plan::RedisPlanStore store(redis);
+  // Logged runs, for each new plan's running base.
+  workout::RedisWorkoutStore workouts(redis);
+  plan::StoredRunHistory runs(workouts);
   plan::AccountServiceProfiles profiles(grpc::CreateChannel(
       account.ToString(), grpc::InsecureChannelCredentials()));
   if (service_credential.token().empty()) {
     Log("warn",
         "no service_token: AdaptPlan is refused, so plans do not adapt");
   }
-  plan::PlanService service(*catalog, store, sessions, profiles, clock,
+  plan::PlanService service(*catalog, store, sessions, profiles, runs, clock,
                             (*metrics)->rpc(), std::move(service_credential));
 
   ServiceHost host(server_config);

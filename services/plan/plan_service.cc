@@ -89,13 +89,14 @@ void FinishWithPlan(const UnaryCall& call, v1::Plan* response,
 
 PlanService::PlanService(const ExerciseCatalog& catalog, PlanStore& store,
                          SessionStore& sessions, ProfileSource& profiles,
-                         const Clock& clock, RpcMetrics* metrics,
-                         ServiceCredential service)
+                         RunHistory& runs, const Clock& clock,
+                         RpcMetrics* metrics, ServiceCredential service)
     : catalog_(catalog),
       store_(store),
       authenticator_(sessions),
       service_(std::move(service)),
       profiles_(profiles),
+      runs_(runs),
       clock_(clock),
       metrics_(metrics),
       generate_metrics_(Metrics("GeneratePlan")),
@@ -126,23 +127,35 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
               if (!profile.ok()) {
                 return call.Finish(profile.status());
               }
+              // The running base: the runs of the 30 days before now.
               const absl::Time now = clock_.Now();
-              absl::StatusOr<PlanInputs> inputs = PlanInputsFrom(
-                  *profile, *request,
-                  absl::ToCivilDay(now, ZoneOrUtc(profile->time_zone())));
-              if (!inputs.ok()) {
-                return call.Finish(inputs.status());
-              }
-              absl::StatusOr<PlanRecord> built =
-                  NewPlanRecord(catalog_, *std::move(inputs), user_id, now);
-              if (!built.ok()) {
-                return call.Finish(built.status());
-              }
-              store_.Create(
-                  user_id, request->request_id(), request->SerializeAsString(),
-                  *built, call.deadline(),
-                  [call, response](absl::StatusOr<PlanRecord> stored) {
-                    FinishWithPlan(call, response, std::move(stored));
+              runs_.RunSeconds(
+                  user_id, now - absl::Hours(24 * rules::kRecentRunWindowDays),
+                  now, call.deadline(),
+                  [this, call, request, response, user_id, now,
+                   profile = *std::move(profile)](
+                      absl::StatusOr<std::vector<int>> runs) {
+                    if (!runs.ok()) {
+                      return call.Finish(runs.status());
+                    }
+                    absl::StatusOr<PlanInputs> inputs = PlanInputsFrom(
+                        profile, *request,
+                        absl::ToCivilDay(now, ZoneOrUtc(profile.time_zone())),
+                        *runs);
+                    if (!inputs.ok()) {
+                      return call.Finish(inputs.status());
+                    }
+                    absl::StatusOr<PlanRecord> built = NewPlanRecord(
+                        catalog_, *std::move(inputs), user_id, now);
+                    if (!built.ok()) {
+                      return call.Finish(built.status());
+                    }
+                    store_.Create(
+                        user_id, request->request_id(),
+                        request->SerializeAsString(), *built, call.deadline(),
+                        [call, response](absl::StatusOr<PlanRecord> stored) {
+                          FinishWithPlan(call, response, std::move(stored));
+                        });
                   });
             });
       });

@@ -14,6 +14,7 @@
 #include "services/plan/domain/catalog.h"
 #include "services/plan/plan_store.h"
 #include "services/plan/profile_source.h"
+#include "services/plan/run_history.h"
 
 namespace gracilis::plan {
 
@@ -22,7 +23,7 @@ class PlanService final : public v1::PlanService::CallbackService {
   // `metrics` may be null; `service` is the weekly job's credential, the
   // only caller AdaptPlan accepts.
   PlanService(const ExerciseCatalog& catalog, PlanStore& store,
-              SessionStore& sessions, ProfileSource& profiles,
+              SessionStore& sessions, ProfileSource& profiles, RunHistory& runs,
               const Clock& clock, RpcMetrics* metrics,
               ServiceCredential service);
 
@@ -76,6 +77,7 @@ class PlanService final : public v1::PlanService::CallbackService {
   Authenticator authenticator_;
   const ServiceCredential service_;
   ProfileSource& profiles_;
+  RunHistory& runs_;
   const Clock& clock_;
   RpcMetrics* metrics_;
   RpcMetrics::Method* generate_metrics_;

@@ -5,12 +5,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/clock/timestamp.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "gracilis/plan/v1/plan.grpc.pb.h"
+#include "gracilis/workout/v1/workout.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/test_stack.h"
 
@@ -19,6 +21,7 @@ namespace {
 
 namespace account = gracilis::account::v1;
 namespace plan = gracilis::plan::v1;
+namespace workout = gracilis::workout::v1;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -200,6 +203,82 @@ TEST_F(PlanE2eTest, GenerateReadWeekDayAndAdapt) {
   plan::Plan first;
   ASSERT_TRUE(plans_->GetPlan(Context<void>(token).get(), get, &first).ok());
   EXPECT_EQ(first.SerializeAsString(), generated.SerializeAsString());
+}
+
+// Domain.md, "Running that starts from the runner": a runner who logged
+// twelve 20-minute runs in the last 30 days starts at 20 minutes, not at
+// the 35 of a regular runner's level; a run before the window is not
+// counted; a stated usual run stands in when nothing is logged.
+TEST_F(PlanE2eTest, RunningStartsFromTheRunsLogged) {
+  const std::string token = NewUser("runner@example.com");
+  auto workouts = workout::WorkoutService::NewStub(stack_.GatewayChannel());
+  workout::SyncWorkoutsRequest sync;
+  const absl::Time now = absl::Now();
+  for (int i = 0; i <= 12; ++i) {
+    // Every other day; the last one 40 days ago, outside the window.
+    const absl::Time start = now - absl::Hours(24) * (i == 12 ? 40 : 2 * i + 1);
+    workout::Workout& w = *sync.add_workouts();
+    w.set_workout_id(absl::StrCat("run-", i));
+    w.set_state(workout::Workout::STATE_FINISHED);
+    *w.mutable_start_time() = ToTimestamp(start);
+    *w.mutable_end_time() = ToTimestamp(start + absl::Hours(1));
+    workout::Run& run = *w.add_runs();
+    run.set_run_id("run");
+    run.set_type(type::v1::RUN_TYPE_EASY);
+    run.set_duration_seconds((i == 12 ? 60 : 20) * 60);
+    run.mutable_distance()->set_value(i == 12 ? 9 : 3);
+    run.mutable_distance()->set_unit(type::v1::LENGTH_UNIT_KILOMETER);
+    *run.mutable_start_time() = ToTimestamp(start);
+  }
+  workout::SyncWorkoutsResponse synced;
+  ASSERT_TRUE(
+      workouts->SyncWorkouts(Context<void>(token).get(), sync, &synced).ok());
+  for (const auto& result : synced.results()) {
+    ASSERT_EQ(result.code(), 0) << result.message();
+  }
+
+  plan::GeneratePlanRequest request;
+  request.set_request_id("gen-runner");
+  request.set_running_level(plan::RUNNING_LEVEL_REGULAR);
+  plan::Plan generated;
+  ASSERT_TRUE(
+      plans_->GeneratePlan(Context<void>(token).get(), request, &generated)
+          .ok());
+  const plan::RunningBase& base = generated.running_base();
+  EXPECT_EQ(base.source(), plan::RunningBase::SOURCE_LOGGED_RUNS);
+  EXPECT_EQ(base.runs(), 12);
+  EXPECT_EQ(base.typical_minutes(), 20);
+  EXPECT_EQ(base.longest_minutes(), 20);
+  EXPECT_TRUE(base.has_base());
+  int runs = 0;
+  for (const auto& session : generated.weeks(0).sessions()) {
+    if (session.has_run()) {
+      ++runs;
+      EXPECT_LE(session.run().minutes(), 20);
+    }
+  }
+  EXPECT_GT(runs, 0);
+
+  // Nothing logged: the stated usual run.
+  const std::string other = NewUser("stated@example.com");
+  request.set_request_id("gen-stated");
+  request.set_usual_run_minutes(12);
+  ASSERT_TRUE(
+      plans_->GeneratePlan(Context<void>(other).get(), request, &generated)
+          .ok());
+  EXPECT_EQ(generated.running_base().source(),
+            plan::RunningBase::SOURCE_STATED);
+  EXPECT_EQ(generated.running_base().typical_minutes(), 12);
+  // A regular runner's word brings the base for hard sessions.
+  EXPECT_TRUE(generated.running_base().has_base());
+
+  // Out of range: named.
+  request.set_request_id("gen-bad");
+  request.set_usual_run_minutes(3);
+  const grpc::Status bad =
+      plans_->GeneratePlan(Context<void>(other).get(), request, &generated);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("usual_run_minutes"));
 }
 
 TEST_F(PlanE2eTest, RevisionsArePagedNewestFirst) {

@@ -69,6 +69,9 @@ inline int UsualRunMinutes(v1::RunningLevel level) {
 // Logged runs amount to a base (about 4 weeks of running twice a week)
 // from this many in the 30 days.
 inline constexpr int kRunsInThirtyDaysForBase = 8;
+// No planned run is shorter, whatever the base (the weekly guardrail
+// counts from at least this much on each run day).
+inline constexpr int kFewestRunMinutes = 5;
 // Who cannot run this long starts with run-walk.
 inline constexpr int kRunWalkUntilMinutes = 10;
 // Base before intensity: intervals, hills and sprints only after this many

@@ -36,8 +36,6 @@ constexpr int kFewestTrimmedSets = 2;
 // this many of the session's minutes (and is never under 15).
 constexpr int kStrengthMinutesBesideARun = 25;
 constexpr int kShortestRunMinutes = 15;
-// A run from a logged or stated base is never shorter than this.
-constexpr int kFewestRunMinutes = 5;
 
 // Training days of a week, as offsets from its first day, and what each is.
 // Strength days are never the last day of a week, so the day before a
@@ -552,7 +550,17 @@ class PlanBuilder {
             base_.typical_minutes(),
             static_cast<int>(std::floor(base_.longest_minutes() *
                                         rules::kMaxSingleRunVsRecentLongest))),
-        kFewestRunMinutes, rules::kLongestRunMinutes);
+        rules::kFewestRunMinutes, rules::kLongestRunMinutes);
+    // Weeks 1 and 2 stay within 30% above the weekly minutes logged.
+    if (base_.weekly_minutes() > 0 && RunsPerWeek() > 0) {
+      minutes = std::max(
+          rules::kFewestRunMinutes,
+          std::min(minutes,
+                   static_cast<int>(std::floor(
+                       (1 + rules::kMaxTwoWeekRunVolumeRise) *
+                       base_.weekly_minutes() /
+                       ((1 + rules::kWeeklyRunGrowth) * RunsPerWeek())))));
+    }
     for (int w = 2; w <= std::min(week, rules::kProgramWeeks); ++w) {
       if (!RunsHeld(w)) {
         minutes = std::min(rules::kLongestRunMinutes,

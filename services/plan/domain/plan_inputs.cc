@@ -18,9 +18,13 @@ v1::RunningBase RunningBaseOf(const std::vector<int>& logged_run_seconds,
   v1::RunningBase base;
   if (!logged_run_seconds.empty()) {
     std::vector<int> minutes;
+    int64_t total_seconds = 0;
     for (int seconds : logged_run_seconds) {
       minutes.push_back(std::max(1, (seconds + 30) / 60));
+      total_seconds += seconds;
     }
+    base.set_weekly_minutes(static_cast<int>(
+        total_seconds * 7 / (60 * rules::kRecentRunWindowDays)));
     std::sort(minutes.begin(), minutes.end());
     base.set_source(v1::RunningBase::SOURCE_LOGGED_RUNS);
     // The lower median: "at or below their typical run".

@@ -143,14 +143,17 @@ std::vector<std::string> CheckCoachingRules(
   // Every run with its date, for the 30-day longest-run rule.
   std::vector<std::pair<absl::CivilDay, int>> runs;
   std::map<int, int> weekly_minutes;
+  // Before the plan: the weekly minutes logged, else the usual run on
+  // each of week 1's run days; never under 5 minutes a run day.
+  int first_week_runs = 0;
+  for (const auto& s : plan.weeks(0).sessions()) {
+    first_week_runs += s.has_run() ? 1 : 0;
+  }
   weekly_minutes[-1] = weekly_minutes[0] =
-      static_cast<int>(BaselineLongestRun(inputs)) * [&] {
-        int n = 0;
-        for (const auto& s : plan.weeks(0).sessions()) {
-          n += s.has_run() ? 1 : 0;
-        }
-        return n;
-      }();
+      inputs.running_base().weekly_minutes() > 0
+          ? std::max(inputs.running_base().weekly_minutes(),
+                     5 * first_week_runs)
+          : static_cast<int>(BaselineLongestRun(inputs)) * first_week_runs;
 
   // Running safety (domain.md, "Running that starts from the runner").
   const double bmi =

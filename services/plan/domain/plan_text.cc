@@ -104,8 +104,10 @@ std::string FormatPlanSummary(const v1::Plan& plan) {
         absl::StrFormat(
             "  running from: %s%s, typically %d min, longest %d min, %s\n",
             EnumText(v1::RunningBase::Source_Name(base.source()), "SOURCE_"),
-            base.runs() > 0 ? absl::StrFormat(" (%d in 30 days)", base.runs())
-                            : "",
+            base.runs() > 0
+                ? absl::StrFormat(" (%d in 30 days, %d min a week)",
+                                  base.runs(), base.weekly_minutes())
+                : "",
             base.typical_minutes(), base.longest_minutes(),
             base.has_base() ? "a base for hard sessions"
                             : "no base for hard sessions yet"));
