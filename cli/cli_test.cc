@@ -45,6 +45,19 @@ TEST(ParseProfileAssignmentsTest, EachKeySetsItsFieldAndMaskPath) {
                           "training_days_per_week", "goal", "time_zone"));
 }
 
+TEST(ParseProfileAssignmentsTest, ReadinessAnswersInQuestionOrder) {
+  auto request = ParseProfileAssignments({"readiness=no,no,no,yes,no,no"});
+  ASSERT_THAT(request.status(), IsOk());
+  EXPECT_EQ(request->profile().readiness().bone_or_joint_problem(),
+            account::v1::Readiness::ANSWER_YES);
+  EXPECT_EQ(request->profile().readiness().chest_pain(),
+            account::v1::Readiness::ANSWER_NO);
+  EXPECT_THAT(request->update_mask().paths(), ElementsAre("readiness"));
+  EXPECT_FALSE(ParseProfileAssignments({"readiness=no,yes"}).ok());
+  EXPECT_FALSE(
+      ParseProfileAssignments({"readiness=no,no,no,maybe,no,no"}).ok());
+}
+
 TEST(ParseProfileAssignmentsTest, PoundsAndNoEquipment) {
   auto request = ParseProfileAssignments({"weight=136lb", "equipment=none"});
   ASSERT_THAT(request.status(), IsOk());

@@ -49,6 +49,59 @@ absl::Status AssignHeight(absl::string_view key, absl::string_view text,
   return absl::OkStatus();
 }
 
+// "no,no,no,yes,no,no": the readiness check's answers in question order.
+absl::Status AssignReadiness(absl::string_view key, absl::string_view text,
+                             Profile& profile) {
+  const std::vector<std::string> words =
+      absl::StrSplit(absl::AsciiStrToLower(text), ',');
+  using R = account::v1::Readiness;
+  std::vector<R::Answer> answers;
+  for (const std::string& word : words) {
+    if (word != "yes" && word != "no") {
+      break;
+    }
+    answers.push_back(word == "yes" ? R::ANSWER_YES : R::ANSWER_NO);
+  }
+  if (answers.size() != 6 || words.size() != 6) {
+    return InvalidField(std::string(key),
+                        "six answers, each yes or no, separated by commas");
+  }
+  R& r = *profile.mutable_readiness();
+  r.set_heart_condition(answers[0]);
+  r.set_chest_pain(answers[1]);
+  r.set_dizziness(answers[2]);
+  r.set_bone_or_joint_problem(answers[3]);
+  r.set_heart_or_blood_pressure_medication(answers[4]);
+  r.set_other_reason(answers[5]);
+  return absl::OkStatus();
+}
+
+// "not answered", "all no" or the questions answered yes.
+std::string ReadinessText(const account::v1::Readiness& r) {
+  using R = account::v1::Readiness;
+  std::vector<std::string> yes;
+  bool answered = false;
+  for (const auto& [name, answer] :
+       {std::pair{"heart condition", r.heart_condition()},
+        std::pair{"chest pain", r.chest_pain()},
+        std::pair{"dizziness", r.dizziness()},
+        std::pair{"bone or joint problem", r.bone_or_joint_problem()},
+        std::pair{"heart or blood pressure medication",
+                  r.heart_or_blood_pressure_medication()},
+        std::pair{"other reason", r.other_reason()}}) {
+    answered = answered || answer != R::ANSWER_UNSPECIFIED;
+    if (answer == R::ANSWER_YES) {
+      yes.push_back(name);
+    }
+  }
+  if (!answered) {
+    return "not answered";
+  }
+  return yes.empty() ? "all no"
+                     : absl::StrCat("yes: ", absl::StrJoin(yes, ", "),
+                                    " (check with a doctor first)");
+}
+
 Assign AssignInt(void (Profile::*set)(int32_t)) {
   return [set](absl::string_view key, absl::string_view text,
                Profile& profile) -> absl::Status {
@@ -123,6 +176,12 @@ const std::map<std::string, Key>& Keys() {
           profile.set_time_zone(std::string(text));
           return absl::OkStatus();
         }}},
+      {"readiness",
+       {"readiness",
+        "six yes|no answers, in order: heart condition, chest pain, "
+        "dizziness, bone or joint problem, heart or blood pressure "
+        "medication, other reason (e.g. no,no,no,yes,no,no)",
+        AssignReadiness}},
   };
   return *keys;
 }
@@ -227,6 +286,7 @@ std::string FormatProfile(const Profile& profile) {
       {"days", number(profile.training_days_per_week())},
       {"goal", EnumWord(*account::v1::Goal_descriptor(), profile.goal())},
       {"time_zone", profile.time_zone().empty() ? "-" : profile.time_zone()},
+      {"readiness", ReadinessText(profile.readiness())},
       {"updated", FormatTime(profile.update_time())},
   };
   std::string text;

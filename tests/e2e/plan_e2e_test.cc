@@ -281,6 +281,33 @@ TEST_F(PlanE2eTest, RunningStartsFromTheRunsLogged) {
   EXPECT_THAT(bad.error_message(), HasSubstr("usual_run_minutes"));
 }
 
+// Domain.md, "A short readiness check": a yes in the profile keeps the
+// plan's running easy and low-impact, and the plan says to see a doctor.
+TEST_F(PlanE2eTest, AYesInTheReadinessCheckMakesThePlanCautious) {
+  const std::string token = NewUser("careful@example.com");
+  account::UpdateProfileRequest update;
+  update.mutable_profile()->mutable_readiness()->set_chest_pain(
+      account::Readiness::ANSWER_YES);
+  update.mutable_update_mask()->add_paths("readiness");
+  account::Profile profile;
+  ASSERT_TRUE(
+      accounts_->UpdateProfile(Context<void>(token).get(), update, &profile)
+          .ok());
+  EXPECT_EQ(profile.readiness().chest_pain(), account::Readiness::ANSWER_YES);
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-careful", &generated, 5), IsOk());
+  EXPECT_THAT(generated.why(), Contains(::testing::Property(
+                                   &plan::Rationale::rule, "readiness_check")));
+  for (const auto& week : generated.weeks()) {
+    for (const auto& session : week.sessions()) {
+      if (session.has_run()) {
+        EXPECT_EQ(session.run().type(), type::v1::RUN_TYPE_EASY);
+        EXPECT_TRUE(session.run().low_impact());
+      }
+    }
+  }
+}
+
 TEST_F(PlanE2eTest, RevisionsArePagedNewestFirst) {
   const std::string token = NewUser("rev@example.com");
   plan::Plan generated;

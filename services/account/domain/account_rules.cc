@@ -24,7 +24,8 @@ const std::vector<std::string>& WritablePaths() {
                                    "equipment",
                                    "training_days_per_week",
                                    "goal",
-                                   "time_zone"};
+                                   "time_zone",
+                                   "readiness"};
   return *paths;
 }
 
@@ -152,6 +153,22 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     } else if (path == "time_zone") {
       CheckTimeZone(update.time_zone(), v);
       next.set_time_zone(update.time_zone());
+    } else if (path == "readiness") {
+      const v1::Readiness& r = update.readiness();
+      for (const auto& [name, answer] :
+           {std::pair{"heart_condition", r.heart_condition()},
+            std::pair{"chest_pain", r.chest_pain()},
+            std::pair{"dizziness", r.dizziness()},
+            std::pair{"bone_or_joint_problem", r.bone_or_joint_problem()},
+            std::pair{"heart_or_blood_pressure_medication",
+                      r.heart_or_blood_pressure_medication()},
+            std::pair{"other_reason", r.other_reason()}}) {
+        if (!v1::Readiness::Answer_IsValid(answer)) {
+          v.Add(absl::StrCat("profile.readiness.", name),
+                "must be ANSWER_NO, ANSWER_YES or unset");
+        }
+      }
+      *next.mutable_readiness() = r;
     } else if (IsOutputOnly(path)) {
       v.Add("update_mask", absl::StrCat("'", path, "' is output only"));
     } else {

@@ -117,6 +117,24 @@ TEST(ApplyProfileUpdateTest, UnknownEnumValuesAndPathsAreRejected) {
       (std::vector<std::string>{"update_mask", "update_mask"}));
 }
 
+TEST(ApplyProfileUpdateTest, ReadinessAnswersAreStoredAndCheckedByName) {
+  v1::Profile update;
+  update.mutable_readiness()->set_chest_pain(v1::Readiness::ANSWER_YES);
+  update.mutable_readiness()->set_dizziness(v1::Readiness::ANSWER_NO);
+  absl::StatusOr<v1::Profile> next =
+      ApplyProfileUpdate(Complete(), update, {"readiness"}, 2026);
+  ASSERT_THAT(next, IsOk());
+  EXPECT_EQ(next->readiness().chest_pain(), v1::Readiness::ANSWER_YES);
+  EXPECT_EQ(next->readiness().dizziness(), v1::Readiness::ANSWER_NO);
+  EXPECT_EQ(next->readiness().heart_condition(),
+            v1::Readiness::ANSWER_UNSPECIFIED);
+  update.mutable_readiness()->set_other_reason(
+      static_cast<v1::Readiness::Answer>(7));
+  EXPECT_EQ(
+      FieldsOf(ApplyProfileUpdate({}, update, {"readiness"}, 2026).status()),
+      (std::vector<std::string>{"profile.readiness.other_reason"}));
+}
+
 TEST(PasswordTest, Argon2idHashVerifies) {
   absl::StatusOr<std::string> hash = HashPassword("correct horse battery");
   ASSERT_THAT(hash, IsOk());

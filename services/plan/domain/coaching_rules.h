@@ -39,6 +39,7 @@ inline constexpr char kAdaptContinue[] = "adapt_continue_from_logged";
 inline constexpr char kAdaptMicroStep[] = "adapt_micro_step";
 inline constexpr char kAdaptiveCalories[] = "adaptive_calories";
 inline constexpr char kUserRequest[] = "user_request";
+inline constexpr char kReadinessCheck[] = "readiness_check";
 
 // Program shape.
 inline constexpr int kProgramWeeks = 8;

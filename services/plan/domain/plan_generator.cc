@@ -28,6 +28,8 @@ constexpr int kWalkWarmupMinutes = 5;
 constexpr int kCoolDownMinutes = 5;
 // Trimming a session to its minutes never shortens a rest below this.
 constexpr int kShortestRestSeconds = 30;
+// Easy running for who answered yes in the readiness check.
+constexpr char kCautiousModality[] = "brisk walking, cycling or an elliptical";
 // Strength work gets at least this many minutes, whatever the run takes.
 constexpr int kShortestStrengthMinutes = 15;
 // Trimming leaves isolation and lunges at least this many sets.
@@ -203,6 +205,17 @@ class PlanBuilder {
         "Firmer thighs need both: adductor muscle that grows under "
         "progressive load, and lower body fat. This plan trains one and "
         "targets the other.");
+    if (Cautious()) {
+      *plan.add_why() = rules::Why(
+          rules::kReadinessCheck,
+          absl::StrCat(
+              "You answered yes to ", inputs_.readiness_yes_answers(),
+              inputs_.readiness_yes_answers() == 1 ? " question" : " questions",
+              " of the readiness check: please check with a doctor before "
+              "you start. Until then every run stays easy and low-impact "
+              "(brisk walking, cycling or an elliptical), with no hard "
+              "sessions. This is a precaution, not a diagnosis."));
+    }
     *plan.add_why() = rules::Why(
         rules::kHeavyIsFine,
         "Heavy loads will not make thighs bulky without a large calorie "
@@ -608,6 +621,9 @@ class PlanBuilder {
     return planned + (base_.has_base() ? rules::kRunningBaseWeeks : 0);
   }
 
+  // A yes in the readiness check: easy, low-impact running only.
+  bool Cautious() const { return inputs_.readiness_yes_answers() > 0; }
+
   // Whether the user cannot run 10 minutes yet: a new runner with nothing
   // logged or stated, or whose longest logged or stated run is shorter.
   bool RunWalk() const {
@@ -664,7 +680,7 @@ class PlanBuilder {
     // A hard session replaces one run of at least two: the easy running
     // goes on beside it.
     if (week < rules::kFirstHardRunWeek || RunsHeld(week) || !slot ||
-        RunsPerWeek() < rules::kMinRunsForBase ||
+        Cautious() || RunsPerWeek() < rules::kMinRunsForBase ||
         BaseWeeks(week) < rules::kRunningBaseWeeks) {
       return "";
     }
@@ -706,6 +722,14 @@ class PlanBuilder {
     }
     if (week == 1 && !RunsHeld(week)) {
       absl::StrAppend(run.mutable_why()->mutable_text(), " ", BaseText());
+    }
+    if (Cautious()) {
+      run.set_low_impact(true);
+      run.set_modality(kCautiousModality);
+      absl::StrAppend(run.mutable_why()->mutable_text(),
+                      " Low-impact until a doctor has cleared you (your "
+                      "readiness check): walk briskly, cycle or use an "
+                      "elliptical for the time.");
     }
     if (RunWalk() && week <= rules::kRunWalkWeeks) {
       // Run-walk, structured so an app can time it.

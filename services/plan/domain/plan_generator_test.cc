@@ -100,6 +100,8 @@ TEST_F(PlanGeneratorTest, EveryPlanKeepsEveryCoachingRule) {
                 *inputs.mutable_running_base() =
                     RunningBaseOf({}, 8 + plans % 40, running);
               }
+              // Some answered yes in the readiness check.
+              inputs.set_readiness_yes_answers(plans % 11 == 5 ? 1 : 0);
               if (plans % 2 == 1) {
                 inputs.set_sex(account::v1::SEX_MALE);
                 inputs.set_body_weight_kg(92);
@@ -208,6 +210,36 @@ TEST_F(PlanGeneratorTest, PrescriptionsSayWhichAreHeavyAndHowToDoThem) {
   EXPECT_FALSE(day.exercises(0).cues().empty());
   EXPECT_EQ(day.exercises(1).variant(), "knee_on_bench");
   EXPECT_FALSE(day.exercises(1).heavy());
+}
+
+// Domain.md, "A short readiness check": a yes keeps every run easy and
+// low-impact, with no hard sessions, and the plan says to see a doctor.
+TEST_F(PlanGeneratorTest, AYesInTheReadinessCheckKeepsRunningEasy) {
+  PlanInputs inputs = Persona(type::v1::EXPERIENCE_LEVEL_INTERMEDIATE, {}, 5,
+                              v1::RUNNING_LEVEL_REGULAR);
+  auto bold = GeneratePlan(*catalog_, inputs, {});
+  ASSERT_THAT(bold.status(), IsOk());
+  inputs.set_readiness_yes_answers(1);
+  auto plan = GeneratePlan(*catalog_, inputs, {});
+  ASSERT_THAT(plan.status(), IsOk());
+  EXPECT_THAT(CheckCoachingRules(*plan, *catalog_, inputs, {}), IsEmpty());
+  int hard_before = 0, runs = 0;
+  for (int w = 0; w < 8; ++w) {
+    for (const auto& session : bold->weeks(w).sessions()) {
+      hard_before += session.run().repetitions() > 0 ? 1 : 0;
+    }
+    for (const auto& session : plan->weeks(w).sessions()) {
+      if (session.has_run()) {
+        ++runs;
+        EXPECT_EQ(session.run().type(), type::v1::RUN_TYPE_EASY);
+        EXPECT_TRUE(session.run().low_impact());
+      }
+    }
+  }
+  EXPECT_GT(hard_before, 0);
+  EXPECT_GT(runs, 0);
+  EXPECT_THAT(plan->why(), ::testing::Contains(::testing::Property(
+                               &v1::Rationale::rule, "readiness_check")));
 }
 
 // Golden plans for the six personas, reviewed by eye and kept as

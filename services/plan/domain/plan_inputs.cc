@@ -141,6 +141,15 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
   inputs.set_time_zone(profile.time_zone());
   *inputs.mutable_running_base() = RunningBaseOf(
       logged_run_seconds, request.usual_run_minutes(), inputs.running_level());
+  const account::v1::Readiness& r = profile.readiness();
+  int yes = 0;
+  for (auto answer :
+       {r.heart_condition(), r.chest_pain(), r.dizziness(),
+        r.bone_or_joint_problem(), r.heart_or_blood_pressure_medication(),
+        r.other_reason()}) {
+    yes += answer == account::v1::Readiness::ANSWER_YES ? 1 : 0;
+  }
+  inputs.set_readiness_yes_answers(yes);
   RETURN_IF_ERROR(ValidatePlanInputs(inputs));
   return inputs;
 }

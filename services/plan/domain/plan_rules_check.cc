@@ -271,6 +271,13 @@ std::vector<std::string> CheckCoachingRules(
         if (Hard(run) && !session.exercises().empty()) {
           fail(s, "hard run in the same session as strength work");
         }
+        // A yes in the readiness check: easy and low-impact only.
+        if (inputs.readiness_yes_answers() > 0 &&
+            (Hard(run) || !run.low_impact() || run.modality().empty())) {
+          fail(s,
+               "after a yes in the readiness check, runs are easy and "
+               "low-impact");
+        }
         if (Hard(run) && base_weeks < 4) {
           fail(s, absl::StrCat("hard run after only ", base_weeks,
                                " weeks of running twice a week"));
@@ -555,9 +562,14 @@ std::vector<std::string> CheckCoachingRules(
   if (n.water_ml() <= 0 || n.why_size() < 3) {
     fail("nutrition", "needs a water target and a why for each target");
   }
-  bool spot = false;
+  bool spot = false, doctor = false;
   for (const auto& why : plan.why()) {
     spot = spot || why.rule() == "no_spot_reduction";
+    doctor = doctor || (why.rule() == "readiness_check" &&
+                        absl::StrContains(why.text(), "doctor"));
+  }
+  if (inputs.readiness_yes_answers() > 0 && !doctor) {
+    fail("plan", "a yes in the readiness check must suggest a doctor first");
   }
   if (!spot) {
     fail("plan", "must state that there is no spot reduction");
