@@ -704,6 +704,35 @@ class PlanBuilder {
                     (minutes - warmup - kCoolDownMinutes) * 60 / per_repeat);
   }
 
+  // `run`'s segments, from its structured fields, in order: warm-up,
+  // work and recovery for each repetition, cool-down for what is left; an
+  // easy run is one steady segment.
+  static void AddSegments(v1::RunPrescription& run) {
+    using Segment = v1::PlannedRunSegment;
+    run.clear_segments();
+    const auto add = [&run](Segment::Kind kind, int seconds, int effort) {
+      if (seconds > 0) {
+        Segment& segment = *run.add_segments();
+        segment.set_kind(kind);
+        segment.set_seconds(seconds);
+        segment.set_effort(effort);
+      }
+    };
+    if (run.repetitions() == 0) {
+      add(Segment::KIND_STEADY, run.minutes() * 60, run.effort());
+      return;
+    }
+    add(Segment::KIND_WARM_UP, run.warmup_minutes() * 60, 3);
+    for (int i = 0; i < run.repetitions(); ++i) {
+      add(Segment::KIND_WORK, run.work_seconds(), run.effort());
+      add(Segment::KIND_RECOVERY, run.recovery_seconds(), 2);
+    }
+    add(Segment::KIND_COOL_DOWN,
+        run.minutes() * 60 - run.warmup_minutes() * 60 -
+            run.repetitions() * (run.work_seconds() + run.recovery_seconds()),
+        2);
+  }
+
   v1::RunPrescription EasyRun(int minutes, int week) const {
     v1::RunPrescription run;
     run.set_type(type::v1::RUN_TYPE_EASY);
@@ -720,6 +749,26 @@ class PlanBuilder {
                        "then intensity; it also adds to the calorie "
                        "deficit."));
     }
+    if (RunWalk() && week <= rules::kRunWalkWeeks) {
+      // Run-walk, structured so an app can time it.
+      // A short run-walk keeps a third of its time for the warm-up walk.
+      const int warmup = std::min(kWalkWarmupMinutes, minutes / 3);
+      const int rounds = std::max(
+          1, (minutes - warmup) * 60 /
+                 (rules::kRunWalkRunSeconds + rules::kRunWalkWalkSeconds));
+      run.set_run_walk(true);
+      run.set_warmup_minutes(warmup);
+      run.set_repetitions(rounds);
+      run.set_work_seconds(rules::kRunWalkRunSeconds);
+      run.set_recovery_seconds(rules::kRunWalkWalkSeconds);
+      *run.mutable_why() = rules::Why(
+          rules::kRunWalk,
+          absl::StrCat(minutes, " min run-walk: ", warmup,
+                       " min brisk walk, then ", rounds,
+                       " rounds of 1 min "
+                       "running and 1.5 min walking, until you can run 10 "
+                       "minutes; time first, then intensity."));
+    }
     if (week == 1 && !RunsHeld(week)) {
       absl::StrAppend(run.mutable_why()->mutable_text(), " ", BaseText());
     }
@@ -731,24 +780,7 @@ class PlanBuilder {
                       "readiness check): walk briskly, cycle or use an "
                       "elliptical for the time.");
     }
-    if (RunWalk() && week <= rules::kRunWalkWeeks) {
-      // Run-walk, structured so an app can time it.
-      const int rounds = std::max(
-          1, (minutes - kWalkWarmupMinutes) * 60 /
-                 (rules::kRunWalkRunSeconds + rules::kRunWalkWalkSeconds));
-      run.set_run_walk(true);
-      run.set_warmup_minutes(kWalkWarmupMinutes);
-      run.set_repetitions(rounds);
-      run.set_work_seconds(rules::kRunWalkRunSeconds);
-      run.set_recovery_seconds(rules::kRunWalkWalkSeconds);
-      *run.mutable_why() = rules::Why(
-          rules::kRunWalk,
-          absl::StrCat(minutes, " min run-walk: ", kWalkWarmupMinutes,
-                       " min brisk walk, then ", rounds,
-                       " rounds of 1 min "
-                       "running and 1.5 min walking, until you can run 10 "
-                       "minutes; time first, then intensity."));
-    }
+    AddSegments(run);
     return run;
   }
 
@@ -796,6 +828,7 @@ class PlanBuilder {
                       "pounding.");
     }
     *run.mutable_why() = rules::Why(rules::kHardRunSpacing, text);
+    AddSegments(run);
     return run;
   }
 

@@ -271,6 +271,26 @@ std::vector<std::string> CheckCoachingRules(
         if (Hard(run) && !session.exercises().empty()) {
           fail(s, "hard run in the same session as strength work");
         }
+        // Segments an app can time: they add up to the minutes (within
+        // one), with one work segment per repetition.
+        int segment_seconds = 0, work_segments = 0;
+        for (const auto& segment : run.segments()) {
+          segment_seconds += segment.seconds();
+          work_segments +=
+              segment.kind() == v1::PlannedRunSegment::KIND_WORK ? 1 : 0;
+          if (segment.seconds() < 1 || segment.effort() < 1 ||
+              segment.effort() > 10) {
+            fail(s, "a run segment without time or effort");
+          }
+        }
+        if (segment_seconds > run.minutes() * 60 ||
+            segment_seconds < run.minutes() * 60 - 60 ||
+            work_segments != run.repetitions()) {
+          fail(s, absl::StrCat("run segments (", segment_seconds, " s, ",
+                               work_segments, " work) do not match ",
+                               run.minutes(), " min and ", run.repetitions(),
+                               " repetitions"));
+        }
         // A yes in the readiness check: easy and low-impact only.
         if (inputs.readiness_yes_answers() > 0 &&
             (Hard(run) || !run.low_impact() || run.modality().empty())) {
