@@ -379,6 +379,10 @@ class CoachingSimulationTest : public ::testing::Test {
     const pv1::PrescribedExercise next_squat = Prescribed(next, "sumo_squat");
     EXPECT_TRUE(week.from_snapshot());
     EXPECT_EQ(week.plan_week_number(), number);
+    // Every run logged is one the plan prescribed: the running guardrails
+    // the analytics watch never fire on it (domain.md, "Running that
+    // starts from the runner").
+    EXPECT_THAT(week.running().warnings(), ::testing::IsEmpty());
     if (number == 1) {
       EXPECT_EQ(verdict, gv1::Verdict::KIND_BASELINE)
           << week.verdict().reason();
