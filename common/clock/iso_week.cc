@@ -29,6 +29,13 @@ int IsoWeeksInYear(int year) {
   return IsoWeekOf(absl::CivilDay(year, 12, 28)).week();
 }
 
+bool IsValidDate(const type::v1::Date& date) {
+  const absl::CivilDay day(date.year(), date.month(), date.day());
+  return date.year() >= 1900 && date.year() <= 9999 &&
+         day.year() == date.year() && day.month() == date.month() &&
+         day.day() == date.day();
+}
+
 bool IsValidIsoWeek(const type::v1::IsoWeek& week) {
   return week.year() >= 1900 && week.year() <= 9999 && week.week() >= 1 &&
          week.week() <= IsoWeeksInYear(week.year());

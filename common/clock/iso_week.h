@@ -18,6 +18,8 @@ namespace gracilis {
 int IsoWeeksInYear(int year);
 // Year 1900-9999 and a week that year has.
 bool IsValidIsoWeek(const type::v1::IsoWeek& week);
+// Year 1900-9999 (the contract's range) and a day that month has.
+bool IsValidDate(const type::v1::Date& date);
 
 type::v1::IsoWeek IsoWeekOf(absl::CivilDay day);
 // The week's Monday; `week` must be valid.

@@ -67,5 +67,23 @@ TEST(IsoWeekTest, ParsesOnlyWellFormedWeeks) {
   }
 }
 
+TEST(IsValidDateTest, TheContractsRangeAndRealDays) {
+  const auto date = [](int year, int month, int day) {
+    type::v1::Date d;
+    d.set_year(year);
+    d.set_month(month);
+    d.set_day(day);
+    return d;
+  };
+  EXPECT_TRUE(IsValidDate(date(2026, 2, 28)));
+  EXPECT_TRUE(IsValidDate(date(2028, 2, 29)));
+  EXPECT_FALSE(IsValidDate(date(2026, 2, 29)));
+  EXPECT_FALSE(IsValidDate(date(-1, 1, 1)));
+  EXPECT_FALSE(IsValidDate(date(0, 1, 1)));
+  EXPECT_FALSE(IsValidDate(date(1000000000, 1, 1)));
+  EXPECT_FALSE(IsValidDate(date(2147483647, 12, 31)));
+  EXPECT_FALSE(IsValidDate(date(2026, 13, 1)));
+}
+
 }  // namespace
 }  // namespace gracilis

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/rpc/error_details.pb.h"
@@ -10,6 +11,30 @@
 namespace gracilis {
 namespace {
 constexpr char kErrorDomain[] = "gracilis.app";
+
+// Every answer stays far below HTTP/2's header limits (gRPC's 8 KiB of
+// metadata; the details go base64-encoded, a third larger), whatever the
+// request echoed: the message is at most 1 KiB, the field violations at
+// most 20 and 2 KiB together, each field path and rule cut short.
+constexpr size_t kMaxMessageBytes = 1024;
+constexpr int kMaxViolations = 20;
+constexpr size_t kMaxViolationBytes = 2048;
+constexpr size_t kMaxFieldBytes = 100;
+constexpr size_t kMaxRuleBytes = 200;
+
+// `text` cut to at most `max` bytes, on a UTF-8 character boundary, with
+// "..." to say so.
+std::string Truncated(absl::string_view text, size_t max) {
+  if (text.size() <= max) {
+    return std::string(text);
+  }
+  size_t end = max - 3;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return absl::StrCat(text.substr(0, end), "...");
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -17,17 +42,34 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     return grpc::Status::OK;
   }
   const auto code = static_cast<grpc::StatusCode>(status.code());
-  const std::string message(status.message());
+  std::string message = Truncated(status.message(), kMaxMessageBytes);
 
   google::rpc::Status details;
-  std::vector<FieldViolation> violations = FieldViolationsOf(status);
+  const std::vector<FieldViolation> violations = FieldViolationsOf(status);
   if (!violations.empty()) {
+    // The first violations that fit, and how many more there were; the
+    // message lists the same ones.
     google::rpc::BadRequest bad_request;
+    std::string listed;
+    size_t bytes = 0;
     for (const FieldViolation& v : violations) {
+      std::string field = Truncated(v.field, kMaxFieldBytes);
+      std::string rule = Truncated(v.rule, kMaxRuleBytes);
+      if (bad_request.field_violations_size() == kMaxViolations ||
+          bytes + field.size() + rule.size() > kMaxViolationBytes) {
+        break;
+      }
+      bytes += field.size() + rule.size();
+      absl::StrAppend(&listed, listed.empty() ? "" : "; ", field, ": ", rule);
       auto* fv = bad_request.add_field_violations();
-      fv->set_field(v.field);
-      fv->set_description(v.rule);
+      fv->set_field(std::move(field));
+      fv->set_description(std::move(rule));
     }
+    const size_t more = violations.size() - bad_request.field_violations_size();
+    if (more > 0) {
+      absl::StrAppend(&listed, "; and ", more, " more");
+    }
+    message = Truncated(listed, kMaxMessageBytes);
     details.add_details()->PackFrom(bad_request);
   }
   if (std::string reason = ReasonOf(status); !reason.empty()) {

@@ -1,5 +1,6 @@
 #include "common/status/grpc_status.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
@@ -53,6 +54,36 @@ TEST(GrpcStatusTest, ViolationsRoundTrip) {
   absl::Status back = FromGrpcStatus(ToGrpcStatus(InvalidField("a.b", "rule")));
   EXPECT_THAT(FieldViolationsOf(back),
               ElementsAre(::testing::Field(&FieldViolation::field, "a.b")));
+}
+
+// Issue 21: a 40 KB field-mask path or 3,000 repeated violations once
+// made answers too big to send, and the call hung.
+TEST(GrpcStatusTest, AnswersStayBoundedWhateverTheRequest) {
+  Violations many;
+  for (int i = 0; i < 3000; ++i) {
+    many.Add("profile.equipment", "must not list an item twice");
+  }
+  many.Add("update_mask",
+           absl::StrCat("'", std::string(40000, 'x'), "' is not a field"));
+  const grpc::Status status = ToGrpcStatus(many.ToStatus());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LE(status.error_message().size(), 1024u);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("and 2981 more"));
+  EXPECT_LE(status.error_details().size(), 3000u);
+  const std::vector<FieldViolation> sent =
+      FieldViolationsOf(FromGrpcStatus(status));
+  ASSERT_EQ(sent.size(), 20u);
+  EXPECT_EQ(sent[0].field, "profile.equipment");
+
+  // One huge echoed value: cut short, on a character boundary.
+  const grpc::Status long_rule = ToGrpcStatus(InvalidField(
+      "update_mask", absl::StrCat(std::string(5000, 'a'), "\xc3\xa9")));
+  EXPECT_LE(long_rule.error_message().size(), 1024u);
+  EXPECT_LE(long_rule.error_details().size(), 600u);
+  EXPECT_EQ(FieldViolationsOf(FromGrpcStatus(long_rule))[0].rule.size(), 200u);
+  const grpc::Status plain =
+      ToGrpcStatus(absl::NotFoundError(std::string(100000, 'n')));
+  EXPECT_LE(plain.error_message().size(), 1024u);
 }
 
 TEST(GrpcStatusTest, PlainErrorHasNoDetails) {

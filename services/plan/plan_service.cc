@@ -261,13 +261,9 @@ grpc::ServerUnaryReactor* PlanService::GetPlanDay(
         if (!plan_id.ok()) {
           return call.Finish(plan_id.status());
         }
-        if (request->has_date()) {
-          const auto& d = request->date();
-          const absl::CivilDay day(d.year(), d.month(), d.day());
-          if (day.year() != d.year() || day.month() != d.month() ||
-              day.day() != d.day()) {
-            return call.Finish(InvalidField("date", "must be a valid date"));
-          }
+        if (request->has_date() && !IsValidDate(request->date())) {
+          return call.Finish(InvalidField(
+              "date", "must be a real date with a year of 1900-9999"));
         }
         store_.Get(
             user_id, *plan_id, 0, call.deadline(),

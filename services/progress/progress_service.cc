@@ -47,10 +47,16 @@ RpcMetrics::Method* ProgressService::Metrics(const char* name) {
 
 template <typename Then>
 grpc::ServerUnaryReactor* ProgressService::WithContext(UnaryCall call,
+                                                       absl::Status valid,
                                                        Then then) {
+  // Authentication first: no validation result reaches a caller without a
+  // session.
   return authenticator_.Serve(
-      call, [this, then = std::move(then)](UnaryCall call,
-                                           std::string user_id) mutable {
+      call, [this, valid = std::move(valid), then = std::move(then)](
+                UnaryCall call, std::string user_id) mutable {
+        if (!valid.ok()) {
+          return call.Finish(valid);
+        }
         reader_.Context(user_id, clock_.Now(), call.deadline(),
                         [call, user_id, then = std::move(then)](
                             absl::StatusOr<UserContext> context) mutable {
@@ -66,28 +72,29 @@ grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
     grpc::CallbackServerContext* context,
     const v1::GetWeeklyProgressRequest* request, v1::WeeklyProgress* response) {
   UnaryCall call(context, get_weekly_metrics_);
-  if (request->has_week() && !IsValidIsoWeek(request->week())) {
-    call.Finish(InvalidField("week", kWeekRule));
-    return call.reactor();
-  }
-  return WithContext(call, [this, request, response](UnaryCall call,
-                                                     const std::string& user_id,
-                                                     UserContext user) {
-    const IsoWeek week =
-        request->has_week() ? request->week() : user.current_week;
-    if (absl::Status status = NotAfterCurrent(week, user, "week");
-        !status.ok()) {
-      return call.Finish(status);
-    }
-    reader_.Weeks(user_id, user, week, week, clock_.Now(), call.deadline(),
-                  [call, response](
-                      absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
-                    if (weeks.ok()) {
-                      *response = std::move(weeks->front());
-                    }
-                    call.Finish(weeks.status());
-                  });
-  });
+  absl::Status valid = request->has_week() && !IsValidIsoWeek(request->week())
+                           ? InvalidField("week", kWeekRule)
+                           : absl::OkStatus();
+  return WithContext(
+      call, std::move(valid),
+      [this, request, response](UnaryCall call, const std::string& user_id,
+                                UserContext user) {
+        const IsoWeek week =
+            request->has_week() ? request->week() : user.current_week;
+        if (absl::Status status = NotAfterCurrent(week, user, "week");
+            !status.ok()) {
+          return call.Finish(status);
+        }
+        reader_.Weeks(
+            user_id, user, week, week, clock_.Now(), call.deadline(),
+            [call,
+             response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+              if (weeks.ok()) {
+                *response = std::move(weeks->front());
+              }
+              call.Finish(weeks.status());
+            });
+      });
 }
 
 grpc::ServerUnaryReactor* ProgressService::ListWeeklyProgress(
@@ -110,30 +117,28 @@ grpc::ServerUnaryReactor* ProgressService::ListWeeklyProgress(
                                         " weeks of first_week"));
     }
   }
-  if (!bad.empty()) {
-    call.Finish(bad.ToStatus());
-    return call.reactor();
-  }
-  return WithContext(call, [this, request, response](UnaryCall call,
-                                                     const std::string& user_id,
-                                                     UserContext user) {
-    if (absl::Status status =
-            NotAfterCurrent(request->last_week(), user, "last_week");
-        !status.ok()) {
-      return call.Finish(status);
-    }
-    reader_.Weeks(user_id, user, request->first_week(), request->last_week(),
-                  clock_.Now(), call.deadline(),
-                  [call, response](
-                      absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
-                    if (weeks.ok()) {
-                      for (v1::WeeklyProgress& week : *weeks) {
-                        *response->add_weeks() = std::move(week);
-                      }
-                    }
-                    call.Finish(weeks.status());
-                  });
-  });
+  return WithContext(
+      call, bad.ToStatus(),
+      [this, request, response](UnaryCall call, const std::string& user_id,
+                                UserContext user) {
+        if (absl::Status status =
+                NotAfterCurrent(request->last_week(), user, "last_week");
+            !status.ok()) {
+          return call.Finish(status);
+        }
+        reader_.Weeks(
+            user_id, user, request->first_week(), request->last_week(),
+            clock_.Now(), call.deadline(),
+            [call,
+             response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+              if (weeks.ok()) {
+                for (v1::WeeklyProgress& week : *weeks) {
+                  *response->add_weeks() = std::move(week);
+                }
+              }
+              call.Finish(weeks.status());
+            });
+      });
 }
 
 grpc::ServerUnaryReactor* ProgressService::GetTrend(
@@ -160,13 +165,10 @@ grpc::ServerUnaryReactor* ProgressService::GetTrend(
     bad.Add("weeks", absl::StrCat("must be 0-", kMaxTrendWeeks, " (0 means ",
                                   kDefaultTrendWeeks, ")"));
   }
-  if (!bad.empty()) {
-    call.Finish(bad.ToStatus());
-    return call.reactor();
-  }
   return WithContext(
-      call, [this, request, response](
-                UnaryCall call, const std::string& user_id, UserContext user) {
+      call, bad.ToStatus(),
+      [this, request, response](UnaryCall call, const std::string& user_id,
+                                UserContext user) {
         const int count =
             request->weeks() == 0 ? kDefaultTrendWeeks : request->weeks();
         reader_.Weeks(
@@ -188,7 +190,7 @@ grpc::ServerUnaryReactor* ProgressService::GetProgressSummary(
     grpc::CallbackServerContext* context, const v1::GetProgressSummaryRequest*,
     v1::ProgressSummary* response) {
   return WithContext(
-      UnaryCall(context, summary_metrics_),
+      UnaryCall(context, summary_metrics_), absl::OkStatus(),
       [this, response](UnaryCall call, const std::string& user_id,
                        UserContext user) {
         // All of the history for the totals; the streak is computed from

@@ -37,10 +37,12 @@ class ProgressService final : public v1::ProgressService::CallbackService {
  private:
   RpcMetrics::Method* Metrics(const char* name);
 
-  // Resolves the caller and their context, then runs
+  // Resolves the caller, answers `valid` if the request was not (only
+  // after authentication), else resolves their context and runs
   // `then(call, user_id, context)`, which must finish the call.
   template <typename Then>
-  grpc::ServerUnaryReactor* WithContext(UnaryCall call, Then then);
+  grpc::ServerUnaryReactor* WithContext(UnaryCall call, absl::Status valid,
+                                        Then then);
 
   ProgressReader& reader_;
   Authenticator authenticator_;

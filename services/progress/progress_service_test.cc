@@ -388,6 +388,19 @@ TEST_F(ProgressServiceTest, OnlyTheCallersOwnData) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(GetWeek(alice_ + "x", std::nullopt).status(),
               StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // Authentication comes first: a caller without a session learns nothing
+  // about what is wrong with the request (issue 21).
+  v1::GetWeeklyProgressRequest bad_week;
+  bad_week.mutable_week()->set_year(-1);
+  EXPECT_THAT(Rpc(&Stub::GetWeeklyProgress, bad_week, "").status(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      Rpc(&Stub::ListWeeklyProgress, v1::ListWeeklyProgressRequest(), "")
+          .status(),
+      StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Rpc(&Stub::GetTrend, v1::GetTrendRequest(), "").status(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 // UNAVAILABLE, not a hang until the 5 s deadline (DEADLINE_EXCEEDED).

@@ -235,6 +235,26 @@ TEST_F(GatewayTest, UnknownServiceIsUnimplemented) {
               HasSubstr("unknown service grpc.health.v1.Health"));
 }
 
+// Issue 21: the gateway's own answers carry content-type application/grpc
+// (strict clients require it), and two authorization headers answer
+// UNAUTHENTICATED instead of a service's INTERNAL.
+TEST_F(GatewayTest, GatewayAnswersAreGrpcAndDuplicateTokensUnauthenticated) {
+  const std::string curl = absl::StrCat(
+      "curl -s --http2-prior-knowledge -D - -o /dev/null -X POST "
+      "-H 'content-type: application/grpc' -H 'te: trailers' ");
+  const CommandResult unknown = RunCommand(absl::StrCat(
+      curl, "http://", stack_.gateway_address(), "/no.such.Service/Call"));
+  EXPECT_THAT(unknown.output, HasSubstr("grpc-status: 12"));
+  EXPECT_THAT(unknown.output, HasSubstr("content-type: application/grpc"));
+
+  const CommandResult twice = RunCommand(absl::StrCat(
+      curl, "-H 'authorization: Bearer a' -H 'authorization: Bearer b' ",
+      "http://", stack_.gateway_address(),
+      "/gracilis.account.v1.AccountService/GetProfile"));
+  EXPECT_THAT(twice.output, HasSubstr("grpc-status: 16"));
+  EXPECT_THAT(twice.output, HasSubstr("content-type: application/grpc"));
+}
+
 TEST_F(GatewayTest, RequestOverTheSizeLimitIsResourceExhausted) {
   const auto channel = stack_.GatewayChannel();
   v1::RegisterResponse ignored;

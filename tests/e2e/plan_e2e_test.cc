@@ -440,6 +440,21 @@ TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
 
   EXPECT_THAT(Generate("", "gen-1", &out),
               StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // Dates outside the contract's years are named, not answered (issue 21).
+  for (int year : {-1, 0, 1000000000, 2147483647}) {
+    plan::GetPlanDayRequest day;
+    day.mutable_date()->set_year(year);
+    day.mutable_date()->set_month(1);
+    day.mutable_date()->set_day(1);
+    plan::PlanDay answer;
+    const absl::Status day_status = FromGrpcStatus(
+        plans_->GetPlanDay(Context<void>(ana).get(), day, &answer));
+    EXPECT_THAT(day_status, StatusIs(absl::StatusCode::kInvalidArgument))
+        << year;
+    EXPECT_THAT(FieldViolationsOf(day_status),
+                Contains(Field(&FieldViolation::field, "date")));
+  }
   get.set_name("users/me/plans/current");
   EXPECT_EQ(plans_->GetPlan(Context<void>(bare).get(), get, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);

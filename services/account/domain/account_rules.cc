@@ -85,6 +85,11 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     const v1::Profile& current, const v1::Profile& update,
     const std::vector<std::string>& mask, int current_year) {
   Violations v;
+  // Bounded before anything else: a mask names each field at most once.
+  if (mask.size() > kMaxMaskPaths) {
+    return InvalidField("update_mask", absl::StrCat("must name at most ",
+                                                    kMaxMaskPaths, " paths"));
+  }
   const std::vector<std::string>& paths = mask.empty() ? WritablePaths() : mask;
   v1::Profile next = current;
   std::set<std::string> seen;
@@ -122,6 +127,10 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
               "must be BEGINNER, INTERMEDIATE or ADVANCED");
       }
       next.set_experience_level(update.experience_level());
+    } else if (path == "equipment" &&
+               update.equipment_size() > kMaxEquipmentItems) {
+      v.Add("profile.equipment",
+            absl::StrCat("must list at most ", kMaxEquipmentItems, " items"));
     } else if (path == "equipment") {
       std::set<int> distinct;
       for (int e : update.equipment()) {
@@ -172,7 +181,10 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     } else if (IsOutputOnly(path)) {
       v.Add("update_mask", absl::StrCat("'", path, "' is output only"));
     } else {
-      v.Add("update_mask", absl::StrCat("'", path, "' is not a Profile field"));
+      // Echoed, but never more than 64 characters of it.
+      v.Add("update_mask",
+            absl::StrCat("'", path.substr(0, 64), path.size() > 64 ? "..." : "",
+                         "' is not a Profile field"));
     }
   }
   if (!v.empty()) {

@@ -22,6 +22,10 @@ inline constexpr double kMaxHeightCm = 250;
 inline constexpr int kMinAge = 13;
 inline constexpr int kMaxAge = 100;
 inline constexpr int kMinTrainingDays = 2;
+// Request bounds: an update names each Profile field at most once, and
+// equipment lists each item at most once.
+inline constexpr size_t kMaxMaskPaths = 20;
+inline constexpr int kMaxEquipmentItems = 16;
 inline constexpr int kMaxTrainingDays = 6;
 inline constexpr size_t kMinPasswordLength = 10;
 inline constexpr size_t kMaxPasswordBytes = 512;

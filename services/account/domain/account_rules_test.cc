@@ -135,6 +135,27 @@ TEST(ApplyProfileUpdateTest, ReadinessAnswersAreStoredAndCheckedByName) {
       (std::vector<std::string>{"profile.readiness.other_reason"}));
 }
 
+// Issue 21: 3,000 copies of one item or a huge mask once made answers
+// too big to send.
+TEST(ApplyProfileUpdateTest, OversizedListsAreRefusedWhole) {
+  v1::Profile update = Complete();
+  for (int i = 0; i < 3000; ++i) {
+    update.add_equipment(type::v1::EQUIPMENT_DUMBBELL);
+  }
+  const std::vector<FieldViolation> equipment = FieldViolationsOf(
+      ApplyProfileUpdate({}, update, {"equipment"}, 2026).status());
+  ASSERT_EQ(equipment.size(), 1u);
+  EXPECT_EQ(equipment[0].rule, "must list at most 16 items");
+  std::vector<std::string> mask(21, "goal");
+  EXPECT_EQ(FieldsOf(ApplyProfileUpdate({}, Complete(), mask, 2026).status()),
+            (std::vector<std::string>{"update_mask"}));
+  const std::vector<FieldViolation> long_path = FieldViolationsOf(
+      ApplyProfileUpdate({}, Complete(), {std::string(10000, 'p')}, 2026)
+          .status());
+  ASSERT_EQ(long_path.size(), 1u);
+  EXPECT_LT(long_path[0].rule.size(), 100u);
+}
+
 TEST(PasswordTest, Argon2idHashVerifies) {
   absl::StatusOr<std::string> hash = HashPassword("correct horse battery");
   ASSERT_THAT(hash, IsOk());

@@ -168,6 +168,10 @@ class WorkoutRules::Checker {
       violations_.Add(field + ".runs",
                       absl::StrCat("must be at most ", kMaxRunsPerWorkout));
     }
+    if (workout.sets_size() > kMaxSetsPerWorkout ||
+        workout.runs_size() > kMaxRunsPerWorkout) {
+      return;  // over the cap: the items themselves are not looked at
+    }
     std::set<std::string> ids;
     for (int i = 0; i < workout.sets_size(); ++i) {
       const std::string at = absl::StrCat(field, ".sets[", i, "]");
