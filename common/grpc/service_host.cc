@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc/unparseable_request.h"
+#include "common/grpc/unparseable_request.h"
 #include "common/log/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -77,6 +79,13 @@ absl::Status ServiceHost::Start() {
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000);
+  // Unparseable requests answer INVALID_ARGUMENT, not an empty UNIMPLEMENTED.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<UnparseableRequestInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {

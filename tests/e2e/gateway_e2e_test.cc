@@ -2,6 +2,7 @@
 // in front of the real service binaries and redis-server, called by gRPC
 // stubs and by the `gracilis` CLI as a user would.
 
+#include <future>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/test_stack.h"
 
@@ -253,6 +255,46 @@ TEST_F(GatewayTest, GatewayAnswersAreGrpcAndDuplicateTokensUnauthenticated) {
       "/gracilis.account.v1.AccountService/GetProfile"));
   EXPECT_THAT(twice.output, HasSubstr("grpc-status: 16"));
   EXPECT_THAT(twice.output, HasSubstr("content-type: application/grpc"));
+}
+
+// A unary call with `bytes` as the request message, as a client with a
+// broken encoder would send it.
+grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& method, const std::string& bytes) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(status); });
+  return done.get_future().get();
+}
+
+// Issue 21: invalid UTF-8 in a string field (here RegisterRequest.email,
+// field 2) answers INVALID_ARGUMENT saying what could not be parsed, direct
+// and through the gateway; an unknown method stays UNIMPLEMENTED.
+TEST_F(GatewayTest, UnparseableRequestsAreInvalidArgument) {
+  const std::string email_not_utf8 = std::string("\x12\x04\xff\xfe@x", 6);
+  for (const auto& channel :
+       {stack_.GatewayChannel(),
+        grpc::CreateChannel(stack_.service_address("gracilis-account"),
+                            grpc::InsecureChannelCredentials())}) {
+    const absl::Status status = FromGrpcStatus(
+        RawUnary(channel, "/gracilis.account.v1.AccountService/Register",
+                 email_not_utf8));
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr("gracilis.account.v1."
+                                           "RegisterRequest")));
+    EXPECT_EQ(ReasonOf(status), "REQUEST_UNPARSEABLE");
+  }
+  const grpc::Status unknown =
+      RawUnary(grpc::CreateChannel(stack_.service_address("gracilis-account"),
+                                   grpc::InsecureChannelCredentials()),
+               "/gracilis.account.v1.AccountService/NoSuchMethod", "");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(GatewayTest, RequestOverTheSizeLimitIsResourceExhausted) {
