@@ -5,6 +5,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "common/auth/session_store.h"
@@ -14,6 +15,13 @@ namespace gracilis {
 
 // The bearer token of a call, or empty.
 std::string BearerToken(const grpc::CallbackServerContext& context);
+
+// The calling client's IP address: the gateway's `x-client-address` header
+// (which it sets from the connection, replacing any a client sent) when the
+// peer's address starts with one of `trusted_proxies`, else the peer's own
+// address.
+std::string ClientAddress(const grpc::CallbackServerContext& context,
+                          const std::vector<std::string>& trusted_proxies);
 
 class Authenticator {
  public:

@@ -15,13 +15,27 @@ absl::Status InvalidCredentials() {
                     "CREDENTIALS_INVALID");
 }
 
-absl::Status LoginThrottled(const LoginRecord& record) {
-  return WithRetryDelay(
-      WithReason(absl::ResourceExhaustedError(
-                     "too many failed logins for this email; wait before "
-                     "trying again"),
-                 "LOGIN_THROTTLED"),
-      record.failure_window_left);
+// Whether `record` closes the throttle, and then the answer: from this
+// address, or (rarely) from everywhere at once.
+std::optional<absl::Status> LoginThrottled(const LoginRecord& record,
+                                           const LoginThrottle& throttle) {
+  if (record.recent_failures >= throttle.max_failures) {
+    return WithRetryDelay(
+        WithReason(absl::ResourceExhaustedError(
+                       "too many failed logins for this email from this "
+                       "address; wait before trying again"),
+                   "LOGIN_THROTTLED"),
+        record.failure_window_left);
+  }
+  if (record.account_failures >= throttle.max_account_failures) {
+    return WithRetryDelay(
+        WithReason(absl::ResourceExhaustedError(
+                       "too many failed logins for this email from many "
+                       "addresses; wait before trying again"),
+                   "LOGIN_THROTTLED"),
+        record.account_window_left);
+  }
+  return std::nullopt;
 }
 
 std::string UserName(const std::string& user_id) {
@@ -178,17 +192,19 @@ grpc::ServerUnaryReactor* AccountService::Login(
     call.Finish(InvalidCredentials());
     return call.reactor();
   }
+  const std::string client =
+      ClientAddress(*call.context(), throttle_.trusted_proxies);
   store_.BeginPasswordCheck(
-      email, call.deadline(),
-      [this, call, request, response,
-       email](absl::StatusOr<LoginRecord> record) {
+      email, client, call.deadline(),
+      [this, call, request, response, email,
+       client](absl::StatusOr<LoginRecord> record) {
         if (!record.ok()) {
           return call.Finish(record.status());
         }
-        if (record->recent_failures >= throttle_.max_failures) {
-          return call.Finish(LoginThrottled(*record));
+        if (auto throttled = LoginThrottled(*record, throttle_)) {
+          return call.Finish(*throttled);
         }
-        OffThread(call, [this, call, request, response, email,
+        OffThread(call, [this, call, request, response, email, client,
                          record = *std::move(record)] {
           // Unknown emails are checked against a decoy hash so they take as
           // long as a wrong password and get the same answer. A failure
@@ -201,7 +217,7 @@ grpc::ServerUnaryReactor* AccountService::Login(
             return call.Finish(InvalidCredentials());
           }
           const std::string user_id = record.credentials->user_id;
-          store_.ClearLoginFailures(email, call.deadline(),
+          store_.ClearLoginFailures(email, client, call.deadline(),
                                     [](absl::Status) {});
           response->set_user(UserName(user_id));
           // Register writes the login and the profile in two steps (they
@@ -312,34 +328,36 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
               const std::string email = profile->profile.email();
               // Throttled like Login: a stolen session must not become a
               // way to guess the password.
+              const std::string client =
+                  ClientAddress(*call.context(), throttle_.trusted_proxies);
               store_.BeginPasswordCheck(
-                  email, call.deadline(),
-                  [this, call, request, user_id,
-                   email](absl::StatusOr<LoginRecord> record) {
+                  email, client, call.deadline(),
+                  [this, call, request, user_id, email,
+                   client](absl::StatusOr<LoginRecord> record) {
                     if (!record.ok()) {
                       return call.Finish(record.status());
                     }
-                    if (record->recent_failures >= throttle_.max_failures) {
-                      return call.Finish(LoginThrottled(*record));
+                    if (auto throttled = LoginThrottled(*record, throttle_)) {
+                      return call.Finish(*throttled);
                     }
                     // Missing credentials mean an earlier deletion got half
                     // way; the session proves who this is, so finish it.
                     std::string hash = record->credentials.has_value()
                                            ? record->credentials->password_hash
                                            : "";
-                    OffThread(
-                        call, [this, call, request, user_id, email, hash] {
-                          if (!hash.empty() &&
-                              !VerifyPassword(hash, request->password())) {
-                            return call.Finish(InvalidCredentials());
-                          }
-                          store_.ClearLoginFailures(email, call.deadline(),
-                                                    [](absl::Status) {});
-                          store_.DeleteAccount(user_id, email, call.deadline(),
-                                               [call](absl::Status deleted) {
-                                                 call.Finish(deleted);
-                                               });
-                        });
+                    OffThread(call, [this, call, request, user_id, email,
+                                     client, hash] {
+                      if (!hash.empty() &&
+                          !VerifyPassword(hash, request->password())) {
+                        return call.Finish(InvalidCredentials());
+                      }
+                      store_.ClearLoginFailures(email, client, call.deadline(),
+                                                [](absl::Status) {});
+                      store_.DeleteAccount(user_id, email, call.deadline(),
+                                           [call](absl::Status deleted) {
+                                             call.Finish(deleted);
+                                           });
+                    });
                   });
             });
       });

@@ -41,6 +41,7 @@ class AccountServiceTest : public ::testing::Test {
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());
     throttle_.max_failures = 3;
+    throttle_.max_account_failures = 8;
     store_ = std::make_unique<RedisAccountStore>(*redis_, throttle_);
     service_ = std::make_unique<AccountService>(*store_, *sessions_, workers_,
                                                 clock_, throttle_, nullptr);
@@ -85,6 +86,10 @@ class AccountServiceTest : public ::testing::Test {
                          std::chrono::seconds(5));
     if (!token.empty()) {
       context.AddMetadata("authorization", "Bearer " + token);
+    }
+    if (!client_address_.empty()) {
+      // As the gateway sets it (this test's peer, loopback, is trusted).
+      context.AddMetadata("x-client-address", client_address_);
     }
     return FromGrpcStatus(((*stub_).*method)(&context, request, response));
   }
@@ -146,6 +151,7 @@ class AccountServiceTest : public ::testing::Test {
   TestRedisServer redis_server_;
   SystemClock clock_;
   LoginThrottle throttle_;
+  std::string client_address_;
   PasswordWorkers workers_{2, 64};
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<RedisSessionStore> sessions_;
@@ -229,6 +235,33 @@ TEST_F(AccountServiceTest,
   EXPECT_THAT(throttled, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(ReasonOf(throttled), "LOGIN_THROTTLED");
   EXPECT_GT(RetryDelayOf(throttled), absl::ZeroDuration());
+}
+
+// Issue 21: a third party guessing from another address cannot lock the
+// owner out; a guesser spread over many addresses closes the account for
+// the window.
+TEST_F(AccountServiceTest, GuessersAreThrottledPerAddressNotTheOwner) {
+  ASSERT_THAT(Register("owner@example.com", "r"), IsOk());
+  client_address_ = "203.0.113.7";
+  for (int i = 0; i < 5; ++i) {
+    Login("owner@example.com", absl::StrCat("guess number ", i)).IgnoreError();
+  }
+  const absl::Status guesser = Login("owner@example.com", kPassword).status();
+  EXPECT_THAT(guesser, StatusIs(absl::StatusCode::kResourceExhausted,
+                                HasSubstr("from this address")));
+  client_address_ = "198.51.100.2";  // the owner, at home
+  EXPECT_THAT(Login("owner@example.com", kPassword), IsOk());
+
+  // Eight failures from many addresses close the account to everyone for
+  // the window; the owner's own success does not reopen it.
+  for (int i = 0; i < 8; ++i) {
+    client_address_ = absl::StrCat("192.0.2.", i);
+    Login("owner@example.com", "not the password").IgnoreError();
+  }
+  client_address_ = "198.51.100.2";
+  EXPECT_THAT(Login("owner@example.com", kPassword).status(),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("from many addresses")));
 }
 
 TEST_F(AccountServiceTest, TokensThatAreNotSessionsAreRejected) {

@@ -27,8 +27,12 @@ struct RegisterResult {
 
 struct LoginRecord {
   std::optional<Credentials> credentials;  // nullopt: unknown email
+  // Failures from this client address in the window before this attempt.
   int recent_failures = 0;
   absl::Duration failure_window_left;  // until recent_failures resets
+  // Failures from every address in the window before this attempt.
+  int account_failures = 0;
+  absl::Duration account_window_left;
 };
 
 struct StoredProfile {
@@ -47,17 +51,21 @@ class AccountStore {
   virtual void CreateProfile(const std::string& user_id,
                              const v1::Profile& profile, absl::Time deadline,
                              Done<StoredProfile> done) = 0;
-  // Starts a password check for `email` (Login, DeleteAccount): its
-  // credentials and the failures counted in the throttle window before this
-  // attempt. Unless the throttle is closed already (recent_failures at the
-  // limit), this attempt is counted as a failure up front, in the same step,
-  // so that guesses sent in parallel cannot all be checked before the first
-  // failure is counted; ClearLoginFailures undoes it when the password was
-  // right.
-  virtual void BeginPasswordCheck(const std::string& email, absl::Time deadline,
+  // Starts a password check for `email` (Login, DeleteAccount) from the
+  // client at `client_address`: its credentials and the failures counted in
+  // the throttle window before this attempt, from that address and from
+  // all. Unless the throttle is closed already (either count at its limit),
+  // this attempt is counted as a failure up front, in the same step, so
+  // that guesses sent in parallel cannot all be checked before the first
+  // failure is counted; ClearLoginFailures undoes it for the address when
+  // the password was right.
+  virtual void BeginPasswordCheck(const std::string& email,
+                                  const std::string& client_address,
+                                  absl::Time deadline,
                                   Done<LoginRecord> done) = 0;
-  virtual void ClearLoginFailures(const std::string& email, absl::Time deadline,
-                                  DoneStatus done) = 0;
+  virtual void ClearLoginFailures(const std::string& email,
+                                  const std::string& client_address,
+                                  absl::Time deadline, DoneStatus done) = 0;
   // NOT_FOUND if the user has no profile.
   virtual void GetProfile(const std::string& user_id, absl::Time deadline,
                           Done<StoredProfile> done) = 0;
@@ -73,14 +81,24 @@ class AccountStore {
                              DoneStatus done) = 0;
 };
 
+// Failed password checks are counted per email and client address, so a
+// third party guessing from elsewhere cannot lock the owner out; a much
+// higher count from all addresses together stops a guesser who spreads
+// over many addresses (then everyone waits for the window).
 struct LoginThrottle {
-  int max_failures = 5;
+  int max_failures = 5;            // per email and client address
+  int max_account_failures = 100;  // per email, all addresses
   absl::Duration window = absl::Minutes(15);
+  // Peers whose x-client-address header (the gateway's) names the client;
+  // address prefixes.
+  std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
 };
 
 // Keys:
 //   {e:<email>}:login    HASH user_id, password_hash, request_id
-//   {e:<email>}:fails    failed logins in the window (TTL = window)
+//   {e:<email>}:fails    failed logins in the window, all addresses
+//                        (TTL = window)
+//   {e:<email>}:fails:<address>  the same from one client address
 //   {u:<id>}:profile     HASH data (serialized Profile), version
 //   {u:<id>}:keys        SET of the user's keys, for DeleteAccount
 //   {u:<id>}:deleted     marker left by DeleteAccount for 10 minutes
@@ -93,10 +111,12 @@ class RedisAccountStore final : public AccountStore {
                 absl::Time deadline, Done<RegisterResult> done) override;
   void CreateProfile(const std::string& user_id, const v1::Profile& profile,
                      absl::Time deadline, Done<StoredProfile> done) override;
-  void BeginPasswordCheck(const std::string& email, absl::Time deadline,
-                          Done<LoginRecord> done) override;
-  void ClearLoginFailures(const std::string& email, absl::Time deadline,
-                          DoneStatus done) override;
+  void BeginPasswordCheck(const std::string& email,
+                          const std::string& client_address,
+                          absl::Time deadline, Done<LoginRecord> done) override;
+  void ClearLoginFailures(const std::string& email,
+                          const std::string& client_address,
+                          absl::Time deadline, DoneStatus done) override;
   void GetProfile(const std::string& user_id, absl::Time deadline,
                   Done<StoredProfile> done) override;
   void ReplaceProfile(const std::string& user_id, const v1::Profile& profile,

@@ -1,6 +1,7 @@
 // gracilis-account: sign-up, sessions and profiles.
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/auth/session_store.h"
 #include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
@@ -24,9 +25,17 @@ int main(int argc, char** argv) {
   throttle.max_failures = static_cast<int>(
       source.Int("login_max_failures", throttle.max_failures, 1, 1000,
                  "failed logins per email before RESOURCE_EXHAUSTED"));
+  throttle.max_account_failures = static_cast<int>(source.Int(
+      "login_max_account_failures", throttle.max_account_failures, 1, 100000,
+      "failed logins per email from all addresses before RESOURCE_EXHAUSTED"));
   throttle.window =
       source.Duration("login_failure_window", throttle.window, absl::Seconds(1),
                       absl::Hours(24), "how long failed logins are counted");
+  throttle.trusted_proxies = absl::StrSplit(
+      source.String("trusted_proxies", "127.0.0.1,::1",
+                    "address prefixes of the gateway, whose x-client-address "
+                    "header names the client (comma-separated)"),
+      ',', absl::SkipEmpty());
   const int hash_threads = static_cast<int>(
       source.Int("password_threads", 2, 1, 64, "Argon2id worker threads"));
   ExitOnConfigError(source, "gracilis-account");

@@ -12,6 +12,10 @@ std::string LoginKey(const std::string& email) {
 std::string FailsKey(const std::string& email) {
   return EmailKey(email, "fails");
 }
+std::string AddressFailsKey(const std::string& email,
+                            const std::string& client_address) {
+  return EmailKey(email, absl::StrCat("fails:", client_address));
+}
 std::string ProfileKey(const std::string& user_id) {
   return UserKey(user_id, "profile");
 }
@@ -75,19 +79,25 @@ redis.register_function('profile_create', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
 end)
 
--- KEYS: login, fails. ARGV: window_ms, max_failures.
--- {user_id|false, password_hash|false, request_id|false, fails, fails_ttl_ms}
--- `fails` counts failures before this attempt; below max_failures, this
--- attempt is counted too (the window starts at the first failure).
+-- KEYS: login, address fails, account fails.
+-- ARGV: window_ms, max per address, max per account.
+-- {user_id|false, password_hash|false, request_id|false,
+--  address fails, its ttl_ms, account fails, its ttl_ms}
+-- The counts are before this attempt; below both limits, this attempt is
+-- counted in both (each window starts at its first failure).
 redis.register_function('login_begin', function(keys, args)
   local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
   local fails = tonumber(redis.call('GET', keys[2]) or '0')
-  if fails < tonumber(args[2]) then
-    if redis.call('INCR', keys[2]) == 1 then
-      redis.call('PEXPIRE', keys[2], args[1])
+  local all = tonumber(redis.call('GET', keys[3]) or '0')
+  if fails < tonumber(args[2]) and all < tonumber(args[3]) then
+    for i = 2, 3 do
+      if redis.call('INCR', keys[i]) == 1 then
+        redis.call('PEXPIRE', keys[i], args[1])
+      end
     end
   end
-  return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2])}
+  return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2]),
+          all, redis.call('PTTL', keys[3])}
 end)
 
 -- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
@@ -98,10 +108,12 @@ redis.register_function('profile_replace', function(keys, args)
   return version + 1
 end)
 
--- KEYS: login. ARGV: user_id. Removes the email claim if it is that user's.
+-- KEYS: login, account fails. ARGV: user_id. Removes the email claim if it
+-- is that user's, and the email's failure count (counts from other
+-- addresses expire with their window).
 redis.register_function('login_release', function(keys, args)
   if redis.call('HGET', keys[1], 'user_id') == args[1] then
-    redis.call('DEL', keys[1])
+    redis.call('DEL', keys[1], keys[2])
   end
   return 1
 end)
@@ -169,18 +181,22 @@ void RedisAccountStore::CreateProfile(const std::string& user_id,
 }
 
 void RedisAccountStore::BeginPasswordCheck(const std::string& email,
+                                           const std::string& client_address,
                                            absl::Time deadline,
                                            Done<LoginRecord> done) {
   redis_.Call(
-      "login_begin", {LoginKey(email), FailsKey(email)},
+      "login_begin",
+      {LoginKey(email), AddressFailsKey(email, client_address),
+       FailsKey(email)},
       {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window)),
-       absl::StrCat(throttle_.max_failures)},
+       absl::StrCat(throttle_.max_failures),
+       absl::StrCat(throttle_.max_account_failures)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
         const auto& e = reply->elements;
-        if (e.size() != 5) {
+        if (e.size() != 7) {
           return std::move(done)(Unexpected("login_begin"));
         }
         LoginRecord record;
@@ -190,16 +206,22 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
         record.recent_failures = static_cast<int>(e[3].integer);
         record.failure_window_left =
             absl::Milliseconds(std::max<long long>(e[4].integer, 0));
+        record.account_failures = static_cast<int>(e[5].integer);
+        record.account_window_left =
+            absl::Milliseconds(std::max<long long>(e[6].integer, 0));
         std::move(done)(std::move(record));
       },
       deadline);
 }
 
 void RedisAccountStore::ClearLoginFailures(const std::string& email,
+                                           const std::string& client_address,
                                            absl::Time deadline,
                                            DoneStatus done) {
-  redis_.Execute({"DEL", FailsKey(email)}, StatusOnly(std::move(done)),
-                 deadline);
+  // The account-wide count stays: a right password from one address does
+  // not reopen the account to a guesser spread over many.
+  redis_.Execute({"DEL", AddressFailsKey(email, client_address)},
+                 StatusOnly(std::move(done)), deadline);
 }
 
 void RedisAccountStore::GetProfile(const std::string& user_id,
@@ -241,7 +263,7 @@ void RedisAccountStore::DeleteAccount(const std::string& user_id,
   // login that leads to a missing user; a retry (the session still works
   // until the purge) finishes the job.
   redis_.Call(
-      "login_release", {LoginKey(email)}, {user_id},
+      "login_release", {LoginKey(email), FailsKey(email)}, {user_id},
       [this, user_id, deadline,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
