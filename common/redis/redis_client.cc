@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/status/errors.h"
 
 namespace gracilis {
 
@@ -153,7 +154,7 @@ class RedisClient::Loop {
         return;
       }
     }
-    std::move(done)(absl::UnavailableError("redis client is stopped"));
+    std::move(done)(StoreUnavailable("client stopped"));
   }
 
  private:
@@ -204,7 +205,7 @@ class RedisClient::Loop {
     }
     if (stopping) {
       for (Request& r : batch) {
-        std::move(r.done)(absl::UnavailableError("redis client is stopping"));
+        std::move(r.done)(StoreUnavailable("client stopping"));
       }
       DropConnection("client stopping");
       event_base_loopbreak(base_);
@@ -222,8 +223,8 @@ class RedisClient::Loop {
       if (metrics_ != nullptr) {
         metrics_->RecordError(RedisMetrics::ErrorKind::kConnection);
       }
-      std::move(done)(absl::UnavailableError(absl::StrCat(
-          "redis at ", config_.address.ToString(), " is not connected")));
+      // No address in the answer: it goes to clients.
+      std::move(done)(StoreUnavailable("not connected"));
       return;
     }
     const absl::Time now = absl::Now();
@@ -253,7 +254,7 @@ class RedisClient::Loop {
     if (redisAsyncCommandArgv(ctx_, &Loop::OnReply, pending,
                               static_cast<int>(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK) {
-      pending->Complete(absl::UnavailableError("redis command not sent"));
+      pending->Complete(StoreUnavailable("command not sent"));
       delete pending;
     }
   }
@@ -266,15 +267,14 @@ class RedisClient::Loop {
       if (!pending->completed && loop->metrics_ != nullptr) {
         loop->metrics_->RecordError(RedisMetrics::ErrorKind::kConnection);
       }
-      pending->Complete(
-          absl::UnavailableError("redis connection lost before the reply"));
+      pending->Complete(StoreUnavailable("connection lost before the reply"));
     } else if (reply->type == REDIS_REPLY_ERROR) {
       std::string message(reply->str, reply->len);
       if (loop->metrics_ != nullptr) {
         loop->metrics_->RecordError(RedisMetrics::ErrorKind::kReply);
       }
       pending->Complete(IsTransientError(message)
-                            ? absl::UnavailableError("redis: " + message)
+                            ? StoreUnavailable(message)
                             : absl::InternalError("redis: " + message));
     } else {
       if (loop->metrics_ != nullptr) {
@@ -300,8 +300,8 @@ class RedisClient::Loop {
     // Not ready from now on, before the caller hears of it: the connection
     // is replaced below, and new commands fail fast until it is back.
     loop->SetReady(false);
-    pending->Complete(absl::UnavailableError(
-        absl::StrCat("redis did not answer within ",
+    pending->Complete(StoreUnavailable(
+        absl::StrCat("no answer within ",
                      absl::FormatDuration(loop->config_.command_timeout))));
     // Replies come in order, so every later one is stuck behind this: replace
     // the connection.

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace gracilis {
 namespace {
@@ -12,6 +13,8 @@ namespace {
 constexpr absl::string_view kViolationsPayload = "gracilis/field-violations";
 constexpr absl::string_view kReasonPayload = "gracilis/reason";
 constexpr absl::string_view kRetryPayload = "gracilis/retry-delay-ms";
+constexpr absl::string_view kReasonMetadataPayload =
+    "gracilis/reason-metadata/";
 
 // Violations are stored as "field\x1frule\x1e..." (unit and record
 // separators never occur in field paths or rule texts).
@@ -69,6 +72,31 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
 std::string ReasonOf(const absl::Status& status) {
   auto payload = status.GetPayload(kReasonPayload);
   return payload.has_value() ? std::string(*payload) : std::string();
+}
+
+absl::Status WithReasonMetadata(absl::Status status, absl::string_view key,
+                                absl::string_view value) {
+  status.SetPayload(absl::StrCat(kReasonMetadataPayload, key),
+                    absl::Cord(value));
+  return status;
+}
+
+std::map<std::string, std::string> ReasonMetadataOf(
+    const absl::Status& status) {
+  std::map<std::string, std::string> out;
+  status.ForEachPayload([&out](absl::string_view url, const absl::Cord& value) {
+    if (absl::ConsumePrefix(&url, kReasonMetadataPayload)) {
+      out[std::string(url)] = std::string(value);
+    }
+  });
+  return out;
+}
+
+absl::Status StoreUnavailable(absl::string_view what) {
+  return WithReason(
+      absl::UnavailableError(absl::StrCat("the data store is unavailable (",
+                                          what, "); retry with backoff")),
+      "STORE_UNAVAILABLE");
 }
 
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {

@@ -4,6 +4,7 @@
 // absl::Status payloads so domain code needs no protobuf error types;
 // grpc_status.h turns them into google.rpc details at the edge.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,15 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 // Attaches a gracilis.type.v1.ErrorReason name, e.g. "SESSION_INVALID".
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 std::string ReasonOf(const absl::Status& status);
+// Attaches a key of the reason's metadata (google.rpc.ErrorInfo.metadata),
+// e.g. PROFILE_INCOMPLETE's "fields".
+absl::Status WithReasonMetadata(absl::Status status, absl::string_view key,
+                                absl::string_view value);
+std::map<std::string, std::string> ReasonMetadataOf(const absl::Status& status);
+
+// UNAVAILABLE with reason STORE_UNAVAILABLE: the data store cannot be
+// reached. `what` says how, without addresses.
+absl::Status StoreUnavailable(absl::string_view what);
 
 // Attaches a hint for when the client may retry.
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);

@@ -35,6 +35,40 @@ std::string Truncated(absl::string_view text, size_t max) {
   return absl::StrCat(text.substr(0, end), "...");
 }
 
+// The reason an error carries when its code says all there is to say.
+std::string DefaultReason(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+      return "REQUEST_INVALID";
+    case absl::StatusCode::kNotFound:
+      return "RESOURCE_NOT_FOUND";
+    case absl::StatusCode::kPermissionDenied:
+      return "NOT_PERMITTED";
+    case absl::StatusCode::kUnauthenticated:
+      return "SESSION_INVALID";
+    case absl::StatusCode::kFailedPrecondition:
+      return "PRECONDITION_FAILED";
+    case absl::StatusCode::kAborted:
+      return "CONFLICT";
+    case absl::StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case absl::StatusCode::kResourceExhausted:
+      return "LIMIT_EXCEEDED";
+    case absl::StatusCode::kUnavailable:
+      return "SERVICE_UNAVAILABLE";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "GATEWAY_TIMEOUT";
+    case absl::StatusCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case absl::StatusCode::kCancelled:
+      return "CANCELLED";
+    case absl::StatusCode::kOutOfRange:
+      return "OUT_OF_RANGE";
+    default:
+      return "INTERNAL_ERROR";
+  }
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -72,10 +106,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     message = Truncated(listed, kMaxMessageBytes);
     details.add_details()->PackFrom(bad_request);
   }
-  if (std::string reason = ReasonOf(status); !reason.empty()) {
+  {
+    // Every error carries a reason (gracilis.type.v1.ErrorReason).
+    std::string reason = ReasonOf(status);
     google::rpc::ErrorInfo info;
-    info.set_reason(reason);
+    info.set_reason(reason.empty() ? DefaultReason(status.code()) : reason);
     info.set_domain(kErrorDomain);
+    for (const auto& [key, value] : ReasonMetadataOf(status)) {
+      (*info.mutable_metadata())[key] = Truncated(value, kMaxRuleBytes);
+    }
     details.add_details()->PackFrom(info);
   }
   if (absl::Duration delay = RetryDelayOf(status);
@@ -116,6 +155,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
       }
     } else if (any.UnpackTo(&info)) {
       out = WithReason(out, info.reason());
+      for (const auto& [key, value] : info.metadata()) {
+        out = WithReasonMetadata(out, key, value);
+      }
     } else if (any.UnpackTo(&retry)) {
       out = WithRetryDelay(out,
                            absl::Seconds(retry.retry_delay().seconds()) +

@@ -1,11 +1,19 @@
 #include "common/status/grpc_status.h"
 
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/status/status_matchers.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "gracilis/type/v1/errors.pb.h"
 #include "gtest/gtest.h"
 
 namespace gracilis {
@@ -30,9 +38,13 @@ TEST(GrpcStatusTest, FieldViolationsBecomeBadRequest) {
   EXPECT_THAT(status.error_message(), HasSubstr("email: must contain one @"));
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
+  // BadRequest, then the ErrorInfo every error carries.
+  ASSERT_EQ(details.details_size(), 2);
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(1).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "REQUEST_INVALID");
   ASSERT_EQ(bad_request.field_violations_size(), 2);
   EXPECT_EQ(bad_request.field_violations(1).field(), "password");
   EXPECT_EQ(bad_request.field_violations(1).description(),
@@ -86,10 +98,64 @@ TEST(GrpcStatusTest, AnswersStayBoundedWhateverTheRequest) {
   EXPECT_LE(plain.error_message().size(), 1024u);
 }
 
-TEST(GrpcStatusTest, PlainErrorHasNoDetails) {
-  grpc::Status status = ToGrpcStatus(absl::UnavailableError("down"));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_TRUE(status.error_details().empty());
+// Issue 21: every error carries a reason an app can switch on, each one a
+// gracilis.type.v1.ErrorReason (the documented table).
+TEST(GrpcStatusTest, EveryErrorCarriesADocumentedReason) {
+  for (int code = 1; code <= 16; ++code) {
+    const absl::Status error(static_cast<absl::StatusCode>(code), "x");
+    const std::string reason = ReasonOf(FromGrpcStatus(ToGrpcStatus(error)));
+    type::v1::ErrorReason parsed;
+    EXPECT_TRUE(type::v1::ErrorReason_Parse(reason, &parsed))
+        << code << " -> " << reason;
+  }
+  EXPECT_EQ(ReasonOf(FromGrpcStatus(ToGrpcStatus(StoreUnavailable("down")))),
+            "STORE_UNAVAILABLE");
+  EXPECT_EQ(ReasonOf(FromGrpcStatus(ToGrpcStatus(absl::UnavailableError("x")))),
+            "SERVICE_UNAVAILABLE");
+  // A set reason wins, with its metadata.
+  const absl::Status incomplete = FromGrpcStatus(ToGrpcStatus(
+      WithReasonMetadata(WithReason(absl::FailedPreconditionError("set it"),
+                                    "PROFILE_INCOMPLETE"),
+                         "fields", "body_weight,height")));
+  EXPECT_EQ(ReasonOf(incomplete), "PROFILE_INCOMPLETE");
+  EXPECT_EQ(ReasonMetadataOf(incomplete).at("fields"), "body_weight,height");
+}
+
+// The gateway's own answers (deploy/gateway/errors/, written by its
+// generate script) decode to their grpc-status with a documented reason.
+TEST(GrpcStatusTest, GatewayErrorFilesCarryDocumentedReasons) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(GRACILIS_SOURCE_DIR) + "/deploy/gateway/errors")) {
+    if (entry.path().extension() != ".http") {
+      continue;
+    }
+    ++files;
+    std::ifstream in(entry.path());
+    std::string line, details;
+    int code = -1;
+    while (std::getline(in, line)) {
+      absl::string_view text = absl::StripTrailingAsciiWhitespace(line);
+      if (absl::ConsumePrefix(&text, "grpc-status: ")) {
+        ASSERT_TRUE(absl::SimpleAtoi(text, &code));
+      } else if (absl::ConsumePrefix(&text, "grpc-status-details-bin: ")) {
+        ASSERT_TRUE(absl::Base64Unescape(text, &details));
+      }
+    }
+    google::rpc::Status status;
+    ASSERT_TRUE(status.ParseFromString(details)) << entry.path();
+    EXPECT_EQ(status.code(), code) << entry.path();
+    const absl::Status decoded = FromGrpcStatus(grpc::Status(
+        static_cast<grpc::StatusCode>(code), status.message(), details));
+    type::v1::ErrorReason reason;
+    EXPECT_TRUE(type::v1::ErrorReason_Parse(ReasonOf(decoded), &reason))
+        << entry.path();
+    if (entry.path().filename() == "429.http") {
+      EXPECT_EQ(ReasonOf(decoded), "RATE_LIMITED");
+      EXPECT_EQ(RetryDelayOf(decoded), absl::Seconds(10));
+    }
+  }
+  EXPECT_EQ(files, 10);
 }
 
 absl::StatusOr<int> Half(int x) {

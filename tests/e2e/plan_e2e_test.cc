@@ -25,6 +25,7 @@ namespace workout = gracilis::workout::v1;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 template <typename Stub>
 std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
@@ -437,6 +438,8 @@ TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {
   EXPECT_THAT(incomplete, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(incomplete.message(), HasSubstr("body_weight"));
   EXPECT_EQ(ReasonOf(incomplete), "PROFILE_INCOMPLETE");
+  EXPECT_THAT(ReasonMetadataOf(incomplete).at("fields"),
+              HasSubstr("body_weight"));
 
   EXPECT_THAT(Generate("", "gen-1", &out),
               StatusIs(absl::StatusCode::kUnauthenticated));
@@ -499,9 +502,12 @@ TEST_F(PlanE2eTest, RedisDownIsUnavailableFast) {
   stack_.redis().Kill();
   const absl::Time start = absl::Now();
   plan::Plan out;
-  EXPECT_THAT(Generate(token, "gen-1", &out),
-              StatusIs(absl::StatusCode::kUnavailable));
+  const absl::Status down = Generate(token, "gen-1", &out);
+  EXPECT_THAT(down, StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  // The documented reason, and no internal address in the message.
+  EXPECT_EQ(ReasonOf(down), "STORE_UNAVAILABLE");
+  EXPECT_THAT(down.message(), Not(HasSubstr("127.0.0.1")));
 }
 
 }  // namespace

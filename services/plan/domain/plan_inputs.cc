@@ -109,10 +109,12 @@ absl::StatusOr<internal::plan::v1::PlanInputs> PlanInputsFrom(
     missing.push_back("training_days_per_week");
   }
   if (!missing.empty()) {
-    return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          "set these profile fields before generating a plan: ",
-                          absl::StrJoin(missing, ", "))),
-                      "PROFILE_INCOMPLETE");
+    return WithReasonMetadata(
+        WithReason(absl::FailedPreconditionError(absl::StrCat(
+                       "set these profile fields before generating a plan: ",
+                       absl::StrJoin(missing, ", "))),
+                   "PROFILE_INCOMPLETE"),
+        "fields", absl::StrJoin(missing, ","));
   }
 
   internal::plan::v1::PlanInputs inputs;
