@@ -2,7 +2,6 @@
 // in front of the real service binaries and redis-server, called by gRPC
 // stubs and by the `gracilis` CLI as a user would.
 
-#include <future>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -11,10 +10,10 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/raw_call.h"
 #include "gmock/gmock.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/test_stack.h"
 
@@ -257,22 +256,6 @@ TEST_F(GatewayTest, GatewayAnswersAreGrpcAndDuplicateTokensUnauthenticated) {
   EXPECT_THAT(twice.output, HasSubstr("content-type: application/grpc"));
 }
 
-// A unary call with `bytes` as the request message, as a client with a
-// broken encoder would send it.
-grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel,
-                      const std::string& method, const std::string& bytes) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(5));
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1), response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status status) { done.set_value(status); });
-  return done.get_future().get();
-}
-
 // Issue 21: invalid UTF-8 in a string field (here RegisterRequest.email,
 // field 2) answers INVALID_ARGUMENT saying what could not be parsed, direct
 // and through the gateway; an unknown method stays UNIMPLEMENTED.
@@ -283,17 +266,17 @@ TEST_F(GatewayTest, UnparseableRequestsAreInvalidArgument) {
         grpc::CreateChannel(stack_.service_address("gracilis-account"),
                             grpc::InsecureChannelCredentials())}) {
     const absl::Status status = FromGrpcStatus(
-        RawUnary(channel, "/gracilis.account.v1.AccountService/Register",
-                 email_not_utf8));
+        RawUnaryCall(channel, "/gracilis.account.v1.AccountService/Register",
+                     email_not_utf8));
     EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
                                  HasSubstr("gracilis.account.v1."
                                            "RegisterRequest")));
     EXPECT_EQ(ReasonOf(status), "REQUEST_UNPARSEABLE");
   }
-  const grpc::Status unknown =
-      RawUnary(grpc::CreateChannel(stack_.service_address("gracilis-account"),
-                                   grpc::InsecureChannelCredentials()),
-               "/gracilis.account.v1.AccountService/NoSuchMethod", "");
+  const grpc::Status unknown = RawUnaryCall(
+      grpc::CreateChannel(stack_.service_address("gracilis-account"),
+                          grpc::InsecureChannelCredentials()),
+      "/gracilis.account.v1.AccountService/NoSuchMethod", "");
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 

@@ -8,7 +8,6 @@
 // bounded in size, and in time; every service must still be serving after.
 
 #include <cmath>
-#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -18,11 +17,11 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
+#include "common/testing/raw_call.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gracilis/type/v1/errors.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/test_stack.h"
 #include "tests/reliability/reliability.h"
@@ -161,21 +160,6 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
   }
 }
 
-grpc::Status RawUnary(const std::shared_ptr<grpc::Channel>& channel,
-                      const std::string& method, const std::string& bytes,
-                      const std::string& token) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
-  context.AddMetadata("authorization", "Bearer " + token);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1), response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status status) { done.set_value(status); });
-  return done.get_future().get();
-}
-
 bool Documented(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:
@@ -237,7 +221,8 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
           SCOPED_TRACE(absl::StrCat(path, " ", route, " ", mutation.name));
           const absl::Time start = absl::Now();
           const grpc::Status status =
-              RawUnary(channel, path, mutation.bytes, user->token);
+              testing::RawUnaryCall(channel, path, mutation.bytes, user->token,
+                                    absl::ToChronoMilliseconds(kDeadline));
           ++sent;
           ++codes[status.error_code()];
           const bool in_time = absl::Now() - start < kDeadline;
