@@ -106,7 +106,8 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
                     kMaxHeightCm, v);
       *next.mutable_height() = update.height();
     } else if (path == "birth_year") {
-      const int age = current_year - update.birth_year();
+      // In 64 bits: any int32 year must give an answer, not an overflow.
+      const int64_t age = int64_t{current_year} - update.birth_year();
       if (age < kMinAge || age > kMaxAge) {
         v.Add("profile.birth_year",
               absl::StrCat("must make the user ", kMinAge, "-", kMaxAge,

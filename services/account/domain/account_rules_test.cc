@@ -1,5 +1,7 @@
 #include "services/account/domain/account_rules.h"
 
+#include <limits>
+
 #include "common/status/errors.h"
 #include "common/status/status_matchers.h"
 #include "gtest/gtest.h"
@@ -115,6 +117,19 @@ TEST(ApplyProfileUpdateTest, UnknownEnumValuesAndPathsAreRejected) {
       FieldsOf(ApplyProfileUpdate({}, update, {"email", "shoe_size"}, 2026)
                    .status()),
       (std::vector<std::string>{"update_mask", "update_mask"}));
+}
+
+// Found by the contract robustness test under UBSan: an int32 minimum
+// birth year overflowed the age computation.
+TEST(ApplyProfileUpdateTest, ExtremeBirthYearsAreNamedNotOverflowed) {
+  for (int year : {std::numeric_limits<int32_t>::min(),
+                   std::numeric_limits<int32_t>::max()}) {
+    v1::Profile update;
+    update.set_birth_year(year);
+    EXPECT_EQ(
+        FieldsOf(ApplyProfileUpdate({}, update, {"birth_year"}, 2026).status()),
+        (std::vector<std::string>{"profile.birth_year"}));
+  }
 }
 
 TEST(ApplyProfileUpdateTest, ReadinessAnswersAreStoredAndCheckedByName) {
