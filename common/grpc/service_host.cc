@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc/unparseable_request.h"
-#include "common/grpc/unparseable_request.h"
 #include "common/log/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
