@@ -27,7 +27,9 @@ struct ServerConfig {
   // Time between health turning NOT_SERVING and refusing new RPCs, so that
   // load balancers stop routing here first.
   absl::Duration drain_delay = absl::ZeroDuration();
-  int max_receive_message_bytes = 4 << 20;
+  // Every request is at most 256 KiB, the gateway's limit too: one limit,
+  // stated in the contract (SyncWorkoutsRequest), the same on both paths.
+  int max_receive_message_bytes = 256 << 10;
 
   static ServerConfig Read(ConfigSource& source,
                            absl::string_view default_listen,
