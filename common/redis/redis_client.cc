@@ -25,6 +25,16 @@ RedisConfig RedisConfig::Read(ConfigSource& source) {
       source.Address("redis", "127.0.0.1:6379", "Redis server host:port");
   config.password =
       source.String("redis_password", "", "Redis AUTH password (empty: none)");
+  // Deployments whose Redis takes AUTH set this, so that a missing password
+  // Secret stops the process (and the rollout) instead of connecting
+  // without one.
+  if (source.Int("redis_require_password", 0, 0, 1,
+                 "1: refuse to start without redis_password") == 1 &&
+      config.password.empty()) {
+    source.Error("redis_password",
+                 "is required (redis_require_password=1): this deployment's "
+                 "Redis takes AUTH; create its password Secret");
+  }
   config.command_timeout = source.Duration(
       "redis_command_timeout", config.command_timeout, absl::Milliseconds(1),
       absl::Minutes(1), "longest wait for one Redis reply");

@@ -42,6 +42,26 @@ class RedisClientTest : public ::testing::Test {
   std::atomic<int> readiness_changes_{0};
 };
 
+// Issue 21: where Redis takes AUTH, a missing password stops the process
+// at start instead of connecting without one.
+TEST(RedisConfigTest, ARequiredPasswordThatIsMissingIsAConfigError) {
+  const auto no_env = [](const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
+  ConfigSource missing({"--redis_require_password=1"}, no_env);
+  RedisConfig::Read(missing);
+  EXPECT_THAT(missing.Check(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("redis_password")));
+  ConfigSource given(
+      {"--redis_require_password=1", "--redis_password=not-empty"}, no_env);
+  EXPECT_EQ(RedisConfig::Read(given).password, "not-empty");
+  EXPECT_THAT(given.Check(), IsOk());
+  ConfigSource optional({}, no_env);
+  RedisConfig::Read(optional);
+  EXPECT_THAT(optional.Check(), IsOk());
+}
+
 TEST_F(RedisClientTest, RoundTripsBinarySafeValues) {
   const std::string key = UserKey("u1", "blob");
   const std::string value("a\0b\r\nc", 6);

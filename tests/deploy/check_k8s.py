@@ -158,6 +158,8 @@ def check(overlay):
             problem(overlay, "prod runs a StatefulSet; Redis should be external")
         if not address or address.startswith("redis:"):
             problem(overlay, f"services point at {address!r}, not an external Redis")
+        if not redis_config or redis_config[0]["data"].get("GRACILIS_REDIS_REQUIRE_PASSWORD") != "1":
+            problem(overlay, "an external Redis without a required password")
 
     # Network policies: default deny, the gateway open, the services only
     # from the gateway (and the named exceptions), Redis only from them.
