@@ -212,9 +212,10 @@ class PlanBuilder {
               "You answered yes to ", inputs_.readiness_yes_answers(),
               inputs_.readiness_yes_answers() == 1 ? " question" : " questions",
               " of the readiness check: please check with a doctor before "
-              "you start. Until then every run stays easy and low-impact "
-              "(brisk walking, cycling or an elliptical), with no hard "
-              "sessions. This is a precaution, not a diagnosis."));
+              "you start. Until then every run stays easy and low-impact (",
+              kCautiousModality,
+              "), with no hard sessions. This is a precaution, not a "
+              "diagnosis."));
     }
     *plan.add_why() = rules::Why(
         rules::kHeavyIsFine,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -54,10 +55,12 @@ int VariantIndex(const CatalogExercise& exercise, const std::string& variant) {
   return -1;
 }
 
-// Whether `after` is a harder prescription than `before`.
-bool Harder(const CatalogExercise& exercise,
-            const v1::PrescribedExercise& before,
-            const v1::PrescribedExercise& after) {
+// How `after` compares with `before` on the ladder's first two rungs: a
+// different variant, else a different load, decides (true: harder);
+// nullopt when both are the same and the dose decides.
+std::optional<bool> VariantOrLoadDecides(const CatalogExercise& exercise,
+                                         const v1::PrescribedExercise& before,
+                                         const v1::PrescribedExercise& after) {
   const int vb = VariantIndex(exercise, before.variant());
   const int va = VariantIndex(exercise, after.variant());
   if (va != vb) {
@@ -65,6 +68,16 @@ bool Harder(const CatalogExercise& exercise,
   }
   if (after.load().value() != before.load().value()) {
     return after.load().value() > before.load().value();
+  }
+  return std::nullopt;
+}
+
+// Whether `after` is a harder prescription than `before`.
+bool Harder(const CatalogExercise& exercise,
+            const v1::PrescribedExercise& before,
+            const v1::PrescribedExercise& after) {
+  if (auto decided = VariantOrLoadDecides(exercise, before, after)) {
+    return *decided;
   }
   return (after.reps() > before.reps() ||
           after.hold_seconds() > before.hold_seconds() ||
@@ -81,13 +94,8 @@ bool Harder(const CatalogExercise& exercise,
 bool NotEasier(const CatalogExercise& exercise,
                const v1::PrescribedExercise& before,
                const v1::PrescribedExercise& after) {
-  const int vb = VariantIndex(exercise, before.variant());
-  const int va = VariantIndex(exercise, after.variant());
-  if (va != vb) {
-    return va > vb;
-  }
-  if (after.load().value() != before.load().value()) {
-    return after.load().value() > before.load().value();
+  if (auto decided = VariantOrLoadDecides(exercise, before, after)) {
+    return *decided;
   }
   return after.reps() >= before.reps() &&
          after.hold_seconds() >= before.hold_seconds() &&
