@@ -10,7 +10,7 @@ namespace gracilis::bench {
 
 absl::StatusOr<std::vector<std::string>> SignInSyntheticUsers(
     const RedisConfig& redis, int first, int count) {
-  RedisClient client(redis, {RedisSessionStore::FunctionLibrary()}, nullptr);
+  RedisClient client(redis, {Needs(RedisSessionStore::Functions())}, nullptr);
   if (absl::Status ready = StartAndAwaitReady(client, redis, absl::Seconds(10));
       !ready.ok()) {
     client.Stop();

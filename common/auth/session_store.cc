@@ -42,9 +42,10 @@ SessionConfig SessionConfig::Read(ConfigSource& source) {
   return config;
 }
 
-const std::string& RedisSessionStore::FunctionLibrary() {
-  static const auto* library = new std::string(R"lua(#!lua name=gracilis_session
--- KEYS: session, index, profile. ARGV: hash, now_ms, expire_ms, idle_ms.
+const FunctionLibrary& RedisSessionStore::Functions() {
+  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
+      "gracilis_session", 1,
+      R"lua(-- KEYS: session, index, profile. ARGV: hash, now_ms, expire_ms, idle_ms.
 -- Creates a session if the user still exists; trims ended ones from the index.
 redis.register_function('session_create', function(keys, args)
   if redis.call('EXISTS', keys[3]) == 0 then return 0 end
@@ -80,7 +81,7 @@ redis.register_function('session_revoke', function(keys, args)
   redis.call('ZREM', keys[2], args[1])
   return 1
 end)
-)lua");
+)lua"));
   return *library;
 }
 

@@ -46,7 +46,7 @@ class SessionStore {
 class RedisSessionStore final : public SessionStore {
  public:
   // The Functions library the RedisClient must load for this store.
-  static const std::string& FunctionLibrary();
+  static const FunctionLibrary& Functions();
 
   RedisSessionStore(RedisClient& redis, const Clock& clock,
                     SessionConfig config);

@@ -36,7 +36,7 @@ class RedisSessionStoreTest : public ::testing::Test {
     RedisConfig config;
     config.address = {"127.0.0.1", server_.port()};
     redis_ = std::make_unique<RedisClient>(
-        config, std::vector<std::string>{RedisSessionStore::FunctionLibrary()},
+        config, std::vector<LibraryUse>{Owns(RedisSessionStore::Functions())},
         nullptr);
     redis_->Start();
     ASSERT_TRUE(testing::WaitUntil([&] { return redis_->ready(); }));

@@ -104,7 +104,9 @@ RedisMetrics::RedisMetrics(prometheus::Registry& registry) {
   reply_errors_ = &errors.Add({{"kind", "reply"}});
   connected_ = &prometheus::BuildGauge()
                     .Name("gracilis_redis_connected")
-                    .Help("1 while the Redis connection is up and ready")
+                    .Help(
+                        "1 while Redis is connected and ready (on a cluster: "
+                        "every slot's primary)")
                     .Register(registry)
                     .Add({});
   reconnects_ = &prometheus::BuildCounter()
@@ -112,6 +114,17 @@ RedisMetrics::RedisMetrics(prometheus::Registry& registry) {
                      .Help("Redis connections re-established after a loss")
                      .Register(registry)
                      .Add({});
+  auto& redirects = prometheus::BuildCounter()
+                        .Name("gracilis_redis_redirects_total")
+                        .Help("Redis Cluster redirections followed, by kind")
+                        .Register(registry);
+  moved_redirects_ = &redirects.Add({{"kind", "moved"}});
+  ask_redirects_ = &redirects.Add({{"kind", "ask"}});
+  slot_map_refreshes_ = &prometheus::BuildCounter()
+                             .Name("gracilis_redis_slot_map_refreshes_total")
+                             .Help("Redis Cluster slot maps read")
+                             .Register(registry)
+                             .Add({});
 }
 
 void RedisMetrics::RecordError(ErrorKind kind) {

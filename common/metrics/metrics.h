@@ -69,7 +69,9 @@ class RpcMetrics {
 
 // gracilis_redis_command_duration_seconds,
 // gracilis_redis_errors_total{kind}, gracilis_redis_connected,
-// gracilis_redis_reconnects_total.
+// gracilis_redis_reconnects_total; on a Redis Cluster also
+// gracilis_redis_redirects_total{kind="moved"|"ask"} and
+// gracilis_redis_slot_map_refreshes_total.
 class RedisMetrics {
  public:
   enum class ErrorKind { kTimeout, kConnection, kReply };
@@ -80,6 +82,10 @@ class RedisMetrics {
   void RecordError(ErrorKind kind);
   void SetConnected(bool connected) { connected_->Set(connected ? 1 : 0); }
   void RecordReconnect() { reconnects_->Increment(); }
+  void RecordRedirect(bool ask) {
+    (ask ? ask_redirects_ : moved_redirects_)->Increment();
+  }
+  void RecordSlotMapRefresh() { slot_map_refreshes_->Increment(); }
 
  private:
   prometheus::Histogram* duration_;
@@ -88,6 +94,9 @@ class RedisMetrics {
   prometheus::Counter* reply_errors_;
   prometheus::Gauge* connected_;
   prometheus::Counter* reconnects_;
+  prometheus::Counter* moved_redirects_;
+  prometheus::Counter* ask_redirects_;
+  prometheus::Counter* slot_map_refreshes_;
 };
 
 // What every service process has: the exposer and the RPC and Redis

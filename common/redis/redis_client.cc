@@ -6,8 +6,12 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <deque>
+#include <map>
+#include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -15,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/log/log.h"
+#include "common/redis/cluster_slots.h"
 #include "common/status/errors.h"
 
 namespace gracilis {
@@ -92,10 +98,19 @@ bool IsTransientError(absl::string_view message) {
 
 }  // namespace
 
+FunctionLibrary MakeFunctionLibrary(absl::string_view name, int version,
+                                    absl::string_view functions) {
+  return {std::string(name), version,
+          absl::StrCat("#!lua name=", name, "\n", functions,
+                       "\nredis.register_function{function_name='", name,
+                       "_version', callback=function() return ", version,
+                       " end, flags={'no-writes'}}\n")};
+}
+
 // Everything below runs on the loop thread unless it says otherwise.
 class RedisClient::Loop {
  public:
-  Loop(RedisClient* owner, RedisConfig config, std::vector<std::string> libs,
+  Loop(RedisClient* owner, RedisConfig config, std::vector<LibraryUse> libs,
        RedisMetrics* metrics)
       : owner_(owner),
         config_(std::move(config)),
@@ -103,14 +118,15 @@ class RedisClient::Loop {
         metrics_(metrics) {}
 
   ~Loop() {
+    for (auto& [name, node] : nodes_) {
+      event_free(node->reconnect_timer);
+      event_free(node->connect_timer);
+    }
     if (wake_ != nullptr) {
       event_free(wake_);
     }
-    if (reconnect_timer_ != nullptr) {
-      event_free(reconnect_timer_);
-    }
-    if (connect_timer_ != nullptr) {
-      event_free(connect_timer_);
+    if (refresh_timer_ != nullptr) {
+      event_free(refresh_timer_);
     }
     if (base_ != nullptr) {
       event_base_free(base_);
@@ -130,10 +146,10 @@ class RedisClient::Loop {
     base_ = event_base_new();
     wake_ = event_new(base_, -1, EV_PERSIST, &Loop::OnWake, this);
     event_add(wake_, nullptr);
-    reconnect_timer_ = evtimer_new(base_, &Loop::OnReconnectTimer, this);
-    connect_timer_ = evtimer_new(base_, &Loop::OnConnectTimeout, this);
+    refresh_timer_ = evtimer_new(base_, &Loop::OnRefreshTimer, this);
+    seed_ = NodeFor(config_.address);
     thread_ = std::thread([this] {
-      Connect();
+      Connect(seed_);
       event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
     });
   }
@@ -151,13 +167,16 @@ class RedisClient::Loop {
     thread_.join();
   }
 
-  // Any thread.
-  void Submit(std::vector<std::string> args, Callback done,
-              absl::Time deadline) {
+  // Any thread. `slot`: where the command goes on a cluster (nullopt: its
+  // key decides).
+  void Submit(std::vector<std::string> args, Callback done, absl::Time deadline,
+              std::optional<int> slot) {
     {
       absl::MutexLock lock(&mu_);
       if (!stopping_ && thread_.joinable()) {
-        queue_.push_back({std::move(args), std::move(done), deadline});
+        Request request{std::move(args), std::move(done), deadline};
+        request.slot = slot.has_value() ? slot : CommandSlot(request.args);
+        queue_.push_back(std::move(request));
         if (queue_.size() == 1) {
           event_active(wake_, EV_READ, 0);
         }
@@ -168,10 +187,34 @@ class RedisClient::Loop {
   }
 
  private:
+  enum class Mode { kUnknown, kSingle, kCluster };
+
+  // One server: the single Redis, or a primary of the cluster.
+  struct Node {
+    Loop* loop;
+    HostPort address;
+    redisAsyncContext* ctx = nullptr;
+    bool ready = false;       // connected and prepared
+    bool ever_ready = false;  // commands wait for a new node, not a lost one
+    bool wanted = true;       // the seed, or a primary in the slot map
+    event* reconnect_timer = nullptr;
+    event* connect_timer = nullptr;
+    absl::Duration backoff = absl::ZeroDuration();
+    std::string last_problem;  // logged once until it changes
+  };
+
   struct Request {
     std::vector<std::string> args;
     Callback done;
     absl::Time deadline;
+    std::optional<int> slot;
+    // Preparation commands: this node only, ready or not.
+    Node* node = nullptr;
+    // Cluster retries (redirects, TRYAGAIN, a node still connecting) stop
+    // here: the command's own time from when it was first sent.
+    absl::Time retry_until = absl::InfiniteFuture();
+    int attempts = 0;
+    Node* ask = nullptr;  // ASK: this attempt goes there, after ASKING
   };
 
   // One command in flight. hiredis always calls OnReply for it exactly
@@ -179,7 +222,8 @@ class RedisClient::Loop {
   // it; the timer may complete it earlier.
   struct Pending {
     Loop* loop;
-    Callback done;
+    Node* node;
+    Request request;
     absl::Time sent;
     bool configured_timeout =
         true;  // false: cut short by the caller's deadline
@@ -197,8 +241,21 @@ class RedisClient::Loop {
       }
       completed = true;
       evtimer_del(timer);
-      std::move(done)(std::move(result));
+      std::move(request.done)(std::move(result));
     }
+    // Takes the request back to send it again (a redirect or a retry).
+    Request Take() {
+      completed = true;
+      evtimer_del(timer);
+      return std::move(request);
+    }
+  };
+
+  // A request waiting to be sent again.
+  struct Retry {
+    Loop* loop;
+    Request request;
+    event* timer = nullptr;
   };
 
   static void OnWake(evutil_socket_t, short, void* arg) {
@@ -217,42 +274,103 @@ class RedisClient::Loop {
       for (Request& r : batch) {
         std::move(r.done)(StoreUnavailable("client stopping"));
       }
-      DropConnection("client stopping");
-      event_base_loopbreak(base_);
+      StopEverything();
       return;
     }
     for (Request& r : batch) {
-      Send(std::move(r.args), std::move(r.done), r.deadline,
-           /*internal=*/false);
+      Route(std::move(r));
     }
   }
 
-  void Send(std::vector<std::string> args, Callback done, absl::Time deadline,
-            bool internal) {
-    if (ctx_ == nullptr || (!owner_->ready() && !internal)) {
+  void StopEverything() {
+    for (auto& [id, retry] : retries_) {
+      event_free(retry->timer);
+      std::move(retry->request.done)(StoreUnavailable("client stopping"));
+    }
+    retries_.clear();
+    evtimer_del(refresh_timer_);
+    for (auto& [name, node] : nodes_) {
+      node->wanted = false;
+      evtimer_del(node->reconnect_timer);
+      DropConnection(node.get());
+    }
+    event_base_loopbreak(base_);
+  }
+
+  // The node a request goes to: the single Redis, or the primary of its
+  // slot (any connected primary for keyless commands). Null if none.
+  Node* Target(const Request& r) {
+    if (r.node != nullptr) {
+      return r.node;
+    }
+    if (r.ask != nullptr) {
+      return r.ask;
+    }
+    if (mode_ != Mode::kCluster) {
+      return seed_;
+    }
+    if (r.slot.has_value()) {
+      return slots_[*r.slot];
+    }
+    for (Node* node : slots_) {
+      if (node != nullptr && node->ready) {
+        return node;
+      }
+    }
+    return nullptr;
+  }
+
+  void Route(Request r) {
+    Node* node = Target(r);
+    if (r.node == nullptr && (node == nullptr || !node->ready ||
+                              (mode_ != Mode::kCluster && !owner_->ready()))) {
+      // A primary the map just named is still connecting: wait for it
+      // within the command's time. A known server that is down fails fast.
+      const bool new_node = node != nullptr && !node->ever_ready;
+      const bool unserved_slot = node == nullptr && r.slot.has_value();
+      if (mode_ == Mode::kCluster && (new_node || unserved_slot) &&
+          RetryLater(r)) {
+        return;
+      }
       if (metrics_ != nullptr) {
         metrics_->RecordError(RedisMetrics::ErrorKind::kConnection);
       }
       // No address in the answer: it goes to clients.
-      std::move(done)(StoreUnavailable("not connected"));
+      std::move(r.done)(StoreUnavailable("not connected"));
+      return;
+    }
+    Send(node, std::move(r));
+  }
+
+  void Send(Node* node, Request r) {
+    if (node->ctx == nullptr) {
+      std::move(r.done)(StoreUnavailable("not connected"));
       return;
     }
     const absl::Time now = absl::Now();
-    if (deadline <= now) {
-      std::move(done)(absl::DeadlineExceededError(
+    if (r.deadline <= now) {
+      std::move(r.done)(absl::DeadlineExceededError(
           "deadline passed before the redis command was sent"));
       return;
     }
-    auto* pending = new Pending{this, std::move(done), now};
-    absl::Duration timeout = config_.command_timeout;
-    if (deadline - now < timeout) {
-      timeout = deadline - now;
-      pending->configured_timeout = false;
+    if (r.retry_until == absl::InfiniteFuture()) {
+      r.retry_until = std::min(r.deadline, now + config_.command_timeout);
     }
+    absl::Duration timeout = config_.command_timeout;
+    bool configured_timeout = true;
+    if (r.deadline - now < timeout) {
+      timeout = r.deadline - now;
+      configured_timeout = false;
+    }
+    const bool asking = r.ask != nullptr;
+    r.ask = nullptr;
+    auto* pending = new Pending{this, node, std::move(r), now};
+    pending->configured_timeout = configured_timeout;
     pending->timer = evtimer_new(base_, &Loop::OnCommandTimeout, pending);
     const timeval tv = TimevalOf(timeout);
     evtimer_add(pending->timer, &tv);
 
+    const std::vector<std::string>& args = pending->request.args;
     std::vector<const char*> argv;
     std::vector<size_t> lengths;
     argv.reserve(args.size());
@@ -261,12 +379,49 @@ class RedisClient::Loop {
       argv.push_back(a.data());
       lengths.push_back(a.size());
     }
-    if (redisAsyncCommandArgv(ctx_, &Loop::OnReply, pending,
+    if (asking) {
+      // The target imports the slot: this one command may run there.
+      redisAsyncCommand(node->ctx, nullptr, nullptr, "ASKING");
+    }
+    if (redisAsyncCommandArgv(node->ctx, &Loop::OnReply, pending,
                               static_cast<int>(argv.size()), argv.data(),
                               lengths.data()) != REDIS_OK) {
       pending->Complete(StoreUnavailable("command not sent"));
       delete pending;
     }
+  }
+
+  // Sends `r` again after a short pause, if its time allows: true if it
+  // will be.
+  bool RetryLater(Request& r) {
+    const absl::Duration pause =
+        std::min(absl::Milliseconds(5) * (1 << std::min(r.attempts, 5)),
+                 absl::Milliseconds(100));
+    const absl::Time until =
+        r.retry_until == absl::InfiniteFuture()
+            ? std::min(r.deadline, absl::Now() + config_.command_timeout)
+            : r.retry_until;
+    if (r.attempts >= 16 || absl::Now() + pause >= until) {
+      return false;
+    }
+    r.retry_until = until;
+    ++r.attempts;
+    auto retry = std::make_unique<Retry>(Retry{this, std::move(r)});
+    retry->timer = evtimer_new(base_, &Loop::OnRetry, retry.get());
+    const timeval tv = TimevalOf(pause);
+    evtimer_add(retry->timer, &tv);
+    retries_.emplace(retry.get(), std::move(retry));
+    return true;
+  }
+
+  static void OnRetry(evutil_socket_t, short, void* arg) {
+    auto* retry = static_cast<Retry*>(arg);
+    Loop* loop = retry->loop;
+    auto it = loop->retries_.find(retry);
+    std::unique_ptr<Retry> owned = std::move(it->second);
+    loop->retries_.erase(it);
+    event_free(owned->timer);
+    loop->Route(std::move(owned->request));
   }
 
   static void OnReply(redisAsyncContext*, void* raw_reply, void* privdata) {
@@ -279,13 +434,9 @@ class RedisClient::Loop {
       }
       pending->Complete(StoreUnavailable("connection lost before the reply"));
     } else if (reply->type == REDIS_REPLY_ERROR) {
-      std::string message(reply->str, reply->len);
-      if (loop->metrics_ != nullptr) {
-        loop->metrics_->RecordError(RedisMetrics::ErrorKind::kReply);
+      if (!pending->completed) {
+        loop->OnErrorReply(pending, absl::string_view(reply->str, reply->len));
       }
-      pending->Complete(IsTransientError(message)
-                            ? StoreUnavailable(message)
-                            : absl::InternalError("redis: " + message));
     } else {
       if (loop->metrics_ != nullptr) {
         loop->metrics_->RecordCommand(absl::Now() - pending->sent);
@@ -295,9 +446,58 @@ class RedisClient::Loop {
     delete pending;
   }
 
+  void OnErrorReply(Pending* pending, absl::string_view message) {
+    if (metrics_ != nullptr) {
+      metrics_->RecordError(RedisMetrics::ErrorKind::kReply);
+    }
+    if (mode_ == Mode::kCluster && pending->request.node == nullptr) {
+      if (std::optional<Redirect> redirect = ParseRedirect(message)) {
+        // Not run there: safe to send again, also for writes.
+        if (metrics_ != nullptr) {
+          metrics_->RecordRedirect(redirect->ask);
+        }
+        Node* to = NodeFor(redirect->address);
+        Request r = pending->Take();
+        if (!redirect->ask) {
+          slots_[redirect->slot] = to;
+          ScheduleRefresh();
+        } else {
+          r.ask = to;
+        }
+        if (r.attempts < 16 && to->ready) {
+          ++r.attempts;
+          return Send(to, std::move(r));
+        }
+        if (!RetryLater(r)) {
+          std::move(r.done)(StoreUnavailable(
+              "the data is moving between servers; retry shortly"));
+        }
+        return;
+      }
+      if (absl::StartsWith(message, "TRYAGAIN") ||
+          absl::StartsWith(message, "CLUSTERDOWN") ||
+          absl::StartsWith(message, "MASTERDOWN") ||
+          absl::StartsWith(message, "LOADING")) {
+        if (absl::StartsWith(message, "CLUSTERDOWN")) {
+          ScheduleRefresh();
+        }
+        Request r = pending->Take();
+        if (!RetryLater(r)) {
+          std::move(r.done)(StoreUnavailable(message));
+        }
+        return;
+      }
+    }
+    pending->Complete(IsTransientError(message)
+                          ? StoreUnavailable(message)
+                          : absl::InternalError(absl::StrCat(
+                                "redis: ", message.substr(0, 200))));
+  }
+
   static void OnCommandTimeout(evutil_socket_t, short, void* arg) {
     auto* pending = static_cast<Pending*>(arg);
     Loop* loop = pending->loop;
+    Node* node = pending->node;
     if (!pending->configured_timeout) {
       // The caller's deadline, not a sick server: give up on this reply only.
       pending->Complete(absl::DeadlineExceededError(
@@ -308,167 +508,427 @@ class RedisClient::Loop {
       loop->metrics_->RecordError(RedisMetrics::ErrorKind::kTimeout);
     }
     // Not ready from now on, before the caller hears of it: the connection
-    // is replaced below, and new commands fail fast until it is back.
-    loop->SetReady(false);
+    // is replaced below, and new commands for it fail fast until it is back.
+    loop->NodeDown(node);
     pending->Complete(StoreUnavailable(
         absl::StrCat("no answer within ",
                      absl::FormatDuration(loop->config_.command_timeout))));
     // Replies come in order, so every later one is stuck behind this: replace
     // the connection.
-    loop->DropLater(loop->ctx_);
+    loop->DropLater(node, node->ctx);
   }
 
-  // Drops connection `ctx` and schedules a reconnect on the loop's next
-  // turn, unless another connection has replaced it by then. Never inline
-  // from a reply or timeout: freeing a context deletes its pending commands,
-  // and the callback running may belong to one of them.
-  void DropLater(redisAsyncContext* ctx) {
+  // Drops `node`'s connection `ctx` and schedules a reconnect on the loop's
+  // next turn, unless another connection has replaced it by then. Never
+  // inline from a reply or timeout: freeing a context deletes its pending
+  // commands, and the callback running may belong to one of them.
+  void DropLater(Node* node, redisAsyncContext* ctx) {
     if (ctx == nullptr) {
       return;
     }
-    drops_.push_back(ctx);
+    drops_.emplace_back(node, ctx);
     event_base_once(base_, -1, EV_TIMEOUT, &Loop::OnDropLater, this, nullptr);
   }
 
   static void OnDropLater(evutil_socket_t, short, void* arg) {
     auto* loop = static_cast<Loop*>(arg);
-    const std::vector<redisAsyncContext*> drops = std::move(loop->drops_);
+    const auto drops = std::move(loop->drops_);
     loop->drops_.clear();
-    for (redisAsyncContext* ctx : drops) {
-      if (loop->ctx_ == ctx) {
-        loop->DropConnection("command failed");
-        loop->ScheduleReconnect();
+    for (const auto& [node, ctx] : drops) {
+      if (node->ctx == ctx) {
+        loop->DropConnection(node);
+        loop->ScheduleReconnect(node);
       }
     }
   }
 
-  void Connect() {
+  // The node at `address`, made (and connecting) if new.
+  Node* NodeFor(const HostPort& address) {
+    const std::string name = address.ToString();
+    auto it = nodes_.find(name);
+    if (it != nodes_.end()) {
+      Node* node = it->second.get();
+      if (!node->wanted) {
+        node->wanted = true;
+        if (node->ctx == nullptr) {
+          ScheduleReconnect(node);
+        }
+      }
+      return node;
+    }
+    auto node = std::make_unique<Node>();
+    node->loop = this;
+    node->address = address;
+    node->reconnect_timer =
+        evtimer_new(base_, &Loop::OnReconnectTimer, node.get());
+    node->connect_timer =
+        evtimer_new(base_, &Loop::OnConnectTimeout, node.get());
+    Node* raw = node.get();
+    nodes_.emplace(name, std::move(node));
+    if (seed_ != nullptr) {  // the seed connects when the loop starts
+      Connect(raw);
+    }
+    return raw;
+  }
+
+  Node* NodeFor(const std::string& address) {
+    std::optional<HostPort> parsed = ParseHostPort(address);
+    if (!parsed) {
+      return seed_;  // never from a sane server; its MOVED will repeat
+    }
+    return NodeFor(*parsed);
+  }
+
+  void Connect(Node* node) {
     redisAsyncContext* ctx =
-        redisAsyncConnect(config_.address.host.c_str(), config_.address.port);
+        redisAsyncConnect(node->address.host.c_str(), node->address.port);
     if (ctx == nullptr || ctx->err != 0) {
       if (ctx != nullptr) {
         redisAsyncFree(ctx);
       }
-      ScheduleReconnect();
+      ScheduleReconnect(node);
       return;
     }
-    ctx->data = this;
+    ctx->data = node;
     redisLibeventAttach(ctx, base_);
     redisAsyncSetConnectCallback(ctx, &Loop::OnConnect);
     redisAsyncSetDisconnectCallback(ctx, &Loop::OnDisconnect);
-    ctx_ = ctx;
+    node->ctx = ctx;
     const timeval tv = TimevalOf(config_.connect_timeout);
-    evtimer_add(connect_timer_, &tv);
+    evtimer_add(node->connect_timer, &tv);
   }
 
   static void OnConnect(const redisAsyncContext* ctx, int status) {
-    auto* loop = static_cast<Loop*>(ctx->data);
-    if (ctx != loop->ctx_) {
+    auto* node = static_cast<Node*>(ctx->data);
+    Loop* loop = node->loop;
+    if (ctx != node->ctx) {
       return;
     }
-    evtimer_del(loop->connect_timer_);
+    evtimer_del(node->connect_timer);
     if (status != REDIS_OK) {
       // hiredis frees the context itself after a failed connect.
-      loop->ctx_ = nullptr;
-      loop->ScheduleReconnect();
+      node->ctx = nullptr;
+      loop->ScheduleReconnect(node);
       return;
     }
-    loop->Prepare();
+    loop->Prepare(node);
   }
 
   static void OnDisconnect(const redisAsyncContext* ctx, int) {
-    auto* loop = static_cast<Loop*>(ctx->data);
-    if (ctx != loop->ctx_) {
+    auto* node = static_cast<Node*>(ctx->data);
+    Loop* loop = node->loop;
+    if (ctx != node->ctx) {
       return;  // a connection we dropped on purpose
     }
-    loop->ctx_ = nullptr;
-    loop->SetReady(false);
-    loop->ScheduleReconnect();
+    node->ctx = nullptr;
+    loop->NodeDown(node);
+    loop->ScheduleReconnect(node);
   }
 
   static void OnConnectTimeout(evutil_socket_t, short, void* arg) {
-    auto* loop = static_cast<Loop*>(arg);
-    loop->DropConnection("connect timed out");
-    loop->ScheduleReconnect();
+    auto* node = static_cast<Node*>(arg);
+    node->loop->DropConnection(node);
+    node->loop->ScheduleReconnect(node);
   }
 
-  // AUTH, then the Functions libraries; ready when the last one succeeds.
-  void Prepare() {
-    std::vector<std::vector<std::string>> steps;
+  // One step of preparing a connection: a command, and what its reply
+  // means (an empty problem: go on, skipping `skip` steps).
+  struct Step {
+    std::vector<std::string> command;
+    std::function<std::string(const absl::StatusOr<RedisReply>&, int& skip)>
+        check;
+  };
+
+  // AUTH, then each library (owned: loaded unless a newer version is live;
+  // needed: at least this version live), then PING.
+  void Prepare(Node* node) {
+    auto steps = std::make_shared<std::vector<Step>>();
+    const auto must_succeed = [](const absl::StatusOr<RedisReply>& reply,
+                                 int&) {
+      return reply.ok() ? std::string() : std::string(reply.status().message());
+    };
     if (!config_.password.empty()) {
-      steps.push_back({"AUTH", config_.password});
+      steps->push_back({{"AUTH", config_.password}, must_succeed});
     }
-    for (const std::string& library : libraries_) {
-      steps.push_back({"FUNCTION", "LOAD", "REPLACE", library});
+    for (const LibraryUse& use : libraries_) {
+      const FunctionLibrary* library = use.library;
+      const bool owned = use.owned;
+      steps->push_back(
+          {{"FCALL_RO", absl::StrCat(library->name, "_version"), "0"},
+           [library, owned](const absl::StatusOr<RedisReply>& reply,
+                            int& skip) -> std::string {
+             const bool missing =
+                 !reply.ok() &&
+                 absl::StrContains(reply.status().message(), "not found");
+             if (!reply.ok() && !missing) {
+               return std::string(reply.status().message());
+             }
+             const long long live = missing ? 0 : reply->integer;
+             if (owned) {
+               // Equal versions load too: the same source is a no-op, and
+               // a developer's edit without a new version still lands.
+               skip = live > library->version ? 1 : 0;
+               return "";
+             }
+             if (live < library->version) {
+               return absl::StrCat(
+                   "Redis Functions library ", library->name, " version ",
+                   library->version, " is needed and ",
+                   missing ? std::string("none")
+                           : absl::StrCat("version ", live),
+                   " is loaded: start the service that owns it (its "
+                   "current version) first");
+             }
+             return "";
+           }});
+      if (owned) {
+        steps->push_back(
+            {{"FUNCTION", "LOAD", "REPLACE", library->source}, must_succeed});
+      }
     }
-    steps.push_back({"PING"});
-    RunPreparation(std::move(steps), 0);
+    steps->push_back({{"PING"}, must_succeed});
+    RunPreparation(node, std::move(steps), 0);
   }
 
-  void RunPreparation(std::vector<std::vector<std::string>> steps,
+  void RunPreparation(Node* node, std::shared_ptr<std::vector<Step>> steps,
                       size_t index) {
-    std::vector<std::string> command = steps[index];
-    redisAsyncContext* ctx = ctx_;
-    Send(
-        std::move(command),
-        [this, ctx, steps = std::move(steps),
-         index](absl::StatusOr<RedisReply> reply) mutable {
-          if (ctx != ctx_) {
-            return;  // that connection is gone; a new one prepares itself
+    redisAsyncContext* ctx = node->ctx;
+    Request request{(*steps)[index].command,
+                    [this, node, ctx, steps,
+                     index](absl::StatusOr<RedisReply> reply) mutable {
+                      if (ctx != node->ctx) {
+                        return;  // that connection is gone
+                      }
+                      int skip = 0;
+                      const std::string problem =
+                          (*steps)[index].check(reply, skip);
+                      if (!problem.empty()) {
+                        // Not ready (it never was on this connection);
+                        // try another later.
+                        Problem(node, problem);
+                        DropLater(node, ctx);
+                        return;
+                      }
+                      const size_t next = index + 1 + skip;
+                      if (next < steps->size()) {
+                        return RunPreparation(node, steps, next);
+                      }
+                      NodePrepared(node);
+                    },
+                    absl::InfiniteFuture()};
+    request.node = node;
+    Send(node, std::move(request));
+  }
+
+  void Problem(Node* node, const std::string& problem) {
+    if (problem != node->last_problem) {
+      node->last_problem = problem;
+      Log("error",
+          absl::StrCat("redis ", node->address.ToString(), ": ", problem));
+    }
+  }
+
+  void NodePrepared(Node* node) {
+    if (node->ever_ready && metrics_ != nullptr) {
+      metrics_->RecordReconnect();
+    }
+    node->ever_ready = true;
+    node->last_problem.clear();
+    node->backoff = absl::ZeroDuration();
+    node->ready = true;
+    if (mode_ == Mode::kUnknown) {
+      DetectMode(node);
+      return;
+    }
+    if (mode_ == Mode::kCluster) {
+      ScheduleRefresh();
+    }
+    UpdateReadiness();
+  }
+
+  // The first prepared connection tells a cluster (CLUSTER SLOTS answers)
+  // from a single Redis (it refuses).
+  void DetectMode(Node* node) {
+    Request request{
+        {"CLUSTER", "SLOTS"},
+        [this, node](absl::StatusOr<RedisReply> reply) {
+          if (mode_ != Mode::kUnknown) {
+            return;
+          }
+          if (!reply.ok() && absl::StrContains(reply.status().message(),
+                                               "cluster support disabled")) {
+            mode_ = Mode::kSingle;
+            return UpdateReadiness();
           }
           if (!reply.ok()) {
-            // Not ready (it never was on this connection); try another.
-            DropLater(ctx);
-            return;
+            Problem(node, std::string(reply.status().message()));
+            node->ready = false;
+            return DropLater(node, node->ctx);
           }
-          if (index + 1 < steps.size()) {
-            RunPreparation(std::move(steps), index + 1);
-            return;
-          }
-          if (had_connection_ && metrics_ != nullptr) {
-            metrics_->RecordReconnect();
-          }
-          had_connection_ = true;
-          backoff_ = absl::ZeroDuration();
-          SetReady(true);
+          mode_ = Mode::kCluster;
+          owner_->cluster_.store(true, std::memory_order_release);
+          slots_.assign(kClusterSlots, nullptr);
+          ApplySlotMap(*reply);
         },
-        absl::InfiniteFuture(), /*internal=*/true);
+        absl::InfiniteFuture()};
+    request.node = node;
+    Send(node, std::move(request));
   }
 
-  // Frees the current context; pending commands complete with UNAVAILABLE.
-  void DropConnection(absl::string_view /*why*/) {
-    evtimer_del(connect_timer_);
-    redisAsyncContext* ctx = ctx_;
-    ctx_ = nullptr;
-    SetReady(false);
+  // CLUSTER SLOTS: [[start, end, [host, port, id], replicas...], ...].
+  void ApplySlotMap(const RedisReply& map) {
+    if (metrics_ != nullptr) {
+      metrics_->RecordSlotMapRefresh();
+    }
+    std::vector<Node*> slots(kClusterSlots, nullptr);
+    std::set<Node*> primaries;
+    for (const RedisReply& range : map.elements) {
+      if (range.elements.size() < 3 || range.elements[2].elements.size() < 2) {
+        continue;
+      }
+      const long long first = range.elements[0].integer;
+      const long long last = range.elements[1].integer;
+      std::string host = range.elements[2].elements[0].str;
+      if (host.empty() || host == "?") {
+        host = config_.address.host;  // the node does not know its address
+      }
+      const int port = static_cast<int>(range.elements[2].elements[1].integer);
+      Node* node = NodeFor(HostPort{host, port});
+      primaries.insert(node);
+      for (long long slot = std::max(0LL, first);
+           slot <= last && slot < kClusterSlots; ++slot) {
+        slots[slot] = node;
+      }
+    }
+    slots_ = std::move(slots);
+    for (auto& [name, node] : nodes_) {
+      if (!primaries.contains(node.get()) && node->wanted) {
+        // A replica now, or gone: no commands go there.
+        node->wanted = false;
+        evtimer_del(node->reconnect_timer);
+        DropConnection(node.get());
+      }
+    }
+    UpdateReadiness();
+  }
+
+  // Asks a connected primary for the slot map: after MOVED, CLUSTERDOWN or
+  // a lost primary, at most every 100 ms; and while some slot has no
+  // connected primary, every 250 ms until it has.
+  void ScheduleRefresh() {
+    if (mode_ != Mode::kCluster || refresh_in_flight_ ||
+        evtimer_pending(refresh_timer_, nullptr)) {
+      return;
+    }
+    const absl::Duration since = absl::Now() - last_refresh_;
+    const timeval tv = TimevalOf(
+        std::max(absl::ZeroDuration(), absl::Milliseconds(100) - since));
+    evtimer_add(refresh_timer_, &tv);
+  }
+
+  static void OnRefreshTimer(evutil_socket_t, short, void* arg) {
+    static_cast<Loop*>(arg)->Refresh();
+  }
+
+  void Refresh() {
+    Node* from = nullptr;
+    for (auto& [name, node] : nodes_) {
+      if (node->ready) {
+        from = node.get();
+        break;
+      }
+    }
+    if (from == nullptr) {
+      // Nothing connected: start again from the configured address.
+      NodeFor(config_.address);
+      return RefreshAgainSoon();
+    }
+    refresh_in_flight_ = true;
+    last_refresh_ = absl::Now();
+    Request request{{"CLUSTER", "SLOTS"},
+                    [this](absl::StatusOr<RedisReply> reply) {
+                      refresh_in_flight_ = false;
+                      if (reply.ok()) {
+                        ApplySlotMap(*reply);
+                      }
+                      if (!owner_->ready()) {
+                        RefreshAgainSoon();
+                      }
+                    },
+                    absl::InfiniteFuture()};
+    request.node = from;
+    Send(from, std::move(request));
+  }
+
+  void RefreshAgainSoon() {
+    if (evtimer_pending(refresh_timer_, nullptr)) {
+      return;
+    }
+    const timeval tv = TimevalOf(absl::Milliseconds(250));
+    evtimer_add(refresh_timer_, &tv);
+  }
+
+  // A node lost its connection (or stalled).
+  void NodeDown(Node* node) {
+    node->ready = false;
+    UpdateReadiness();
+    if (mode_ == Mode::kCluster) {
+      ScheduleRefresh();  // a failover changes the map
+    }
+  }
+
+  void UpdateReadiness() {
+    bool ready = false;
+    if (mode_ == Mode::kSingle) {
+      ready = seed_->ready;
+    } else if (mode_ == Mode::kCluster) {
+      ready = std::all_of(slots_.begin(), slots_.end(), [](Node* node) {
+        return node != nullptr && node->ready;
+      });
+      if (!ready) {
+        RefreshAgainSoon();
+      }
+    }
+    SetReady(ready);
+  }
+
+  // Frees the node's context; its pending commands complete with
+  // UNAVAILABLE.
+  void DropConnection(Node* node) {
+    evtimer_del(node->connect_timer);
+    redisAsyncContext* ctx = node->ctx;
+    node->ctx = nullptr;
+    if (node->ready) {
+      NodeDown(node);
+    }
     if (ctx != nullptr) {
       redisAsyncFree(ctx);
     }
   }
 
-  void ScheduleReconnect() {
+  void ScheduleReconnect(Node* node) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) {
         return;
       }
     }
-    if (evtimer_pending(reconnect_timer_, nullptr)) {
+    if (!node->wanted || evtimer_pending(node->reconnect_timer, nullptr)) {
       return;
     }
-    backoff_ = backoff_ == absl::ZeroDuration()
-                   ? config_.reconnect_min
-                   : std::min(backoff_ * 2, config_.reconnect_max);
+    node->backoff = node->backoff == absl::ZeroDuration()
+                        ? config_.reconnect_min
+                        : std::min(node->backoff * 2, config_.reconnect_max);
     // Up to 20% jitter so many processes do not reconnect in lockstep.
     std::uniform_real_distribution<double> jitter(0.8, 1.0);
-    const timeval tv = TimevalOf(backoff_ * jitter(rng_));
-    evtimer_add(reconnect_timer_, &tv);
+    const timeval tv = TimevalOf(node->backoff * jitter(rng_));
+    evtimer_add(node->reconnect_timer, &tv);
   }
 
   static void OnReconnectTimer(evutil_socket_t, short, void* arg) {
-    auto* loop = static_cast<Loop*>(arg);
-    if (loop->ctx_ == nullptr) {
-      loop->Connect();
+    auto* node = static_cast<Node*>(arg);
+    if (node->ctx == nullptr && node->wanted) {
+      node->loop->Connect(node);
     }
   }
 
@@ -487,7 +947,7 @@ class RedisClient::Loop {
 
   RedisClient* owner_;
   const RedisConfig config_;
-  const std::vector<std::string> libraries_;
+  const std::vector<LibraryUse> libraries_;
   RedisMetrics* const metrics_;
   std::function<void(bool)> listener_;
 
@@ -499,21 +959,25 @@ class RedisClient::Loop {
   // Loop thread only.
   event_base* base_ = nullptr;
   event* wake_ = nullptr;
-  event* reconnect_timer_ = nullptr;
-  event* connect_timer_ = nullptr;
-  redisAsyncContext* ctx_ = nullptr;
+  event* refresh_timer_ = nullptr;
+  Mode mode_ = Mode::kUnknown;
+  // Every server ever known, by host:port; never removed while the loop
+  // runs (pending commands and timers point at them).
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+  Node* seed_ = nullptr;      // the configured address
+  std::vector<Node*> slots_;  // cluster: the primary of each slot
+  bool refresh_in_flight_ = false;
+  absl::Time last_refresh_ = absl::InfinitePast();
+  std::map<Retry*, std::unique_ptr<Retry>> retries_;
   // Connections to drop on the next turn (DropLater).
-  std::vector<redisAsyncContext*> drops_;
-  bool had_connection_ = false;
-  absl::Duration backoff_ = absl::ZeroDuration();
+  std::vector<std::pair<Node*, redisAsyncContext*>> drops_;
   std::minstd_rand rng_{std::random_device{}()};
 };
 
-RedisClient::RedisClient(RedisConfig config,
-                         std::vector<std::string> function_libraries,
+RedisClient::RedisClient(RedisConfig config, std::vector<LibraryUse> libraries,
                          RedisMetrics* metrics)
     : loop_(std::make_unique<Loop>(this, std::move(config),
-                                   std::move(function_libraries), metrics)) {}
+                                   std::move(libraries), metrics)) {}
 
 RedisClient::~RedisClient() { Stop(); }
 
@@ -527,7 +991,12 @@ void RedisClient::Stop() { loop_->Stop(); }
 
 void RedisClient::Execute(std::vector<std::string> args, Callback done,
                           absl::Time deadline) {
-  loop_->Submit(std::move(args), std::move(done), deadline);
+  loop_->Submit(std::move(args), std::move(done), deadline, std::nullopt);
+}
+
+void RedisClient::ExecuteInSlot(int slot, std::vector<std::string> args,
+                                Callback done, absl::Time deadline) {
+  loop_->Submit(std::move(args), std::move(done), deadline, slot);
 }
 
 void RedisClient::Call(absl::string_view function,
@@ -569,16 +1038,34 @@ absl::Status StartAndAwaitReady(RedisClient& client, const RedisConfig& config,
   return absl::OkStatus();
 }
 
-absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,
-                                          std::vector<std::string> args) {
+namespace {
+
+absl::StatusOr<RedisReply> Wait(
+    const std::function<void(RedisClient::Callback)>& send) {
   absl::Notification done;
   absl::StatusOr<RedisReply> result;
-  client.Execute(std::move(args), [&](absl::StatusOr<RedisReply> reply) {
+  send([&](absl::StatusOr<RedisReply> reply) {
     result = std::move(reply);
     done.Notify();
   });
   done.WaitForNotification();
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,
+                                          std::vector<std::string> args) {
+  return Wait([&](RedisClient::Callback done) {
+    client.Execute(std::move(args), std::move(done));
+  });
+}
+
+absl::StatusOr<RedisReply> ExecuteInSlotAndWait(RedisClient& client, int slot,
+                                                std::vector<std::string> args) {
+  return Wait([&](RedisClient::Callback done) {
+    client.ExecuteInSlot(slot, std::move(args), std::move(done));
+  });
 }
 
 }  // namespace gracilis

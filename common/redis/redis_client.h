@@ -4,10 +4,19 @@
 //
 // hiredis async on a libevent loop owned by this object: gRPC threads hand
 // commands over and never wait. Every command has a timeout (hiredis 0.14
-// has none, so the loop times them out); while the connection is down,
-// commands fail at once with UNAVAILABLE and the client reconnects with
-// exponential backoff. Multi-key updates go through Redis Functions (Lua)
-// that the client loads on every (re)connect, so one call applies atomically.
+// has none, so the loop times them out); while a connection is down,
+// commands for it fail at once with UNAVAILABLE and the client reconnects
+// with exponential backoff. Multi-key updates go through Redis Functions
+// (Lua), so one call applies atomically.
+//
+// One client serves a single Redis or a Redis Cluster, told apart at the
+// first connection (CLUSTER SLOTS). On a cluster it keeps the slot map and
+// one connection per primary, sends each command to the primary of its
+// key's slot (keys.h puts all of a user's keys in one slot), follows MOVED
+// (and refreshes the map) and ASK, retries TRYAGAIN and CLUSTERDOWN within
+// the command's time, and refreshes the map when a primary goes away (a
+// failover). Whatever is left becomes UNAVAILABLE, never with a node's
+// address in the message.
 
 #include <atomic>
 #include <functional>
@@ -38,6 +47,38 @@ struct RedisConfig {
   static RedisConfig Read(ConfigSource& source);
 };
 
+// A Redis Functions library and its version. Functions keep their names
+// and meaning across versions (a change that would break an older caller
+// adds a function instead), so a newer live version serves older callers.
+struct FunctionLibrary {
+  std::string name;  // e.g. "gracilis_workout"
+  int version = 1;   // raised whenever the source changes
+  std::string source;
+};
+
+// A library from the Lua of its functions: adds the "#!lua name=" line and
+// a read-only function <name>_version answering `version`, which is how a
+// process learns which version is live.
+FunctionLibrary MakeFunctionLibrary(absl::string_view name, int version,
+                                    absl::string_view functions);
+
+// How a process uses a library. The service that owns a library loads it on
+// every primary it connects to (also primaries that join later), unless a
+// newer version is already there: an old pod reconnecting during a rolling
+// deploy does not put back old functions. A process that only calls
+// another service's functions checks that at least its version is live,
+// and until then is not ready and logs which library it waits for.
+struct LibraryUse {
+  const FunctionLibrary* library;
+  bool owned;
+};
+inline LibraryUse Owns(const FunctionLibrary& library) {
+  return {&library, true};
+}
+inline LibraryUse Needs(const FunctionLibrary& library) {
+  return {&library, false};
+}
+
 // An owned copy of a hiredis reply.
 struct RedisReply {
   enum class Type { kNil, kString, kStatus, kInteger, kArray };
@@ -53,10 +94,9 @@ class RedisClient {
  public:
   using Callback = absl::AnyInvocable<void(absl::StatusOr<RedisReply>) &&>;
 
-  // `function_libraries`: Redis Functions sources ("#!lua name=..."),
-  // loaded with FUNCTION LOAD REPLACE whenever a connection is made.
-  // `metrics` may be null.
-  RedisClient(RedisConfig config, std::vector<std::string> function_libraries,
+  // `libraries`: the Functions this process loads or needs, prepared on
+  // every connection before it serves commands. `metrics` may be null.
+  RedisClient(RedisConfig config, std::vector<LibraryUse> libraries,
               RedisMetrics* metrics);
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
@@ -68,7 +108,11 @@ class RedisClient {
   void Start();
   // Fails whatever is pending with UNAVAILABLE and joins the loop thread.
   void Stop();
+  // Connected and prepared: to the one Redis, or to the primary of every
+  // slot of a cluster.
   bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // Whether the server is a Redis Cluster (known once ready).
+  bool cluster() const { return cluster_.load(std::memory_order_acquire); }
 
   // Sends one command, binary-safe. From any thread; `done` runs on the loop
   // thread and must not block. The command gives up at `deadline` (the
@@ -81,12 +125,17 @@ class RedisClient {
   void Call(absl::string_view function, std::vector<std::string> keys,
             std::vector<std::string> args, Callback done,
             absl::Time deadline = absl::InfiniteFuture());
+  // A command without keys (CLUSTER GETKEYSINSLOT, SCAN, ...) sent to the
+  // primary serving `slot`; on a single Redis, to it.
+  void ExecuteInSlot(int slot, std::vector<std::string> args, Callback done,
+                     absl::Time deadline = absl::InfiniteFuture());
 
   class Loop;  // implementation, in redis_client.cc
 
  private:
   std::unique_ptr<Loop> loop_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> cluster_{false};
 };
 
 // A callback that keeps only the reply's status (for writes whose reply
@@ -104,5 +153,7 @@ absl::Status StartAndAwaitReady(RedisClient& client, const RedisConfig& config,
 // or Redis loop thread.
 absl::StatusOr<RedisReply> ExecuteAndWait(RedisClient& client,
                                           std::vector<std::string> args);
+absl::StatusOr<RedisReply> ExecuteInSlotAndWait(RedisClient& client, int slot,
+                                                std::vector<std::string> args);
 
 }  // namespace gracilis

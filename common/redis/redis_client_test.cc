@@ -14,13 +14,17 @@ using ::gracilis::testing::StatusIs;
 using ::gracilis::testing::TestRedisServer;
 using ::gracilis::testing::WaitUntil;
 
-constexpr char kLibrary[] = R"lua(#!lua name=gracilis_test
+const FunctionLibrary& TestLibrary() {
+  static const auto* library =
+      new FunctionLibrary(MakeFunctionLibrary("gracilis_test", 1, R"lua(
 redis.register_function('swap_counter', function(keys, args)
   local old = redis.call('GET', keys[1])
   redis.call('SET', keys[1], args[1])
   return old
 end)
-)lua";
+)lua"));
+  return *library;
+}
 
 class RedisClientTest : public ::testing::Test {
  protected:
@@ -31,7 +35,7 @@ class RedisClientTest : public ::testing::Test {
     config.command_timeout = absl::Milliseconds(300);
     config.reconnect_max = absl::Milliseconds(200);
     client_ = std::make_unique<RedisClient>(
-        config, std::vector<std::string>{kLibrary}, nullptr);
+        config, std::vector<LibraryUse>{Owns(TestLibrary())}, nullptr);
     client_->SetReadinessListener([this](bool ready) { readiness_changes_++; });
     client_->Start();
     ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
@@ -174,7 +178,8 @@ TEST_F(RedisClientTest, ManyThreadsShareOneClient) {
   RedisConfig config;
   config.address = {"127.0.0.1", server_.port()};
   config.command_timeout = absl::Seconds(5);
-  RedisClient shared(config, std::vector<std::string>{kLibrary}, nullptr);
+  RedisClient shared(config, std::vector<LibraryUse>{Owns(TestLibrary())},
+                     nullptr);
   shared.Start();
   ASSERT_TRUE(WaitUntil([&] { return shared.ready(); }));
   std::vector<std::thread> threads;

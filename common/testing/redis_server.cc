@@ -13,6 +13,8 @@
 #include <random>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -78,11 +80,46 @@ bool WaitUntil(const std::function<bool()>& predicate, absl::Duration limit) {
   return predicate();
 }
 
-TestRedisServer::TestRedisServer() : port_(PickFreePort()) {
+int TestRedisPrimaries() {
+  const char* mode = std::getenv("GRACILIS_TEST_REDIS");
+  return mode != nullptr && std::string(mode) == "cluster" ? 3 : 1;
+}
+
+namespace {
+
+// A free port whose cluster bus port (+10000) is free too and below the
+// ephemeral range.
+int PickFreeClusterPort() {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = PickFreePort();
+    if (port + 10000 < EphemeralLow() && CanBind(port + 10000)) {
+      return port;
+    }
+  }
+  std::abort();
+}
+
+}  // namespace
+
+TestRedisServer::TestRedisServer(int primaries, int replicas)
+    : primaries_(primaries) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "gracilis-redis-XXXXXX")
           .string();
   dir_ = mkdtemp(pattern.data());
+  const int count = primaries > 1 ? primaries * (1 + replicas) : 1;
+  for (int i = 0; i < count; ++i) {
+    auto node = std::make_unique<Node>();
+    if (count == 1) {
+      node->port = PickFreePort();
+      node->dir = dir_;
+    } else {
+      node->port = PickFreeClusterPort();
+      node->dir = absl::StrCat(dir_, "/node-", i);
+      std::filesystem::create_directories(node->dir);
+    }
+    nodes_.push_back(std::move(node));
+  }
 }
 
 TestRedisServer::~TestRedisServer() {
@@ -92,29 +129,46 @@ TestRedisServer::~TestRedisServer() {
 }
 
 std::string TestRedisServer::address() const {
-  return absl::StrCat("127.0.0.1:", port_);
+  return absl::StrCat("127.0.0.1:", port());
 }
 
-absl::Status TestRedisServer::Start() {
+std::vector<int> TestRedisServer::ports() const {
+  std::vector<int> out;
+  for (const auto& node : nodes_) {
+    out.push_back(node->port);
+  }
+  return out;
+}
+
+absl::Status TestRedisServer::StartProcess(Node& node) {
   std::vector<std::string> argv = {"redis-server",
                                    GRACILIS_REDIS_CONFIG,
                                    "--port",
-                                   absl::StrCat(port_),
+                                   absl::StrCat(node.port),
                                    "--bind",
                                    "127.0.0.1",
                                    "--dir",
-                                   dir_,
+                                   node.dir,
                                    "--enable-debug-command",
                                    "local",
                                    "--daemonize",
                                    "no",
                                    "--logfile",
-                                   dir_ + "/redis.log"};
+                                   node.dir + "/redis.log"};
+  if (cluster()) {
+    for (const char* arg :
+         {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+          "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor",
+          "0", "--cluster-require-full-coverage", "no"}) {
+      argv.push_back(arg);
+    }
+  }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  RETURN_IF_ERROR(process_.Start(argv));
-  const bool answered =
-      WaitUntil([&] { return Cli("PING") == "PONG" || !process_.Running(); });
-  if (!process_.Running()) {
+  RETURN_IF_ERROR(node.process.Start(argv));
+  const bool answered = WaitUntil([&] {
+    return CliAt(node.port, "PING") == "PONG" || !node.process.Running();
+  });
+  if (!node.process.Running()) {
     return absl::InternalError(
         "redis-server exited at start; is it installed?");
   }
@@ -124,21 +178,120 @@ absl::Status TestRedisServer::Start() {
   return absl::OkStatus();
 }
 
-void TestRedisServer::Kill() { process_.Kill(); }
+absl::Status TestRedisServer::Start() {
+  for (auto& node : nodes_) {
+    RETURN_IF_ERROR(StartProcess(*node));
+  }
+  if (!cluster()) {
+    return absl::OkStatus();
+  }
+  if (!cluster_created_) {
+    std::string create = "redis-cli --cluster create";
+    for (const auto& node : nodes_) {
+      absl::StrAppend(&create, " 127.0.0.1:", node->port);
+    }
+    absl::StrAppend(&create, " --cluster-replicas ",
+                    nodes_.size() / primaries_ - 1, " --cluster-yes");
+    const CommandResult created = RunCommand(create);
+    if (created.exit_code != 0) {
+      return absl::InternalError(
+          absl::StrCat("redis-cli --cluster create failed: ", created.output));
+    }
+    cluster_created_ = true;
+  }
+  return AwaitClusterOk();
+}
 
-void TestRedisServer::Pause() { process_.Signal(SIGSTOP); }
+absl::Status TestRedisServer::AwaitClusterOk() {
+  const std::string known = absl::StrCat("cluster_known_nodes:", nodes_.size());
+  const bool ok = WaitUntil(
+      [&] {
+        for (const auto& node : nodes_) {
+          const std::string info = CliAt(node->port, "CLUSTER INFO");
+          if (!absl::StrContains(info, "cluster_state:ok") ||
+              !absl::StrContains(info, known)) {
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(30));
+  return ok ? absl::OkStatus()
+            : absl::DeadlineExceededError("the Redis Cluster did not form");
+}
 
-void TestRedisServer::Resume() { process_.Signal(SIGCONT); }
+void TestRedisServer::Kill() {
+  for (auto& node : nodes_) {
+    node->process.Kill();
+  }
+}
+
+void TestRedisServer::Pause() {
+  for (auto& node : nodes_) {
+    node->process.Signal(SIGSTOP);
+  }
+}
+
+void TestRedisServer::Resume() {
+  for (auto& node : nodes_) {
+    node->process.Signal(SIGCONT);
+  }
+}
 
 absl::Status TestRedisServer::Restart() {
   Kill();
   return Start();
 }
 
-std::string TestRedisServer::Cli(const std::string& args) const {
-  return RunCommand(
-             absl::StrCat("redis-cli -h 127.0.0.1 -p ", port_, " ", args))
+void TestRedisServer::KillNode(int port) {
+  for (auto& node : nodes_) {
+    if (node->port == port) {
+      node->process.Kill();
+    }
+  }
+}
+
+absl::Status TestRedisServer::StartNode(int port) {
+  for (auto& node : nodes_) {
+    if (node->port == port) {
+      RETURN_IF_ERROR(StartProcess(*node));
+      return AwaitClusterOk();
+    }
+  }
+  return absl::NotFoundError("no such node");
+}
+
+std::string TestRedisServer::CliAt(int port, const std::string& args) const {
+  return RunCommand(absl::StrCat("redis-cli -h 127.0.0.1 -p ", port, " ", args))
       .output;
+}
+
+std::string TestRedisServer::Cli(const std::string& args) const {
+  if (!cluster()) {
+    return CliAt(port(), args);
+  }
+  if (args == "DBSIZE") {
+    long long total = 0;
+    for (int i = 0; i < primaries_; ++i) {
+      long long keys = 0;
+      total += absl::SimpleAtoi(CliAt(nodes_[i]->port, args), &keys) ? keys : 0;
+    }
+    return absl::StrCat(total);
+  }
+  for (absl::string_view each :
+       {"--scan", "INFO", "info", "CONFIG", "BGREWRITEAOF", "FLUSHALL"}) {
+    if (absl::StartsWith(args, each)) {
+      std::string joined;
+      for (int i = 0; i < primaries_; ++i) {
+        const std::string out = CliAt(nodes_[i]->port, args);
+        if (!out.empty()) {
+          absl::StrAppend(&joined, joined.empty() ? "" : "\n", out);
+        }
+      }
+      return joined;
+    }
+  }
+  return CliAt(port(), "-c " + args);
 }
 
 }  // namespace gracilis::testing

@@ -3,8 +3,16 @@
 // A real redis-server for tests: loopback, a free port, a temporary data
 // directory, the settings of deploy/redis/redis.conf (AOF, fsync always),
 // stopped (and the directory removed) on destruction.
+//
+// Or a real Redis Cluster of that many primaries (redis-server
+// --cluster-enabled yes, redis-cli --cluster create), each in a directory
+// of its own: every test that starts a TestRedisServer runs against a
+// 3-primary cluster when GRACILIS_TEST_REDIS=cluster is set (ctest runs the
+// end-to-end and reliability suites both ways). address() is the first
+// primary: clients discover the others from it.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,9 +30,14 @@ int PickFreePort();
 bool WaitUntil(const std::function<bool()>& predicate,
                absl::Duration limit = absl::Seconds(10));
 
+// 3 when GRACILIS_TEST_REDIS=cluster, else 1 (a single Redis).
+int TestRedisPrimaries();
+
 class TestRedisServer {
  public:
-  TestRedisServer();
+  // `primaries` > 1: a cluster. `replicas`: per primary (cluster only).
+  explicit TestRedisServer(int primaries = TestRedisPrimaries(),
+                           int replicas = 0);
   ~TestRedisServer();
   TestRedisServer(const TestRedisServer&) = delete;
   TestRedisServer& operator=(const TestRedisServer&) = delete;
@@ -34,26 +47,47 @@ class TestRedisServer {
   void AddArguments(const std::vector<std::string>& args) {
     extra_args_.insert(extra_args_.end(), args.begin(), args.end());
   }
-  // Starts redis-server and waits until it answers PING.
+  // Starts redis-server and waits until it answers PING (a cluster: until
+  // every node reports cluster_state:ok).
   absl::Status Start();
-  // SIGKILL, as a crash would.
+  // SIGKILL, as a crash would (every node).
   void Kill();
   // SIGSTOP / SIGCONT: the socket stays open but nothing answers.
   void Pause();
   void Resume();
-  // Starts again on the same port and data directory (AOF replayed).
+  // Starts again on the same ports and data directories (AOF replayed).
   absl::Status Restart();
 
-  int port() const { return port_; }
+  bool cluster() const { return nodes_.size() > 1; }
+  int port() const { return nodes_.front()->port; }
+  // Every node's port (primaries first, then replicas).
+  std::vector<int> ports() const;
   std::string address() const;
   const std::string& dir() const { return dir_; }
-  // Runs redis-cli against the server and returns its output.
+  // Runs redis-cli against the server and returns its output. On a cluster,
+  // key commands follow redirects (-c); --scan, INFO, CONFIG, BGREWRITEAOF
+  // and FLUSHALL run on every primary, their outputs joined by newlines;
+  // DBSIZE is the sum.
   std::string Cli(const std::string& args) const;
+  // redis-cli against one node, by port.
+  std::string CliAt(int port, const std::string& args) const;
+  // SIGKILL / start again one node, by port.
+  void KillNode(int port);
+  absl::Status StartNode(int port);
 
  private:
-  int port_;
+  struct Node {
+    int port;
+    std::string dir;
+    ChildProcess process;
+  };
+  absl::Status StartProcess(Node& node);
+  absl::Status AwaitClusterOk();
+
   std::string dir_;
-  ChildProcess process_;
+  int primaries_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  bool cluster_created_ = false;
   std::vector<std::string> extra_args_;
 };
 

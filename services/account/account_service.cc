@@ -15,6 +15,12 @@ absl::Status InvalidCredentials() {
                     "CREDENTIALS_INVALID");
 }
 
+absl::Status EmailTaken() {
+  return WithReason(
+      absl::AlreadyExistsError("that email is already registered"),
+      "EMAIL_TAKEN");
+}
+
 // Whether `record` closes the throttle, and then the answer: from this
 // address, or (rarely) from everywhere at once.
 std::optional<absl::Status> LoginThrottled(const LoginRecord& record,
@@ -143,37 +149,58 @@ grpc::ServerUnaryReactor* AccountService::Register(
             return call.Finish(result.status());
           }
           if (result->outcome == RegisterResult::Outcome::kEmailTaken) {
-            return call.Finish(WithReason(
-                absl::AlreadyExistsError("that email is already registered"),
-                "EMAIL_TAKEN"));
+            return call.Finish(EmailTaken());
           }
           const Credentials stored = result->stored;
+          // The profile in the user's slot, then the claim in the email's
+          // marked finished, then a session (account_store.h).
           auto create_profile_and_session = [this, call, response, email,
                                              stored] {
             store_.CreateProfile(
                 stored.user_id, NewProfile(stored.user_id, email),
                 call.deadline(),
-                [this, call, response,
+                [this, call, response, email,
                  stored](absl::StatusOr<StoredProfile> created) {
                   if (!created.ok()) {
                     return call.Finish(created.status());
                   }
-                  *response->mutable_profile() = std::move(created->profile);
-                  IssueSession(call, stored.user_id,
-                               response->mutable_session());
+                  store_.FinishRegistration(
+                      email, stored.user_id, call.deadline(),
+                      [this, call, response, stored,
+                       created = *std::move(created)](
+                          absl::StatusOr<bool> finished) mutable {
+                        if (!finished.ok()) {
+                          return call.Finish(finished.status());
+                        }
+                        if (!*finished) {
+                          return call.Finish(EmailTaken());
+                        }
+                        *response->mutable_profile() =
+                            std::move(created.profile);
+                        IssueSession(call, stored.user_id,
+                                     response->mutable_session());
+                      });
                 });
           };
           if (result->outcome == RegisterResult::Outcome::kCreated) {
             return create_profile_and_session();
           }
-          // A retry of the same request: it must carry the same password.
-          OffThread(call, [call, request, stored,
+          // A retry of the same request, or an unfinished registration of
+          // this email: it must carry the same password to be finished
+          // here.
+          const bool same_request =
+              result->outcome == RegisterResult::Outcome::kSameRequest;
+          OffThread(call, [call, request, stored, same_request,
                            next = create_profile_and_session] {
             if (!VerifyPassword(stored.password_hash, request->password())) {
-              return call.Finish(WithReason(
-                  InvalidField("request_id",
-                               "was already used with a different request"),
-                  "REQUEST_ID_REUSED"));
+              return call.Finish(
+                  same_request
+                      ? WithReason(
+                            InvalidField(
+                                "request_id",
+                                "was already used with a different request"),
+                            "REQUEST_ID_REUSED")
+                      : EmailTaken());
             }
             next();
           });
@@ -222,19 +249,36 @@ grpc::ServerUnaryReactor* AccountService::Login(
           response->set_user(UserName(user_id));
           // Register writes the login and the profile in two steps (they
           // live in different cluster slots); if it stopped between them,
-          // the profile is created here. A user deleted while this login
-          // was checking the password stays deleted.
+          // the profile is created and the claim finished here. A user
+          // deleted while this login was checking the password stays
+          // deleted.
+          const bool unfinished = record.unfinished;
           store_.CreateProfile(
               user_id, NewProfile(user_id, email), call.deadline(),
-              [this, call, response,
-               user_id](absl::StatusOr<StoredProfile> profile) {
+              [this, call, response, user_id, email,
+               unfinished](absl::StatusOr<StoredProfile> profile) {
                 if (absl::IsNotFound(profile.status())) {
                   return call.Finish(InvalidCredentials());
                 }
                 if (!profile.ok()) {
                   return call.Finish(profile.status());
                 }
-                IssueSession(call, user_id, response->mutable_session());
+                if (!unfinished) {
+                  return IssueSession(call, user_id,
+                                      response->mutable_session());
+                }
+                store_.FinishRegistration(
+                    email, user_id, call.deadline(),
+                    [this, call, response,
+                     user_id](absl::StatusOr<bool> finished) {
+                      if (!finished.ok()) {
+                        return call.Finish(finished.status());
+                      }
+                      if (!*finished) {  // taken over meanwhile
+                        return call.Finish(InvalidCredentials());
+                      }
+                      IssueSession(call, user_id, response->mutable_session());
+                    });
               });
         });
       });

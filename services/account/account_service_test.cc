@@ -5,6 +5,8 @@
 #include <future>
 
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "common/auth/session_token.h"
 #include "common/grpc/service_host.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -13,6 +15,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "gtest/gtest.h"
+#include "services/account/domain/password.h"
 
 namespace gracilis::account {
 namespace {
@@ -35,8 +38,8 @@ class AccountServiceTest : public ::testing::Test {
     redis_config.reconnect_max = absl::Milliseconds(200);
     redis_ = std::make_unique<RedisClient>(
         redis_config,
-        std::vector<std::string>{RedisSessionStore::FunctionLibrary(),
-                                 RedisAccountStore::FunctionLibrary()},
+        std::vector<LibraryUse>{Owns(RedisSessionStore::Functions()),
+                                Owns(RedisAccountStore::Functions())},
         nullptr);
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());
@@ -388,6 +391,69 @@ TEST_F(AccountServiceTest, LoginCompletesARegistrationThatStoppedHalfway) {
   ASSERT_THAT(profile, IsOk());
   EXPECT_EQ(profile->email(), "half@example.com");
   EXPECT_EQ(profile->name(), user->profile().name());
+}
+
+// Issue 19: Register writes the email's claim and the profile in two cluster
+// slots. What a service killed between the two leaves (the claim alone,
+// written by the store as Register writes it) never locks the email.
+TEST_F(AccountServiceTest, ARegistrationKilledBetweenItsWritesLocksNoEmail) {
+  const std::string killed_user = NewUserId();
+  const auto claim_only = [&](const std::string& email,
+                              const std::string& password_hash) {
+    absl::Notification done;
+    store_->Register(email, {killed_user, password_hash, "killed-request"},
+                     absl::Now() + absl::Seconds(5),
+                     [&](absl::StatusOr<RegisterResult> result) {
+                       EXPECT_THAT(result, IsOk());
+                       done.Notify();
+                     });
+    done.WaitForNotification();
+  };
+  const absl::StatusOr<std::string> hash = HashPassword(kPassword);
+  ASSERT_THAT(hash, IsOk());
+
+  // The same person trying again (a new request id, the same password)
+  // finishes it at once.
+  claim_only("again@example.com", *hash);
+  absl::StatusOr<v1::RegisterResponse> again =
+      Register("again@example.com", "new-request");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->profile().name(), "users/" + killed_user);
+  EXPECT_THAT(GetProfile(again->session().token()), IsOk());
+
+  // Someone else (another password) is refused while it could still be in
+  // flight, and takes the email over once it cannot be.
+  claim_only("stale@example.com", *hash);
+  EXPECT_THAT(Register("stale@example.com", "other", "another password 1"),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  const std::string login_key = "'{e:stale@example.com}:login'";
+  const std::string since =
+      redis_server_.Cli("HGET " + login_key + " unfinished_since");
+  ASSERT_FALSE(since.empty());
+  redis_server_.Cli(absl::StrCat(
+      "HSET ", login_key, " unfinished_since ",
+      std::stoll(since) - absl::ToInt64Milliseconds(kUnfinishedClaimLifetime) -
+          1));
+  absl::StatusOr<v1::RegisterResponse> taken =
+      Register("stale@example.com", "other", "another password 1");
+  ASSERT_THAT(taken, IsOk());
+  EXPECT_NE(taken->profile().name(), "users/" + killed_user);
+  EXPECT_THAT(Login("stale@example.com", kPassword),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Login("stale@example.com", "another password 1"), IsOk());
+  // Finished claims are never taken over.
+  EXPECT_EQ(redis_server_.Cli("HEXISTS " + login_key + " unfinished_since"),
+            "0");
+
+  // Login finishes one too (the person who registered, signing in).
+  claim_only("login@example.com", *hash);
+  absl::StatusOr<v1::LoginResponse> login =
+      Login("login@example.com", kPassword);
+  ASSERT_THAT(login, IsOk());
+  EXPECT_THAT(GetProfile(login->session().token()), IsOk());
+  EXPECT_EQ(redis_server_.Cli(
+                "HEXISTS '{e:login@example.com}:login' unfinished_since"),
+            "0");
 }
 
 TEST_F(AccountServiceTest, RedisDownGivesFastUnavailableAndHealthRecovers) {

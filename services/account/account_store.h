@@ -19,14 +19,25 @@ struct Credentials {
   std::string request_id;  // of the Register call that created them
 };
 
+// Registration writes in two cluster slots: the email's claim, then the
+// user's profile. A claim stays "unfinished" until FinishRegistration marks
+// it, once the profile exists. An unfinished claim older than
+// kUnfinishedClaimLifetime (far beyond any call's deadline: its
+// registration has died) is taken over by the next registration of the
+// email, so a registration killed between its writes never locks an email.
+inline constexpr absl::Duration kUnfinishedClaimLifetime = absl::Minutes(2);
+
 struct RegisterResult {
-  enum class Outcome { kCreated, kSameRequest, kEmailTaken };
+  // kUnfinished: another registration of this email has not finished yet;
+  // with the same password it is this person's, and this call finishes it.
+  enum class Outcome { kCreated, kSameRequest, kUnfinished, kEmailTaken };
   Outcome outcome;
-  Credentials stored;  // what is stored now (kCreated, kSameRequest)
+  Credentials stored;  // what is stored now
 };
 
 struct LoginRecord {
   std::optional<Credentials> credentials;  // nullopt: unknown email
+  bool unfinished = false;                 // its registration has not finished
   // Failures from this client address in the window before this attempt.
   int recent_failures = 0;
   absl::Duration failure_window_left;  // until recent_failures resets
@@ -46,6 +57,11 @@ class AccountStore {
   // Claims `email` for `credentials` unless it is claimed already.
   virtual void Register(const std::string& email, Credentials credentials,
                         absl::Time deadline, Done<RegisterResult> done) = 0;
+  // Marks the claim of `email` finished, once `user_id`'s profile exists:
+  // false if the claim is no longer that user's (taken over).
+  virtual void FinishRegistration(const std::string& email,
+                                  const std::string& user_id,
+                                  absl::Time deadline, Done<bool> done) = 0;
   // Creates the profile if the user has none (idempotent); returns the
   // stored one either way. NOT_FOUND if the user was deleted moments ago.
   virtual void CreateProfile(const std::string& user_id,
@@ -104,11 +120,13 @@ struct LoginThrottle {
 //   {u:<id>}:deleted     marker left by DeleteAccount for 10 minutes
 class RedisAccountStore final : public AccountStore {
  public:
-  static const std::string& FunctionLibrary();
+  static const FunctionLibrary& Functions();
 
   RedisAccountStore(RedisClient& redis, LoginThrottle throttle);
   void Register(const std::string& email, Credentials credentials,
                 absl::Time deadline, Done<RegisterResult> done) override;
+  void FinishRegistration(const std::string& email, const std::string& user_id,
+                          absl::Time deadline, Done<bool> done) override;
   void CreateProfile(const std::string& user_id, const v1::Profile& profile,
                      absl::Time deadline, Done<StoredProfile> done) override;
   void BeginPasswordCheck(const std::string& email,

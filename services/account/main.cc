@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
   }
 
   RedisClient redis(redis_config,
-                    {RedisSessionStore::FunctionLibrary(),
-                     account::RedisAccountStore::FunctionLibrary()},
+                    {Owns(RedisSessionStore::Functions()),
+                     Owns(account::RedisAccountStore::Functions())},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);

@@ -52,19 +52,39 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
 
 }  // namespace
 
-const std::string& RedisAccountStore::FunctionLibrary() {
-  static const auto* library = new std::string(R"lua(#!lua name=gracilis_account
--- KEYS: login. ARGV: user_id, password_hash, request_id.
--- {outcome, user_id, password_hash, request_id}; outcome created|same|taken.
+const FunctionLibrary& RedisAccountStore::Functions() {
+  static const auto* library = new FunctionLibrary(
+      MakeFunctionLibrary("gracilis_account", 2, R"lua(local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- KEYS: login. ARGV: user_id, password_hash, request_id, unfinished_ms.
+-- {outcome, user_id, password_hash, request_id}; outcome
+-- created|same|unfinished|taken. A claim is unfinished until
+-- account_finish; one older than unfinished_ms is replaced.
 redis.register_function('account_register', function(keys, args)
-  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash',
+                          'request_id', 'unfinished_since')
   if have[1] then
-    local outcome = (have[3] == args[3]) and 'same' or 'taken'
-    return {outcome, have[1], have[2], have[3]}
+    if have[3] == args[3] then return {'same', have[1], have[2], have[3]} end
+    if not have[4] then return {'taken', have[1], have[2], have[3]} end
+    if now_ms() - tonumber(have[4]) < tonumber(args[4]) then
+      return {'unfinished', have[1], have[2], have[3]}
+    end
+    redis.call('DEL', keys[1])
   end
   redis.call('HSET', keys[1], 'user_id', args[1], 'password_hash', args[2],
-             'request_id', args[3])
+             'request_id', args[3], 'unfinished_since', now_ms())
   return {'created', args[1], args[2], args[3]}
+end)
+
+-- KEYS: login. ARGV: user_id. 1 if the claim is that user's (now
+-- finished), else 0.
+redis.register_function('account_finish', function(keys, args)
+  if redis.call('HGET', keys[1], 'user_id') ~= args[1] then return 0 end
+  redis.call('HDEL', keys[1], 'unfinished_since')
+  return 1
 end)
 
 -- KEYS: profile, registry, sessions index, deleted marker.
@@ -82,11 +102,13 @@ end)
 -- KEYS: login, address fails, account fails.
 -- ARGV: window_ms, max per address, max per account.
 -- {user_id|false, password_hash|false, request_id|false,
---  address fails, its ttl_ms, account fails, its ttl_ms}
+--  address fails, its ttl_ms, account fails, its ttl_ms,
+--  unfinished_since|false}
 -- The counts are before this attempt; below both limits, this attempt is
 -- counted in both (each window starts at its first failure).
 redis.register_function('login_begin', function(keys, args)
-  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash', 'request_id')
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash',
+                          'request_id', 'unfinished_since')
   local fails = tonumber(redis.call('GET', keys[2]) or '0')
   local all = tonumber(redis.call('GET', keys[3]) or '0')
   if fails < tonumber(args[2]) and all < tonumber(args[3]) then
@@ -97,7 +119,7 @@ redis.register_function('login_begin', function(keys, args)
     end
   end
   return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2]),
-          all, redis.call('PTTL', keys[3])}
+          all, redis.call('PTTL', keys[3]), have[4]}
 end)
 
 -- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
@@ -132,7 +154,7 @@ redis.register_function('account_purge', function(keys, args)
   redis.call('SET', keys[3], '1', 'PX', args[2])
   return 1
 end)
-)lua");
+)lua"));
   return *library;
 }
 
@@ -143,7 +165,8 @@ void RedisAccountStore::Register(const std::string& email,
                                  Credentials credentials, absl::Time deadline,
                                  Done<RegisterResult> done) {
   std::vector<std::string> args = {
-      credentials.user_id, credentials.password_hash, credentials.request_id};
+      credentials.user_id, credentials.password_hash, credentials.request_id,
+      absl::StrCat(absl::ToInt64Milliseconds(kUnfinishedClaimLifetime))};
   redis_.Call(
       "account_register", {LoginKey(email)}, std::move(args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
@@ -155,12 +178,28 @@ void RedisAccountStore::Register(const std::string& email,
         }
         const std::string& outcome = reply->elements[0].str;
         RegisterResult result{
-            outcome == "created" ? RegisterResult::Outcome::kCreated
-            : outcome == "same"  ? RegisterResult::Outcome::kSameRequest
-                                 : RegisterResult::Outcome::kEmailTaken,
+            outcome == "created"      ? RegisterResult::Outcome::kCreated
+            : outcome == "same"       ? RegisterResult::Outcome::kSameRequest
+            : outcome == "unfinished" ? RegisterResult::Outcome::kUnfinished
+                                      : RegisterResult::Outcome::kEmailTaken,
             {reply->elements[1].str, reply->elements[2].str,
              reply->elements[3].str}};
         std::move(done)(std::move(result));
+      },
+      deadline);
+}
+
+void RedisAccountStore::FinishRegistration(const std::string& email,
+                                           const std::string& user_id,
+                                           absl::Time deadline,
+                                           Done<bool> done) {
+  redis_.Call(
+      "account_finish", {LoginKey(email)}, {user_id},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        std::move(done)(reply->integer == 1);
       },
       deadline);
 }
@@ -196,7 +235,7 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
           return std::move(done)(reply.status());
         }
         const auto& e = reply->elements;
-        if (e.size() != 7) {
+        if (e.size() != 8) {
           return std::move(done)(Unexpected("login_begin"));
         }
         LoginRecord record;
@@ -209,6 +248,7 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
         record.account_failures = static_cast<int>(e[5].integer);
         record.account_window_left =
             absl::Milliseconds(std::max<long long>(e[6].integer, 0));
+        record.unfinished = !e[7].is_nil();
         std::move(done)(std::move(record));
       },
       deadline);

@@ -43,9 +43,9 @@ int main(int argc, char** argv) {
   }
 
   RedisClient redis(redis_config,
-                    {RedisSessionStore::FunctionLibrary(),
-                     workout::RedisWorkoutStore::FunctionLibrary(),
-                     plan::RedisPlanStore::FunctionLibrary()},
+                    {Needs(RedisSessionStore::Functions()),
+                     Needs(workout::RedisWorkoutStore::Functions()),
+                     Owns(plan::RedisPlanStore::Functions())},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);

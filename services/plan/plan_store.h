@@ -50,7 +50,7 @@ class PlanStore {
 // and the hash is listed in {u:<id>}:keys so DeleteAccount removes it.
 class RedisPlanStore final : public PlanStore {
  public:
-  static const std::string& FunctionLibrary();
+  static const FunctionLibrary& Functions();
 
   explicit RedisPlanStore(RedisClient& redis) : redis_(redis) {}
   void Create(const std::string& user_id, const std::string& request_id,

@@ -23,9 +23,9 @@ absl::StatusOr<PlanRecord> ParseRecord(const RedisReply& reply) {
 
 }  // namespace
 
-const std::string& RedisPlanStore::FunctionLibrary() {
-  static const auto* library = new std::string(R"lua(#!lua name=gracilis_plan
-local function resolve(plans, pid)
+const FunctionLibrary& RedisPlanStore::Functions() {
+  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
+      "gracilis_plan", 1, R"lua(local function resolve(plans, pid)
   if pid == 'current' then return redis.call('HGET', plans, 'current') end
   if redis.call('HEXISTS', plans, pid .. ':latest') == 1 then return pid end
   return false
@@ -88,7 +88,7 @@ redis.register_function('plan_revise', function(keys, args)
              'req:' .. args[1], args[2] .. ' ' .. rev)
   return {'stored', args[4]}
 end)
-)lua");
+)lua"));
   return *library;
 }
 

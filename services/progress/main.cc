@@ -40,10 +40,10 @@ int main(int argc, char** argv) {
   // Reads workouts and plans through their own stores, so their storage
   // format stays in one place.
   RedisClient redis(redis_config,
-                    {RedisSessionStore::FunctionLibrary(),
-                     workout::RedisWorkoutStore::FunctionLibrary(),
-                     plan::RedisPlanStore::FunctionLibrary(),
-                     progress::RedisProgressStore::FunctionLibrary()},
+                    {Needs(RedisSessionStore::Functions()),
+                     Needs(workout::RedisWorkoutStore::Functions()),
+                     Needs(plan::RedisPlanStore::Functions()),
+                     Owns(progress::RedisProgressStore::Functions())},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);

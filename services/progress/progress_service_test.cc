@@ -82,10 +82,10 @@ class ProgressServiceTest : public ::testing::Test {
     redis_config.reconnect_max = absl::Milliseconds(100);
     redis_ = std::make_unique<RedisClient>(
         redis_config,
-        std::vector<std::string>{RedisSessionStore::FunctionLibrary(),
-                                 workout::RedisWorkoutStore::FunctionLibrary(),
-                                 plan::RedisPlanStore::FunctionLibrary(),
-                                 RedisProgressStore::FunctionLibrary()},
+        std::vector<LibraryUse>{Owns(RedisSessionStore::Functions()),
+                                Owns(workout::RedisWorkoutStore::Functions()),
+                                Owns(plan::RedisPlanStore::Functions()),
+                                Owns(RedisProgressStore::Functions())},
         nullptr);
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());

@@ -43,7 +43,7 @@ class ProgressStore {
 // listed in {u:<id>}:keys so DeleteAccount removes it.
 class RedisProgressStore final : public ProgressStore {
  public:
-  static const std::string& FunctionLibrary();
+  static const FunctionLibrary& Functions();
 
   explicit RedisProgressStore(RedisClient& redis) : redis_(redis) {}
   void GetSnapshots(

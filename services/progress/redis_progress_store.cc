@@ -21,10 +21,10 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 
 }  // namespace
 
-const std::string& RedisProgressStore::FunctionLibrary() {
-  static const auto* library =
-      new std::string(R"lua(#!lua name=gracilis_progress
--- KEYS: progress, registry. ARGV: week, snapshot. The stored snapshot.
+const FunctionLibrary& RedisProgressStore::Functions() {
+  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
+      "gracilis_progress", 1,
+      R"lua(-- KEYS: progress, registry. ARGV: week, snapshot. The stored snapshot.
 redis.register_function('progress_save', function(keys, args)
   if redis.call('HSETNX', keys[1], args[1], args[2]) == 1 then
     redis.call('SADD', keys[2], keys[1])
@@ -39,7 +39,7 @@ redis.register_function('progress_done', function(keys, args)
   redis.call('SADD', keys[2], keys[1])
   return true
 end)
-)lua");
+)lua"));
   return *library;
 }
 

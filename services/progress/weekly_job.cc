@@ -9,6 +9,8 @@
 #include "common/clock/iso_week.h"
 #include "common/concurrency/in_flight_limit.h"
 #include "common/log/log.h"
+#include "common/redis/cluster_slots.h"
+#include "common/redis/keys.h"
 #include "common/status/grpc_status.h"
 
 namespace gracilis::progress {
@@ -34,12 +36,13 @@ bool Active(const v1::WeeklyProgress& week) {
 
 }  // namespace
 
+int Shard::first_slot() const { return index * kClusterSlots / count; }
+
+int Shard::end_slot() const { return (index + 1) * kClusterSlots / count; }
+
 bool Shard::Owns(const std::string& user_id) const {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : user_id) {
-    hash = (hash ^ c) * 1099511628211ull;
-  }
-  return static_cast<int>(hash % static_cast<uint64_t>(count)) == index;
+  const int slot = KeySlot(UserKeyRegistry(user_id));
+  return first_slot() <= slot && slot < end_slot();
 }
 
 std::optional<Shard> ParseShard(absl::string_view text) {
@@ -80,9 +83,55 @@ WeeklyJob::WeeklyJob(WeeklyJobOptions options, RedisClient& redis,
 absl::Status WeeklyJob::Run(
     absl::Duration progress_interval,
     const std::function<void(const WeeklyJobCounts&)>& on_progress) {
-  // Every user has a key registry (DeleteAccount relies on it), so one SCAN
-  // finds them all. On Redis Cluster this runs against each primary.
+  absl::StatusOr<std::vector<std::string>> users = ListUsers();
+  if (!users.ok()) {
+    return users.status();
+  }
+  counts_.users = static_cast<int64_t>(users->size());
+
+  InFlightLimit limit(options_.concurrency);
+  absl::Time next_report = absl::Now() + progress_interval;
+  const auto tick = [&] {
+    if (absl::Now() >= next_report) {
+      on_progress(counts_);
+      next_report = absl::Now() + progress_interval;
+    }
+  };
+  for (const std::string& user_id : *users) {
+    limit.Acquire(tick);
+    Process(user_id, [&limit] { limit.Release(); });
+  }
+  limit.WaitIdle(tick);
+  on_progress(counts_);
+  return absl::OkStatus();
+}
+
+// Every user has a key registry (DeleteAccount relies on it), so listing
+// the registries lists the users. Any slot or page that fails fails the
+// listing: a run never passes over users silently.
+absl::StatusOr<std::vector<std::string>> WeeklyJob::ListUsers() {
   std::vector<std::string> users;
+  const auto keep = [&](const RedisReply& key) {
+    std::string user_id = UserOfRegistry(key.str);
+    if (!user_id.empty() && options_.shard.Owns(user_id)) {
+      users.push_back(std::move(user_id));
+    }
+  };
+  if (redis_.cluster()) {
+    for (int slot = options_.shard.first_slot();
+         slot < options_.shard.end_slot(); ++slot) {
+      absl::StatusOr<RedisReply> keys = ExecuteInSlotAndWait(
+          redis_, slot,
+          {"CLUSTER", "GETKEYSINSLOT", absl::StrCat(slot), "1000000000"});
+      if (!keys.ok()) {
+        return keys.status();
+      }
+      for (const RedisReply& key : keys->elements) {
+        keep(key);
+      }
+    }
+    return users;
+  }
   std::string cursor = "0";
   do {
     absl::StatusOr<RedisReply> page =
@@ -96,29 +145,10 @@ absl::Status WeeklyJob::Run(
     }
     cursor = page->elements[0].str;
     for (const RedisReply& key : page->elements[1].elements) {
-      std::string user_id = UserOfRegistry(key.str);
-      if (!user_id.empty() && options_.shard.Owns(user_id)) {
-        users.push_back(std::move(user_id));
-      }
+      keep(key);
     }
   } while (cursor != "0");
-  counts_.users = static_cast<int64_t>(users.size());
-
-  InFlightLimit limit(options_.concurrency);
-  absl::Time next_report = absl::Now() + progress_interval;
-  const auto tick = [&] {
-    if (absl::Now() >= next_report) {
-      on_progress(counts_);
-      next_report = absl::Now() + progress_interval;
-    }
-  };
-  for (const std::string& user_id : users) {
-    limit.Acquire(tick);
-    Process(user_id, [&limit] { limit.Release(); });
-  }
-  limit.WaitIdle(tick);
-  on_progress(counts_);
-  return absl::OkStatus();
+  return users;
 }
 
 void WeeklyJob::Process(const std::string& user_id,

@@ -24,10 +24,16 @@
 
 namespace gracilis::progress {
 
+// Users are split by the Redis Cluster slot of their keys (keys.h): shard
+// i of n owns slots [i*16384/n, (i+1)*16384/n), so on a cluster it lists
+// only those slots, asking each slot's primary (CLUSTER GETKEYSINSLOT), and
+// never scans the rest of the keyspace. On a single Redis every shard scans
+// the whole keyspace and keeps its users.
 struct Shard {
   int index = 0;  // 0 <= index < count
   int count = 1;
-  // Users are split by a hash of their id (FNV-1a), stable across runs.
+  int first_slot() const;
+  int end_slot() const;  // one past the last
   bool Owns(const std::string& user_id) const;
 };
 // "i/n" with 0 <= i < n <= 1024.
@@ -77,6 +83,7 @@ class WeeklyJob {
 
  private:
   struct UserRun;
+  absl::StatusOr<std::vector<std::string>> ListUsers();
   void Process(const std::string& user_id, std::function<void()> finished);
   void Adapt(std::shared_ptr<UserRun> run, plan::v1::AdaptPlanRequest request);
   void Finish(std::shared_ptr<UserRun> run, absl::Status status);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -112,8 +113,17 @@ int main(int argc, char** argv) {
       source.String("week", IsoWeekText(progress::LastFinishedWeek(now)),
                     "ISO week to process, e.g. 2026-W47 (default: the last "
                     "week that has ended in every time zone)");
-  const std::string shard_text =
-      source.String("shard", "0/1", "i/n: this worker's share of the users");
+  // A Kubernetes Indexed Job gives each pod its index in
+  // JOB_COMPLETION_INDEX; --shards (its completions) says how many there are.
+  const char* job_index = std::getenv("JOB_COMPLETION_INDEX");
+  const int64_t shards = source.Int(
+      "shards", 1, 1, 1024,
+      "with JOB_COMPLETION_INDEX set (a Kubernetes Indexed Job): how many "
+      "shards, this pod's being that index");
+  const std::string shard_text = source.String(
+      "shard",
+      job_index != nullptr ? absl::StrCat(job_index, "/", shards) : "0/1",
+      "i/n: this worker's share of the users (by Redis Cluster slot)");
   const int concurrency = static_cast<int>(
       source.Int("concurrency", 64, 1, 4096, "users processed at once"));
   const absl::Duration user_deadline = source.Duration(
@@ -155,9 +165,9 @@ int main(int argc, char** argv) {
   }
 
   RedisClient redis(redis_config,
-                    {workout::RedisWorkoutStore::FunctionLibrary(),
-                     plan::RedisPlanStore::FunctionLibrary(),
-                     progress::RedisProgressStore::FunctionLibrary()},
+                    {Needs(workout::RedisWorkoutStore::Functions()),
+                     Needs(plan::RedisPlanStore::Functions()),
+                     Owns(progress::RedisProgressStore::Functions())},
                     nullptr);
   if (absl::Status ready =
           StartAndAwaitReady(redis, redis_config, absl::Seconds(10));

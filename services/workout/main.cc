@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
   }
 
   RedisClient redis(redis_config,
-                    {RedisSessionStore::FunctionLibrary(),
-                     workout::RedisWorkoutStore::FunctionLibrary()},
+                    {Needs(RedisSessionStore::Functions()),
+                     Owns(workout::RedisWorkoutStore::Functions())},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);

@@ -1,4 +1,5 @@
-#!lua name=gracilis_workout
+-- The gracilis_workout Redis Functions library (its "#!lua name=" line and
+-- version function are added by MakeFunctionLibrary in workout_functions.cc.in).
 -- Workout storage: every write of one request is one of these functions, so
 -- it applies whole or not at all. All keys of a call are in the user's slot.
 --

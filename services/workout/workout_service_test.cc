@@ -81,8 +81,8 @@ class WorkoutServiceTest : public ::testing::Test {
     redis_config.reconnect_max = absl::Milliseconds(100);
     redis_ = std::make_unique<RedisClient>(
         redis_config,
-        std::vector<std::string>{RedisSessionStore::FunctionLibrary(),
-                                 RedisWorkoutStore::FunctionLibrary()},
+        std::vector<LibraryUse>{Owns(RedisSessionStore::Functions()),
+                                Owns(RedisWorkoutStore::Functions())},
         nullptr);
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());

@@ -134,7 +134,7 @@ inline constexpr absl::Duration kTombstoneTtl = absl::Hours(24 * 30);
 // Every key is listed in {u:<id>}:keys so DeleteAccount removes it.
 class RedisWorkoutStore final : public WorkoutStore {
  public:
-  static const std::string& FunctionLibrary();
+  static const FunctionLibrary& Functions();
 
   explicit RedisWorkoutStore(RedisClient& redis) : redis_(redis) {}
 

@@ -143,6 +143,17 @@ def check(overlay):
         problem(overlay, "no gateway ConfigMap")
     if [c["metadata"]["name"] for c in by_kind.get("CronJob", [])] != ["weekly"]:
         problem(overlay, "no weekly CronJob")
+    for cron in by_kind.get("CronJob", []):
+        # Issue 19: one pod per shard, each taking its index.
+        job = cron["spec"]["jobTemplate"]["spec"]
+        if job.get("completionMode") != "Indexed":
+            problem(overlay, "weekly: the job is not an Indexed Job")
+        completions = job.get("completions", 1)
+        if job.get("parallelism", 1) != completions:
+            problem(overlay, "weekly: parallelism differs from completions")
+        args = job["template"]["spec"]["containers"][0].get("args", [])
+        if f"--shards={completions}" not in args:
+            problem(overlay, f"weekly: --shards is not {completions} (its completions)")
 
     redis_config = [c for c in by_kind.get("ConfigMap", []) if c["metadata"]["name"].startswith("gracilis-redis")]
     address = redis_config[0]["data"]["GRACILIS_REDIS"] if redis_config else ""

@@ -67,19 +67,24 @@ TestStack::~TestStack() {
 absl::Status TestStack::Start() {
   RETURN_IF_ERROR(redis_.Start());
   if (server_cpu_ >= 0) {
-    // Every thread of the running redis-server.
-    RunCommand(absl::StrCat("taskset -a -cp ", server_cpu_, " $(redis-cli -p ",
-                            redis_.port(), " info server | sed -n ",
-                            "'s/^process_id:\\([0-9]*\\).*/\\1/p')"));
+    // Every thread of every running redis-server.
+    for (int port : redis_.ports()) {
+      RunCommand(absl::StrCat(
+          "taskset -a -cp ", server_cpu_, " $(redis-cli -p ", port,
+          " info server | sed -n ", "'s/^process_id:\\([0-9]*\\).*/\\1/p')"));
+    }
   }
+  // Each service loads the Functions it owns and waits for those it needs
+  // (redis_client.h): account owns the session library, plan needs
+  // workout's.
   RETURN_IF_ERROR(
       StartService(account_, GRACILIS_ACCOUNT_BINARY, account_port_, {}));
+  RETURN_IF_ERROR(
+      StartService(workout_, GRACILIS_WORKOUT_BINARY, workout_port_, {}));
   RETURN_IF_ERROR(
       StartService(plan_, GRACILIS_PLAN_BINARY, plan_port_,
                    {absl::StrCat("--account=127.0.0.1:", account_port_),
                     "--service_token=" + service_token_}));
-  RETURN_IF_ERROR(
-      StartService(workout_, GRACILIS_WORKOUT_BINARY, workout_port_, {}));
   RETURN_IF_ERROR(
       StartService(progress_, GRACILIS_PROGRESS_BINARY, progress_port_, {}));
   return StartGateway();

@@ -27,6 +27,7 @@ namespace gracilis::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr int kUsers = 30;
 
@@ -53,7 +54,7 @@ class WeeklyJobTest : public ::testing::Test {
     RedisConfig config;
     config.address = *ParseHostPort(stack_.redis().address());
     redis_ = std::make_unique<RedisClient>(
-        config, std::vector<std::string>{RedisSessionStore::FunctionLibrary()},
+        config, std::vector<LibraryUse>{Needs(RedisSessionStore::Functions())},
         nullptr);
     redis_->Start();
     ASSERT_TRUE(WaitUntil([&] { return redis_->ready(); }));
@@ -71,7 +72,7 @@ class WeeklyJobTest : public ::testing::Test {
   }
 
   void Seed() {
-    Redis({"FLUSHALL"});
+    stack_.redis().Cli("FLUSHALL");  // every primary of a cluster
     const CommandResult seeded =
         RunCommand(absl::StrCat(GRACILIS_SEED_BINARY, " --users=", kUsers,
                                 " --redis=", stack_.redis().address()));
@@ -289,6 +290,17 @@ TEST_F(WeeklyJobTest, JobMetricsReachARealPushgateway) {
   EXPECT_EQ(sample(second, "gracilis_weekly_last_success_timestamp_seconds" +
                                group + R"(shard="0of1"})"),
             success);
+}
+
+// Issue 19: a run that cannot reach every primary (on a single Redis: the
+// Redis) lists no one and exits 3, so the job is retried and the last
+// success time does not move; it never passes over a primary's users.
+TEST_F(WeeklyJobTest, ARunThatCannotReachEveryPrimaryFails) {
+  Seed();
+  stack_.redis().KillNode(stack_.redis().ports().back());
+  const CommandResult run = RunJob("--shard=2/3");
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_THAT(run.output, Not(HasSubstr(" done ")));
 }
 
 }  // namespace

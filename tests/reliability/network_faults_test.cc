@@ -170,7 +170,7 @@ TEST_F(NetworkFaultsTest, RedisUnreachableOrFrozenAnswersWithinTheDeadline) {
   const std::vector<std::string> services = {
       "gracilis-account", "gracilis-plan", "gracilis-workout",
       "gracilis-progress"};
-  const std::string redis_port = absl::StrCat(stack_.redis().port());
+  const std::vector<int> redis_ports = stack_.redis().ports();
   struct Fault {
     std::string name;
     std::function<void()> begin, end;
@@ -178,10 +178,12 @@ TEST_F(NetworkFaultsTest, RedisUnreachableOrFrozenAnswersWithinTheDeadline) {
   const std::vector<Fault> faults = {
       {"unreachable",
        [&] {
-         ASSERT_TRUE(Iptables(
-             absl::StrCat("-A INPUT -p tcp --dport ", redis_port, " -j DROP")));
-         ASSERT_TRUE(Iptables(
-             absl::StrCat("-A INPUT -p tcp --sport ", redis_port, " -j DROP")));
+         for (int port : redis_ports) {  // every node of a cluster
+           ASSERT_TRUE(Iptables(
+               absl::StrCat("-A INPUT -p tcp --dport ", port, " -j DROP")));
+           ASSERT_TRUE(Iptables(
+               absl::StrCat("-A INPUT -p tcp --sport ", port, " -j DROP")));
+         }
        },
        [&] { Iptables("-F INPUT"); }},
       {"frozen", [&] { stack_.redis().Pause(); },

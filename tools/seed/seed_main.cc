@@ -157,9 +157,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   RedisClient redis(redis_config,
-                    {account::RedisAccountStore::FunctionLibrary(),
-                     workout::RedisWorkoutStore::FunctionLibrary(),
-                     plan::RedisPlanStore::FunctionLibrary()},
+                    {Needs(account::RedisAccountStore::Functions()),
+                     Needs(workout::RedisWorkoutStore::Functions()),
+                     Needs(plan::RedisPlanStore::Functions())},
                     nullptr);
   if (absl::Status ready =
           StartAndAwaitReady(redis, redis_config, absl::Seconds(10));
