@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/status/status_macros.h"
@@ -259,6 +260,111 @@ absl::Status TestRedisServer::StartNode(int port) {
     }
   }
   return absl::NotFoundError("no such node");
+}
+
+namespace {
+
+// Lines of CLUSTER NODES: id, host:port@bus, flags, primary id, ..., slots.
+std::vector<std::vector<std::string>> ClusterNodes(const std::string& text) {
+  std::vector<std::vector<std::string>> nodes;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    nodes.push_back(absl::StrSplit(line, ' ', absl::SkipEmpty()));
+  }
+  return nodes;
+}
+
+int PortOf(const std::string& address) {  // "127.0.0.1:7000@17000"
+  int port = 0;
+  const size_t colon = address.find(':');
+  const size_t at = address.find('@');
+  absl::SimpleAtoi(address.substr(colon + 1, at - colon - 1), &port);
+  return port;
+}
+
+}  // namespace
+
+int TestRedisServer::PrimaryOf(int slot) const {
+  for (const auto& fields : ClusterNodes(CliAt(port(), "CLUSTER NODES"))) {
+    if (fields.size() < 9 || !absl::StrContains(fields[2], "master")) {
+      continue;
+    }
+    for (size_t i = 8; i < fields.size(); ++i) {
+      if (fields[i][0] == '[') {
+        continue;  // a slot being migrated or imported
+      }
+      const std::vector<std::string> ends = absl::StrSplit(fields[i], '-');
+      int first = 0;
+      int last = 0;
+      if (absl::SimpleAtoi(ends.front(), &first) &&
+          absl::SimpleAtoi(ends.back(), &last) && first <= slot &&
+          slot <= last) {
+        return PortOf(fields[1]);
+      }
+    }
+  }
+  return 0;
+}
+
+std::vector<int> TestRedisServer::ReplicasOf(int primary_port) const {
+  const std::string primary_id = CliAt(primary_port, "CLUSTER MYID");
+  std::vector<int> replicas;
+  for (const auto& fields : ClusterNodes(CliAt(port(), "CLUSTER NODES"))) {
+    if (fields.size() >= 4 && fields[3] == primary_id &&
+        absl::StrContains(fields[2], "slave")) {
+      replicas.push_back(PortOf(fields[1]));
+    }
+  }
+  return replicas;
+}
+
+absl::Status TestRedisServer::MoveSlot(int slot, int to_port,
+                                       absl::Duration pause) {
+  const int from_port = PrimaryOf(slot);
+  if (from_port == 0) {
+    return absl::NotFoundError(absl::StrCat("no primary serves slot ", slot));
+  }
+  if (from_port == to_port) {
+    return absl::OkStatus();
+  }
+  const std::string from_id = CliAt(from_port, "CLUSTER MYID");
+  const std::string to_id = CliAt(to_port, "CLUSTER MYID");
+  const auto expect_ok = [](const std::string& reply,
+                            const std::string& what) -> absl::Status {
+    return reply == "OK" || reply == "NOKEY"
+               ? absl::OkStatus()
+               : absl::InternalError(absl::StrCat(what, ": ", reply));
+  };
+  RETURN_IF_ERROR(expect_ok(
+      CliAt(to_port,
+            absl::StrCat("CLUSTER SETSLOT ", slot, " IMPORTING ", from_id)),
+      "IMPORTING"));
+  RETURN_IF_ERROR(expect_ok(
+      CliAt(from_port,
+            absl::StrCat("CLUSTER SETSLOT ", slot, " MIGRATING ", to_id)),
+      "MIGRATING"));
+  while (true) {
+    const std::string keys =
+        CliAt(from_port, absl::StrCat("CLUSTER GETKEYSINSLOT ", slot, " 1"));
+    if (keys.empty()) {
+      break;
+    }
+    RETURN_IF_ERROR(expect_ok(
+        CliAt(from_port, absl::StrCat("MIGRATE 127.0.0.1 ", to_port,
+                                      " \"\" 0 5000 KEYS '", keys, "'")),
+        "MIGRATE"));
+    absl::SleepFor(pause);
+  }
+  // The new owner first, as redis-cli does, then everyone else.
+  RETURN_IF_ERROR(expect_ok(
+      CliAt(to_port, absl::StrCat("CLUSTER SETSLOT ", slot, " NODE ", to_id)),
+      "SETSLOT NODE"));
+  for (const auto& node : nodes_) {
+    if (node->port != to_port) {
+      CliAt(node->port,
+            absl::StrCat("CLUSTER SETSLOT ", slot, " NODE ", to_id));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string TestRedisServer::CliAt(int port, const std::string& args) const {

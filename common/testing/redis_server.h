@@ -74,6 +74,16 @@ class TestRedisServer {
   // SIGKILL / start again one node, by port.
   void KillNode(int port);
   absl::Status StartNode(int port);
+  // Cluster: moves `slot` to the primary on `to_port` as redis-cli
+  // --cluster reshard does (IMPORTING, MIGRATING, MIGRATE key by key with
+  // `pause` between keys, then SETSLOT NODE everywhere), so clients meet
+  // ASK while it moves and MOVED after.
+  absl::Status MoveSlot(int slot, int to_port,
+                        absl::Duration pause = absl::ZeroDuration());
+  // Cluster: the port of the primary serving `slot` (0 if none), and of the
+  // replicas of the primary on `port`.
+  int PrimaryOf(int slot) const;
+  std::vector<int> ReplicasOf(int port) const;
 
  private:
   struct Node {

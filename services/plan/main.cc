@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
       ServiceCredential::Read(source, /*required=*/false);
   const HostPort account = source.Address("account", "127.0.0.1:50051",
                                           "the account service (for profiles)");
+  const int revisions_kept = static_cast<int>(source.Int(
+      "plan_revisions_kept", plan::kDefaultRevisionsKept, 2, 10000,
+      "revisions of a plan kept (older ones are deleted as new ones come)"));
   ExitOnConfigError(source, "gracilis-plan");
 
   absl::StatusOr<plan::ExerciseCatalog> catalog =
@@ -49,7 +52,7 @@ int main(int argc, char** argv) {
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
-  plan::RedisPlanStore store(redis);
+  plan::RedisPlanStore store(redis, *catalog, revisions_kept);
   // Logged runs, for each new plan's running base.
   workout::RedisWorkoutStore workouts(redis);
   plan::StoredRunHistory runs(workouts);

@@ -1,7 +1,9 @@
 #pragma once
 
-// Where plans live. Every revision of every plan is kept; nothing is
-// overwritten: a new revision must name the one it follows (else ABORTED).
+// Where plans live. A revision is never overwritten: a new one must name the
+// one it follows (else ABORTED). The newest `revisions_kept` revisions of a
+// plan are kept (--plan_revisions_kept); older ones are deleted as new ones
+// come, and reading one answers NOT_FOUND saying so.
 
 #include <string>
 #include <vector>
@@ -10,10 +12,14 @@
 #include "common/redis/redis_client.h"
 #include "common/status/done.h"
 #include "gracilis/internal/plan/v1/plan_record.pb.h"
+#include "services/plan/domain/catalog.h"
 
 namespace gracilis::plan {
 
 using internal::plan::v1::PlanRecord;
+
+// A quarter of weekly adaptations: what "why did my plan change" needs.
+inline constexpr int kDefaultRevisionsKept = 12;
 
 class PlanStore {
  public:
@@ -44,15 +50,25 @@ class PlanStore {
 
 // Redis layout, all in the user's slot:
 //   {u:<id>}:plans   HASH  current -> plan id
-//                          <plan>:latest -> n, <plan>:r<n> -> PlanRecord,
+//                          <plan>:latest -> n,
+//                          <plan>:r<n> -> PlanRecord without its weeks
+//                            (inputs, adjustments, revision, the plan's
+//                            name and catalog version: about 1-3 KB),
+//                          <plan>:p<n> -> the rendered Plan (20-30 KB),
+//                            kept for the latest revision only,
 //                          <plan>:m<n> -> PlanRevision,
 //                          req:<request id> -> "<plan> <n>"
-// and the hash is listed in {u:<id>}:keys so DeleteAccount removes it.
+// and the hash is listed in {u:<id>}:keys so DeleteAccount removes it. A
+// superseded revision is rendered again from its record when read (with
+// today's catalog and rules), so a year of weekly revisions costs records,
+// not plans (issue 19).
 class RedisPlanStore final : public PlanStore {
  public:
   static const FunctionLibrary& Functions();
 
-  explicit RedisPlanStore(RedisClient& redis) : redis_(redis) {}
+  RedisPlanStore(RedisClient& redis, const ExerciseCatalog& catalog,
+                 int revisions_kept = kDefaultRevisionsKept)
+      : redis_(redis), catalog_(catalog), revisions_kept_(revisions_kept) {}
   void Create(const std::string& user_id, const std::string& request_id,
               const std::string& request_body, const PlanRecord& record,
               absl::Time deadline, Done<PlanRecord> done) override;
@@ -67,7 +83,13 @@ class RedisPlanStore final : public PlanStore {
               Done<PlanRecord> done) override;
 
  private:
+  absl::StatusOr<PlanRecord> Assemble(const RedisReply& record,
+                                      const RedisReply& plan);
+  absl::StatusOr<PlanRecord> Assemble(const RedisReply& parts);
+
   RedisClient& redis_;
+  const ExerciseCatalog& catalog_;
+  const int revisions_kept_;
 };
 
 }  // namespace gracilis::plan

@@ -1,6 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/redis/keys.h"
 #include "common/status/errors.h"
+#include "services/plan/plan_records.h"
 #include "services/plan/plan_store.h"
 
 namespace gracilis::plan {
@@ -10,83 +11,149 @@ std::string PlansKey(const std::string& user_id) {
   return UserKey(user_id, "plans");
 }
 
-absl::StatusOr<PlanRecord> ParseRecord(const RedisReply& reply) {
-  if (reply.is_nil()) {
-    return absl::NotFoundError("no such plan");
-  }
-  PlanRecord record;
-  if (!record.ParseFromString(reply.str)) {
-    return absl::DataLossError("stored plan is corrupt");
-  }
-  return record;
+// What is stored of a revision: the record without its rendered weeks,
+// keeping the plan's name and catalog version.
+std::string StoredRecord(const PlanRecord& record) {
+  PlanRecord stored = record;
+  v1::Plan skeleton;
+  skeleton.set_name(record.plan().name());
+  skeleton.set_catalog_version(record.plan().catalog_version());
+  *stored.mutable_plan() = std::move(skeleton);
+  return stored.SerializeAsString();
 }
 
 }  // namespace
 
+absl::StatusOr<PlanRecord> RedisPlanStore::Assemble(const RedisReply& record,
+                                                    const RedisReply& plan) {
+  if (record.is_nil()) {
+    return absl::NotFoundError("no such plan");
+  }
+  PlanRecord out;
+  if (!out.ParseFromString(record.str)) {
+    return absl::DataLossError("stored plan is corrupt");
+  }
+  if (!plan.is_nil()) {
+    if (!out.mutable_plan()->ParseFromString(plan.str)) {
+      return absl::DataLossError("stored plan is corrupt");
+    }
+    return out;
+  }
+  if (out.plan().weeks_size() > 0) {
+    return out;  // stored whole, before records were kept without weeks
+  }
+  // A superseded revision: rendered again from what made it (about 80 us),
+  // with today's catalog and rules.
+  return BuildPlan(catalog_, std::move(out));
+}
+
+absl::StatusOr<PlanRecord> RedisPlanStore::Assemble(const RedisReply& parts) {
+  if (parts.elements.size() == 1 && parts.elements[0].str == "trimmed") {
+    return absl::NotFoundError(
+        absl::StrCat("that revision is no longer kept (the newest ",
+                     revisions_kept_, " revisions of a plan are)"));
+  }
+  if (parts.is_nil() || parts.elements.size() != 2) {
+    return parts.is_nil() ? absl::NotFoundError("no such plan")
+                          : absl::InternalError("unexpected plan reply");
+  }
+  return Assemble(parts.elements[0], parts.elements[1]);
+}
+
 const FunctionLibrary& RedisPlanStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_plan", 1, R"lua(local function resolve(plans, pid)
+      "gracilis_plan", 2, R"lua(local function resolve(plans, pid)
   if pid == 'current' then return redis.call('HGET', plans, 'current') end
   if redis.call('HEXISTS', plans, pid .. ':latest') == 1 then return pid end
   return false
 end
 
--- KEYS: plans, registry. ARGV: request_id, plan_id, record, revision meta.
--- The stored record.
+-- A revision n of a plan is r<n>, the record without its rendered weeks
+-- (inputs, adjustments, revision, the plan's name and catalog version),
+-- and, for the plan's latest revision only, p<n>, the rendered plan.
+local function parts(plans, pid, rev)
+  return {redis.call('HGET', plans, pid .. ':r' .. rev),
+          redis.call('HGET', plans, pid .. ':p' .. rev)}
+end
+
+-- KEYS: plans, registry. ARGV: request_id, plan_id, record, revision meta,
+-- request body, rendered plan. {record, plan} as stored, or {'reused'}.
 redis.register_function('plan_create', function(keys, args)
   local seen = redis.call('HMGET', keys[1], 'req:' .. args[1], 'reqbody:' .. args[1])
   if seen[1] then
     -- (requests stored before bodies were kept replay whatever they send)
     if seen[2] and seen[2] ~= args[5] then return {'reused'} end
     local pid, rev = string.match(seen[1], '(%S+) (%d+)')
-    return redis.call('HGET', keys[1], pid .. ':r' .. rev)
+    return parts(keys[1], pid, rev)
   end
   redis.call('HSET', keys[1], args[2] .. ':latest', 1, args[2] .. ':r1', args[3],
-             args[2] .. ':m1', args[4], 'current', args[2],
-             'req:' .. args[1], args[2] .. ' 1', 'reqbody:' .. args[1], args[5])
+             args[2] .. ':p1', args[6], args[2] .. ':m1', args[4],
+             'current', args[2], 'req:' .. args[1], args[2] .. ' 1',
+             'reqbody:' .. args[1], args[5])
   redis.call('SADD', keys[2], keys[1])
-  return args[3]
+  return {args[3], args[6]}
 end)
 
 -- KEYS: plans. ARGV: plan_id or 'current', revision (0: latest).
+-- {record, plan|nil}; {'trimmed'} for a revision no longer kept; nil for an
+-- unknown plan.
 redis.register_function{function_name = 'plan_get', flags = {'no-writes'},
   callback = function(keys, args)
     local pid = resolve(keys[1], args[1])
     if not pid then return false end
+    local latest = redis.call('HGET', keys[1], pid .. ':latest')
     local rev = args[2]
-    if rev == '0' then rev = redis.call('HGET', keys[1], pid .. ':latest') end
-    return redis.call('HGET', keys[1], pid .. ':r' .. rev)
+    if rev == '0' then rev = latest end
+    local got = parts(keys[1], pid, rev)
+    if not got[1] and tonumber(rev) < tonumber(latest) then
+      return {'trimmed'}
+    end
+    return got
   end}
 
--- KEYS: plans. ARGV: plan_id or 'current'. Revision metas, newest first,
--- or nil for an unknown plan.
+-- KEYS: plans. ARGV: plan_id or 'current'. Revision metas of the kept
+-- revisions, newest first, or nil for an unknown plan.
 redis.register_function{function_name = 'plan_revisions', flags = {'no-writes'},
   callback = function(keys, args)
     local pid = resolve(keys[1], args[1])
     if not pid then return false end
     local out = {}
     for rev = tonumber(redis.call('HGET', keys[1], pid .. ':latest')), 1, -1 do
-      out[#out + 1] = redis.call('HGET', keys[1], pid .. ':m' .. rev)
+      local meta = redis.call('HGET', keys[1], pid .. ':m' .. rev)
+      if not meta then break end
+      out[#out + 1] = meta
     end
     return out
   end}
 
--- KEYS: plans. ARGV: request_id, plan_id, expected revision, record, meta.
--- {'stored', record} | {'missing'} | {'conflict'}.
+-- KEYS: plans. ARGV: request_id, plan_id, expected revision, record, meta,
+-- rendered plan, revisions kept. {'stored', record, plan|nil} |
+-- {'missing'} | {'conflict'}. The revision it follows keeps only its
+-- record; revisions older than the newest `kept` are deleted (a retry of
+-- a request whose revision is gone finds no record: NOT_FOUND).
 redis.register_function('plan_revise', function(keys, args)
   local seen = redis.call('HGET', keys[1], 'req:' .. args[1])
   if seen then
     local pid, rev = string.match(seen, '(%S+) (%d+)')
-    return {'stored', redis.call('HGET', keys[1], pid .. ':r' .. rev)}
+    local got = parts(keys[1], pid, rev)
+    return {'stored', got[1], got[2]}
   end
   local latest = tonumber(redis.call('HGET', keys[1], args[2] .. ':latest'))
   if not latest then return {'missing'} end
   if latest ~= tonumber(args[3]) then return {'conflict'} end
   local rev = latest + 1
   redis.call('HSET', keys[1], args[2] .. ':latest', rev,
-             args[2] .. ':r' .. rev, args[4], args[2] .. ':m' .. rev, args[5],
-             'req:' .. args[1], args[2] .. ' ' .. rev)
-  return {'stored', args[4]}
+             args[2] .. ':r' .. rev, args[4], args[2] .. ':p' .. rev, args[6],
+             args[2] .. ':m' .. rev, args[5], 'req:' .. args[1],
+             args[2] .. ' ' .. rev)
+  redis.call('HDEL', keys[1], args[2] .. ':p' .. latest)
+  for old = rev - tonumber(args[7]), 1, -1 do
+    if redis.call('HDEL', keys[1], args[2] .. ':r' .. old,
+                  args[2] .. ':m' .. old) == 0 then
+      break
+    end
+  end
+  return {'stored', args[4], args[6]}
 end)
 )lua"));
   return *library;
@@ -101,21 +168,22 @@ void RedisPlanStore::Create(const std::string& user_id,
   const std::string plan_id =
       record.plan().name().substr(record.plan().name().rfind('/') + 1);
   std::vector<std::string> args = {
-      request_id, plan_id, record.SerializeAsString(),
-      record.revision().SerializeAsString(), request_body};
+      request_id,           plan_id,
+      StoredRecord(record), record.revision().SerializeAsString(),
+      request_body,         record.plan().SerializeAsString()};
   redis_.Call(
       "plan_create", std::move(keys), std::move(args),
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        if (!reply->elements.empty() && reply->elements[0].str == "reused") {
+        if (reply->elements.size() == 1 && reply->elements[0].str == "reused") {
           return std::move(done)(WithReason(
               InvalidField("request_id",
                            "was already used with a different request"),
               "REQUEST_ID_REUSED"));
         }
-        std::move(done)(ParseRecord(*reply));
+        std::move(done)(Assemble(*reply));
       },
       deadline);
 }
@@ -125,11 +193,11 @@ void RedisPlanStore::Get(const std::string& user_id, const std::string& plan_id,
                          Done<PlanRecord> done) {
   redis_.Call(
       "plan_get", {PlansKey(user_id)}, {plan_id, absl::StrCat(revision)},
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        std::move(done)(ParseRecord(*reply));
+        std::move(done)(Assemble(*reply));
       },
       deadline);
 }
@@ -164,12 +232,16 @@ void RedisPlanStore::Revise(const std::string& user_id,
                             const std::string& request_id,
                             int expected_revision, const PlanRecord& record,
                             absl::Time deadline, Done<PlanRecord> done) {
-  std::vector<std::string> args = {
-      request_id, plan_id, absl::StrCat(expected_revision),
-      record.SerializeAsString(), record.revision().SerializeAsString()};
+  std::vector<std::string> args = {request_id,
+                                   plan_id,
+                                   absl::StrCat(expected_revision),
+                                   StoredRecord(record),
+                                   record.revision().SerializeAsString(),
+                                   record.plan().SerializeAsString(),
+                                   absl::StrCat(revisions_kept_)};
   redis_.Call(
       "plan_revise", {PlansKey(user_id)}, std::move(args),
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
@@ -181,11 +253,11 @@ void RedisPlanStore::Revise(const std::string& user_id,
           return std::move(done)(absl::AbortedError(
               "the plan changed meanwhile; read it again and retry"));
         }
-        if (e.size() != 2) {
+        if (e.size() != 3) {
           return std::move(done)(
               absl::InternalError("unexpected redis reply to plan_revise"));
         }
-        std::move(done)(ParseRecord(e[1]));
+        std::move(done)(Assemble(e[1], e[2]));
       },
       deadline);
 }

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   workout::RedisWorkoutStore workouts(redis);
-  plan::RedisPlanStore plans(redis);
+  plan::RedisPlanStore plans(redis, *catalog);
   progress::RedisProgressStore snapshots(redis);
   progress::ProgressReader reader(workouts, plans, snapshots, *catalog);
   progress::ProgressService service(reader, sessions, clock, (*metrics)->rpc());

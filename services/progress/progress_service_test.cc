@@ -90,7 +90,7 @@ class ProgressServiceTest : public ::testing::Test {
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());
     workouts_ = std::make_unique<workout::RedisWorkoutStore>(*redis_);
-    plans_ = std::make_unique<plan::RedisPlanStore>(*redis_);
+    plans_ = std::make_unique<plan::RedisPlanStore>(*redis_, *catalog_);
     snapshots_ = std::make_unique<RedisProgressStore>(*redis_);
     reader_ = std::make_unique<ProgressReader>(*workouts_, *plans_, *snapshots_,
                                                *catalog_);

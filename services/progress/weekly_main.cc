@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   }
   SystemClock clock;
   workout::RedisWorkoutStore workouts(redis);
-  plan::RedisPlanStore plans(redis);
+  plan::RedisPlanStore plans(redis, *catalog);
   progress::RedisProgressStore snapshots(redis);
   progress::ProgressReader reader(workouts, plans, snapshots, *catalog);
   auto plan_stub = plan::v1::PlanService::NewStub(grpc::CreateChannel(

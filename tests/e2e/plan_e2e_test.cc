@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/clock/timestamp.h"
 #include "common/status/errors.h"
@@ -399,6 +400,67 @@ TEST_F(PlanE2eTest, UsersAskForChangesOnceEvenWhenRetrying) {
   EXPECT_EQ(change.kind(), plan::PlanChange::KIND_STEP_UP);
   EXPECT_TRUE(change.user_requested());
   EXPECT_EQ(change.to().reps(), change.from().reps() + 1);
+
+  // Issue 19: only the latest revision keeps its rendered weeks in Redis;
+  // revision 1 is rendered again from what made it, byte for byte as
+  // GeneratePlan answered.
+  const std::vector<std::string> parts = absl::StrSplit(generated.name(), '/');
+  ASSERT_EQ(parts.size(), 4u);
+  const std::string plans_key = "'{u:" + parts[1] + "}:plans' ";
+  EXPECT_EQ(stack_.redis().Cli("HEXISTS " + plans_key + parts[3] + ":p1"), "0");
+  EXPECT_EQ(stack_.redis().Cli("HEXISTS " + plans_key + parts[3] + ":p2"), "1");
+  plan::GetPlanRequest first;
+  first.set_name(generated.name());
+  first.set_revision(1);
+  plan::Plan rendered;
+  ASSERT_TRUE(
+      plans_->GetPlan(Context<void>(token).get(), first, &rendered).ok());
+  EXPECT_EQ(rendered.SerializeAsString(), generated.SerializeAsString());
+}
+
+// Issue 19: a plan keeps its newest --plan_revisions_kept revisions.
+TEST_F(PlanE2eTest, OnlyTheNewestRevisionsAreKept) {
+  absl::StatusOr<std::string> keeping_two = stack_.AddService(
+      GRACILIS_PLAN_BINARY,
+      {absl::StrCat("--account=", stack_.service_address("gracilis-account")),
+       "--plan_revisions_kept=2"});
+  ASSERT_THAT(keeping_two, IsOk());
+  auto plans = plan::PlanService::NewStub(
+      grpc::CreateChannel(*keeping_two, grpc::InsecureChannelCredentials()));
+  const std::string token = NewUser("kept@example.com");
+  plan::Plan generated;
+  ASSERT_THAT(Generate(token, "gen-kept", &generated), IsOk());
+  for (const char* id : {"harder-1", "harder-2"}) {
+    plan::RequestPlanChangeRequest ask;
+    ask.set_request_id(id);
+    ask.set_week_number(1);
+    ask.set_kind(plan::RequestPlanChangeRequest::KIND_TOO_EASY);
+    ask.set_exercise_id("sumo_squat");
+    plan::Plan changed;
+    const grpc::Status status =
+        plans->RequestPlanChange(Context<void>(token).get(), ask, &changed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  plan::ListPlanRevisionsRequest list;
+  list.set_name(generated.name());
+  plan::ListPlanRevisionsResponse revisions;
+  ASSERT_TRUE(
+      plans->ListPlanRevisions(Context<void>(token).get(), list, &revisions)
+          .ok());
+  ASSERT_EQ(revisions.revisions_size(), 2);
+  EXPECT_EQ(revisions.revisions(0).revision(), 3);
+  EXPECT_EQ(revisions.revisions(1).revision(), 2);
+  plan::GetPlanRequest get;
+  get.set_name(generated.name());
+  get.set_revision(1);
+  plan::Plan old;
+  const grpc::Status gone =
+      plans->GetPlan(Context<void>(token).get(), get, &old);
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(gone.error_message(), HasSubstr("no longer kept"));
+  get.set_revision(2);
+  EXPECT_TRUE(plans->GetPlan(Context<void>(token).get(), get, &old).ok());
+  EXPECT_EQ(old.revision(), 2);
 }
 
 TEST_F(PlanE2eTest, BadInputIsNamedAndOthersPlansAreNotFound) {

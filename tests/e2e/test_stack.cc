@@ -30,8 +30,9 @@ bool IsServing(const std::string& address) {
 
 }  // namespace
 
-TestStack::TestStack(GatewaySettings gateway)
+TestStack::TestStack(GatewaySettings gateway, RedisTopology redis)
     : gateway_settings_(std::move(gateway)),
+      redis_(redis.primaries, redis.replicas),
       account_port_(PickFreePort()),
       plan_port_(PickFreePort()),
       workout_port_(PickFreePort()),

@@ -23,9 +23,16 @@ struct GatewaySettings {
   std::string tls_cert;     // PEM with certificate and key; empty: h2c
 };
 
+// The Redis under the stack: a single server, or a cluster (by default as
+// GRACILIS_TEST_REDIS says; see redis_server.h).
+struct RedisTopology {
+  int primaries = TestRedisPrimaries();
+  int replicas = 0;  // per primary, on a cluster
+};
+
 class TestStack {
  public:
-  explicit TestStack(GatewaySettings gateway = {});
+  explicit TestStack(GatewaySettings gateway = {}, RedisTopology redis = {});
   ~TestStack();
 
   // Before Start: runs every server (Redis, the services, the gateway, and

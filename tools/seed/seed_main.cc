@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/auth/session_store.h"
 #include "common/concurrency/in_flight_limit.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
@@ -157,9 +158,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   RedisClient redis(redis_config,
-                    {Needs(account::RedisAccountStore::Functions()),
-                     Needs(workout::RedisWorkoutStore::Functions()),
-                     Needs(plan::RedisPlanStore::Functions())},
+                    // A development and benchmark tool built from the same
+                    // tree as the services: it loads the libraries it
+                    // writes with (never over a newer live version), so it
+                    // can seed a Redis no service has used yet.
+                    {Owns(RedisSessionStore::Functions()),
+                     Owns(account::RedisAccountStore::Functions()),
+                     Owns(workout::RedisWorkoutStore::Functions()),
+                     Owns(plan::RedisPlanStore::Functions())},
                     nullptr);
   if (absl::Status ready =
           StartAndAwaitReady(redis, redis_config, absl::Seconds(10));
@@ -169,7 +175,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   account::RedisAccountStore accounts(redis, account::LoginThrottle());
-  plan::RedisPlanStore plans(redis);
+  plan::RedisPlanStore plans(redis, *catalog);
   workout::RedisWorkoutStore workouts(redis);
   const Stores stores{accounts, plans,       workouts,
                       *catalog, absl::Now(), weeks_ago};
