@@ -180,17 +180,10 @@ class Suite {
         stack_.AddService(GRACILIS_WORKOUT_BINARY, {"--record_metrics=0"}));
     // Users: the first `users` make every call but GeneratePlan, which the
     // next 64 make (it replaces their plans).
-    const int users = quick_ ? 256 : 1024;
-    const testing::CommandResult seeded =
-        RunCommand(absl::StrCat(GRACILIS_SEED_BINARY, " --users=", users + 64,
-                                " --redis=", stack_.redis().address()));
-    if (seeded.exit_code != 0) {
-      return absl::InternalError("gracilis-seed: " + seeded.output);
-    }
+    ASSIGN_OR_RETURN(tokens_, SeedAndSignIn(stack_, users()));
     RedisConfig redis;
     redis.address = {"127.0.0.1", stack_.redis().port()};
-    ASSIGN_OR_RETURN(tokens_, SignInSyntheticUsers(redis, 0, users));
-    ASSIGN_OR_RETURN(plan_tokens_, SignInSyntheticUsers(redis, users, 64));
+    ASSIGN_OR_RETURN(plan_tokens_, SignInSyntheticUsers(redis, users(), 64));
     return absl::OkStatus();
   }
 
@@ -199,7 +192,8 @@ class Suite {
     using Section = std::string (Suite::*)();
     const Section all[] = {&Suite::HotRpcs,      &Suite::GatewayTax,
                            &Suite::RoundTrips,   &Suite::MetricsAndDurability,
-                           &Suite::MemoryPerSet, &Suite::CrossCheck};
+                           &Suite::MemoryPerSet, &Suite::CrossCheck,
+                           &Suite::OnCluster};
     std::string md;
     for (size_t i = 0; i < std::size(all); ++i) {
       if (sections.empty() ||
@@ -211,6 +205,24 @@ class Suite {
   }
 
  private:
+  int users() const { return quick_ ? 256 : 1024; }
+
+  // Seeds `stack`'s Redis with the synthetic users: the first `users` make
+  // every call but GeneratePlan, which the next 64 make (it replaces their
+  // plans). Returns the first `users`' session tokens.
+  static absl::StatusOr<std::vector<std::string>> SeedAndSignIn(
+      const testing::TestStack& stack, int users) {
+    const testing::CommandResult seeded =
+        RunCommand(absl::StrCat(GRACILIS_SEED_BINARY, " --users=", users + 64,
+                                " --redis=", stack.redis_address()));
+    if (seeded.exit_code != 0) {
+      return absl::InternalError("gracilis-seed: " + seeded.output);
+    }
+    RedisConfig redis;
+    redis.address = *ParseHostPort(stack.redis_address());
+    return SignInSyntheticUsers(redis, 0, users);
+  }
+
   // The service started from binary `name`, e.g. "gracilis-account".
   ChannelList Direct(const std::string& name) const {
     return Channels(stack_.service_address(name), kChannels);
@@ -552,6 +564,63 @@ class Suite {
                  logged == kSets ? absl::StrFormat("%.0f", bytes)
                                  : absl::StrCat(kSets - logged, " failed"),
                  Met(logged == kSets && bytes < 100)});
+    }
+    return md + "\n";
+  }
+
+  // 7. GetProfile and LogSet with a 3-primary Redis Cluster under the
+  // services, next to the single Redis of the main stack (issue 19).
+  std::string OnCluster() {
+    std::cerr << "7. on a Redis Cluster\n";
+    std::string md =
+        "## 7. On a 3-primary Redis Cluster\n\n"
+        "A second stack whose Redis is a 3-primary Redis Cluster (all its "
+        "nodes on CPU 1 with the other servers), seeded the same way; each "
+        "RPC called directly on its service of the single-Redis stack and of "
+        "the cluster stack alternately, three rounds each (one with "
+        "--quick), averaged. On one machine the cluster has no more CPU "
+        "than the single Redis: this shows what routing by slot costs, not "
+        "what more machines give.\n\n" +
+        Header({"RPC", "single Redis calls/s", "p99 ms", "cluster calls/s",
+                "p99 ms", "cluster / single"});
+    testing::TestStack cluster(
+        testing::GatewaySettings{.rate_limit = 1'000'000'000, .tls_cert = ""},
+        testing::RedisTopology{3, 0});
+    cluster.PinServersTo(1);
+    absl::Status started = cluster.Start();
+    absl::StatusOr<std::vector<std::string>> tokens =
+        started.ok() ? SeedAndSignIn(cluster, users())
+                     : absl::StatusOr<std::vector<std::string>>(started);
+    if (!tokens.ok()) {
+      ++errors_;
+      return md + "| the cluster stack did not start: " +
+             std::string(tokens.status().message()) + " | | | | | |\n\n";
+    }
+    const int rounds = quick_ ? 1 : 3;
+    for (const auto& [rpc, binary] :
+         std::vector<std::pair<std::string, std::string>>{
+             {"GetProfile", "gracilis-account"},
+             {"LogSet", "gracilis-workout"}}) {
+      std::unique_ptr<RpcWorkload> single = Make(rpc, Direct(binary));
+      absl::StatusOr<std::unique_ptr<RpcWorkload>> sharded =
+          NewWorkload(rpc, Channels(cluster.service_address(binary), kChannels),
+                      *tokens, {});
+      if (!sharded.ok()) {
+        ++errors_;
+        continue;
+      }
+      double single_rate = 0, single_p99 = 0, cluster_rate = 0, cluster_p99 = 0;
+      for (int round = 0; round < rounds; ++round) {
+        Measured a = Measure(rpc + " single Redis", *single, spec_);
+        Measured b = Measure(rpc + " Redis Cluster", **sharded, spec_);
+        single_rate += a->per_second;
+        single_p99 += a->latency.PercentileMs(0.99);
+        cluster_rate += b->per_second;
+        cluster_p99 += b->latency.PercentileMs(0.99);
+      }
+      md += Row({rpc, Count(single_rate / rounds), Ms(single_p99 / rounds),
+                 Count(cluster_rate / rounds), Ms(cluster_p99 / rounds),
+                 Ratio(cluster_rate / std::max(single_rate, 1.0))});
     }
     return md + "\n";
   }

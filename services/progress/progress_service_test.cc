@@ -4,6 +4,9 @@
 
 #include "services/progress/progress_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
@@ -330,6 +333,40 @@ TEST_F(ProgressServiceTest, SummaryCountsStreakAndTotals) {
   EXPECT_EQ(summary->first_workout_date().day(), 4);  // 21 days + 2 h ago
   EXPECT_EQ(ToTime(summary->last_workout_time()),
             kNow - absl::Hours(24 * 2 + 2));
+}
+
+// Issue 19: snapshots are kept for a bounded number of weeks.
+TEST_F(ProgressServiceTest, SnapshotsOlderThanTheWeeksKeptAreDeleted) {
+  RedisProgressStore keeping_two(*redis_, /*weeks_kept=*/2);
+  const auto save = [&](int week) {
+    v1::WeeklyProgress snapshot;
+    *snapshot.mutable_week() = Week(week);
+    absl::Notification saved;
+    keeping_two.SaveSnapshot(kAlice, snapshot, absl::InfiniteFuture(),
+                             [&](absl::StatusOr<v1::WeeklyProgress> stored) {
+                               EXPECT_THAT(stored.status(), IsOk());
+                               saved.Notify();
+                             });
+    saved.WaitForNotification();
+    absl::Notification marked;
+    keeping_two.MarkWeekDone(kAlice, Week(week), absl::InfiniteFuture(),
+                             [&](absl::Status status) {
+                               EXPECT_THAT(status, IsOk());
+                               marked.Notify();
+                             });
+    marked.WaitForNotification();
+  };
+  for (int week : {44, 45, 46, 47}) {
+    save(week);
+  }
+  const std::string fields =
+      redis_server_.Cli(absl::StrCat("HKEYS '{u:", kAlice, "}:progress'"));
+  std::vector<std::string> kept = absl::StrSplit(fields, '\n');
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::string>{IsoWeekText(Week(46)),
+                                            IsoWeekText(Week(47)),
+                                            "done:" + IsoWeekText(Week(46)),
+                                            "done:" + IsoWeekText(Week(47))}));
 }
 
 TEST_F(ProgressServiceTest, BadInputNamesTheField) {

@@ -37,15 +37,23 @@ class ProgressStore {
                             DoneStatus done) = 0;
 };
 
+// Two years of weekly snapshots: a year-on-year trend.
+inline constexpr int kDefaultWeeksKept = 104;
+
 // Redis layout, in the user's slot:
 //   {u:<id>}:progress  HASH  <yyyy-Www> -> WeeklyProgress (serialized),
 //                            done:<yyyy-Www> -> 1 once the job finished it
-// listed in {u:<id>}:keys so DeleteAccount removes it.
+// listed in {u:<id>}:keys so DeleteAccount removes it. Saving a week's
+// snapshot deletes the weeks more than `weeks_kept` before it
+// (--progress_weeks_kept of gracilis-weekly); a week no longer kept is
+// computed again from the workouts when asked for.
 class RedisProgressStore final : public ProgressStore {
  public:
   static const FunctionLibrary& Functions();
 
-  explicit RedisProgressStore(RedisClient& redis) : redis_(redis) {}
+  explicit RedisProgressStore(RedisClient& redis,
+                              int weeks_kept = kDefaultWeeksKept)
+      : redis_(redis), weeks_kept_(weeks_kept) {}
   void GetSnapshots(
       const std::string& user_id, const std::vector<type::v1::IsoWeek>& weeks,
       absl::Time deadline,
@@ -60,6 +68,7 @@ class RedisProgressStore final : public ProgressStore {
 
  private:
   RedisClient& redis_;
+  const int weeks_kept_;
 };
 
 }  // namespace gracilis::progress

@@ -23,11 +23,17 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 
 const FunctionLibrary& RedisProgressStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_progress", 1,
-      R"lua(-- KEYS: progress, registry. ARGV: week, snapshot. The stored snapshot.
+      "gracilis_progress", 2,
+      R"lua(-- KEYS: progress, registry. ARGV: week, snapshot, oldest week kept.
+-- The stored snapshot. A new one also deletes the weeks (snapshots and
+-- done markers) before the oldest kept: ISO week texts sort by time.
 redis.register_function('progress_save', function(keys, args)
   if redis.call('HSETNX', keys[1], args[1], args[2]) == 1 then
     redis.call('SADD', keys[2], keys[1])
+    for _, field in ipairs(redis.call('HKEYS', keys[1])) do
+      local week = string.gsub(field, '^done:', '')
+      if args[3] and week < args[3] then redis.call('HDEL', keys[1], field) end
+    end
     return args[2]
   end
   return redis.call('HGET', keys[1], args[1])
@@ -85,7 +91,8 @@ void RedisProgressStore::SaveSnapshot(const std::string& user_id,
   stored.clear_from_snapshot();
   redis_.Call(
       "progress_save", {ProgressKey(user_id), UserKeyRegistry(user_id)},
-      {IsoWeekText(week.week()), stored.SerializeAsString()},
+      {IsoWeekText(week.week()), stored.SerializeAsString(),
+       IsoWeekText(AddWeeks(week.week(), 1 - weeks_kept_))},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());

@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
   const absl::Duration interval = source.Duration(
       "progress_interval", absl::Seconds(5), absl::Milliseconds(100),
       absl::Hours(1), "how often progress is reported");
+  const int weeks_kept = static_cast<int>(source.Int(
+      "progress_weeks_kept", progress::kDefaultWeeksKept, 2, 5200,
+      "weekly progress snapshots kept per user (older ones are deleted)"));
   RedisConfig redis_config = RedisConfig::Read(source);
   const ServiceCredential service =
       ServiceCredential::Read(source, /*required=*/true);
@@ -179,7 +182,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   workout::RedisWorkoutStore workouts(redis);
   plan::RedisPlanStore plans(redis, *catalog);
-  progress::RedisProgressStore snapshots(redis);
+  progress::RedisProgressStore snapshots(redis, weeks_kept);
   progress::ProgressReader reader(workouts, plans, snapshots, *catalog);
   auto plan_stub = plan::v1::PlanService::NewStub(grpc::CreateChannel(
       plan_address.ToString(), grpc::InsecureChannelCredentials()));

@@ -723,14 +723,29 @@ void RedisWorkoutStore::Changes(const std::string& user_id,
     return std::move(done)(InvalidField(
         "since_token", "must be empty or a next_token from ListChanges"));
   }
-  redis_.Execute(
-      {"ZRANGE", UserKey(user_id, "changes"), absl::StrCat("(", since), "+inf",
-       "BYSCORE", "LIMIT", "0", absl::StrCat(page_size), "WITHSCORES"},
+  redis_.Call(
+      "changes_since",
+      {UserKey(user_id, "changes"), UserKey(user_id, "changefloor")},
+      {absl::StrCat(since), absl::StrCat(page_size)},
       [this, user_id, since, deadline,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
+        if (reply->elements.empty()) {
+          return std::move(done)(Unexpected("changes_since"));
+        }
+        int64_t floor = 0;
+        if (since > 0 && absl::SimpleAtoi(reply->elements[0].str, &floor) &&
+            since < floor) {
+          return std::move(done)(WithReason(
+              absl::FailedPreconditionError(
+                  "since_token is older than the changes kept (deleted "
+                  "workouts are forgotten 30 days after deletion): sync "
+                  "again from the beginning with an empty since_token"),
+              "SYNC_TOKEN_EXPIRED"));
+        }
+        reply->elements.erase(reply->elements.begin());
         std::vector<std::string> keys = {UserKey(user_id, "body"),
                                          UserKey(user_id, "nutrition")};
         std::vector<std::string> members;

@@ -25,6 +25,32 @@ local function bump(w, changes, changeseq, wid, update_time)
   log_change(changes, changeseq, 'w:' .. wid)
 end
 
+-- The feed keeps one member per resource ever changed. A deleted
+-- workout's member goes once its tombstone has expired (tombs: workout id
+-- -> expiry in ms); changefloor then records the highest sequence number
+-- removed, and a since_token below it answers "resync needed" (changes_since).
+-- Run on every workout create and delete, a few expired tombstones at a
+-- time. Key names are derived from the feed's: all in the user's slot.
+local function compact_feed(changes)
+  local prefix = string.sub(changes, 1, -8)  -- '{u:<id>}:'
+  local tombs, floor = prefix .. 'tombs', prefix .. 'changefloor'
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for _, wid in ipairs(redis.call('ZRANGE', tombs, '-inf', now, 'BYSCORE',
+                                  'LIMIT', 0, 16)) do
+    redis.call('ZREM', tombs, wid)
+    if redis.call('EXISTS', prefix .. 'w:' .. wid) == 0 then
+      local seq = redis.call('ZSCORE', changes, 'w:' .. wid)
+      if seq then
+        redis.call('ZREM', changes, 'w:' .. wid)
+        if tonumber(seq) > tonumber(redis.call('GET', floor) or '0') then
+          redis.call('SET', floor, seq)
+        end
+      end
+    end
+  end
+end
+
 local function gone(w)
   return redis.call('EXISTS', w) == 0 or redis.call('HEXISTS', w, 'del') == 1
 end
@@ -39,6 +65,7 @@ end
 
 local function create(w, workouts, changes, changeseq, registry, wid,
                       fingerprint, score, update_time, fields)
+  compact_feed(changes)
   redis.call('HSET', w, 'f', fingerprint, 'v', 0, unpack(fields))
   bump(w, changes, changeseq, wid, update_time)
   redis.call('ZADD', workouts, score, wid)
@@ -148,6 +175,12 @@ redis.register_function('workout_delete', function(keys, args)
   redis.call('HSET', w, 'del', 1, 'v', version)
   bump(w, keys[3], keys[4], args[1], args[2])
   redis.call('EXPIRE', w, args[3])
+  compact_feed(keys[3])
+  local prefix = string.sub(keys[3], 1, -8)
+  local t = redis.call('TIME')
+  redis.call('ZADD', prefix .. 'tombs',
+             tonumber(t[1]) * 1000 + tonumber(args[3]) * 1000, args[1])
+  redis.call('SADD', prefix .. 'keys', prefix .. 'tombs', prefix .. 'changefloor')
   redis.call('ZREM', keys[2], args[1])
   if redis.call('GET', keys[5]) == args[1] then redis.call('DEL', keys[5]) end
   return {'stored'}
@@ -158,6 +191,21 @@ redis.register_function{function_name = 'workout_read', flags = {'no-writes'},
   callback = function(keys, args)
     local out = {}
     for i, key in ipairs(keys) do out[i] = redis.call('HGETALL', key) end
+    return out
+  end}
+
+-- KEYS: changes, changefloor. ARGV: since, count. {floor, member, score,
+-- member, score...}: the feed's members after `since`, oldest first; the
+-- caller refuses a since below floor (compact_feed removed what it had not
+-- seen).
+redis.register_function{function_name = 'changes_since', flags = {'no-writes'},
+  callback = function(keys, args)
+    local out = {redis.call('GET', keys[2]) or '0'}
+    for _, v in ipairs(redis.call('ZRANGE', keys[1], '(' .. args[1], '+inf',
+                                  'BYSCORE', 'LIMIT', 0, args[2],
+                                  'WITHSCORES')) do
+      out[#out + 1] = v
+    end
     return out
   end}
 

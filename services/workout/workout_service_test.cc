@@ -472,6 +472,36 @@ TEST_F(WorkoutServiceTest, DeletionLeavesATombstoneOtherDevicesSee) {
             int(absl::StatusCode::kFailedPrecondition));
 }
 
+// Issue 19: the feed forgets a deleted workout once its tombstone expires,
+// and a token from before that is told to sync again instead of silently
+// missing the deletion.
+TEST_F(WorkoutServiceTest, ForgottenDeletionsAskOldTokensToSyncAgain) {
+  ASSERT_THAT(Sync(alice_, {OfflineWorkout("w1", 1)}).status(), IsOk());
+  absl::StatusOr<v1::ListChangesResponse> before = Changes(alice_, "");
+  ASSERT_THAT(before.status(), IsOk());
+  v1::DeleteWorkoutRequest remove;
+  remove.set_name(kW1);
+  ASSERT_THAT(Rpc(&Stub::DeleteWorkout, remove, alice_).status(), IsOk());
+  // 30 days on: the tombstone has expired.
+  const std::string user = absl::StrCat("'{u:", kAlice, "}:");
+  redis_server_.Cli("ZADD " + user + "tombs' 0 w1");
+  redis_server_.Cli("DEL " + user + "w:w1'");
+  // The next create compacts the feed.
+  ASSERT_THAT(Sync(alice_, {OfflineWorkout("w2", 2)}).status(), IsOk());
+
+  absl::Status old = Changes(alice_, before->next_token()).status();
+  EXPECT_THAT(old, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ReasonOf(old), "SYNC_TOKEN_EXPIRED");
+  absl::StatusOr<v1::ListChangesResponse> again = Changes(alice_, "");
+  ASSERT_THAT(again.status(), IsOk());
+  ASSERT_EQ(again->changes_size(), 1);
+  EXPECT_EQ(again->changes(0).workout().workout_id(), "w2");
+  EXPECT_THAT(Changes(alice_, again->next_token()).status(), IsOk());
+  const std::string registry = redis_server_.Cli("SMEMBERS " + user + "keys'");
+  EXPECT_THAT(registry, HasSubstr("}:tombs"));
+  EXPECT_THAT(registry, HasSubstr("}:changefloor"));
+}
+
 TEST_F(WorkoutServiceTest, ChangesFeedCarriesEveryKindOnce) {
   absl::StatusOr<v1::ListChangesResponse> start = Changes(alice_, "");
   ASSERT_THAT(start.status(), IsOk());
