@@ -66,6 +66,42 @@ TEST(RedisConfigTest, ARequiredPasswordThatIsMissingIsAConfigError) {
   EXPECT_THAT(optional.Check(), IsOk());
 }
 
+// Issue 19: an owner never puts back an older version of its library (an
+// old pod reconnecting during a rolling deploy), and a process that needs a
+// version waits, not ready, until it is live.
+TEST_F(RedisClientTest, LibraryVersionsOnlyMoveForward) {
+  const auto version = [](int v) {
+    return MakeFunctionLibrary("gracilis_versioned", v,
+                               absl::StrCat("redis.register_function('which', "
+                                            "function() return ",
+                                            v, " end)"));
+  };
+  const FunctionLibrary v1 = version(1), v2 = version(2), v3 = version(3);
+  RedisConfig config;
+  config.address = {"127.0.0.1", server_.port()};
+  config.reconnect_max = absl::Milliseconds(100);
+  const auto live = [&] {
+    absl::StatusOr<RedisReply> reply =
+        ExecuteAndWait(*client_, {"FCALL", "which", "0"});
+    return reply.ok() ? reply->integer : -1;
+  };
+  RedisClient newer(config, {Owns(v2)}, nullptr);
+  ASSERT_THAT(StartAndAwaitReady(newer, config, absl::Seconds(5)), IsOk());
+  EXPECT_EQ(live(), 2);
+  RedisClient older(config, {Owns(v1)}, nullptr);
+  ASSERT_THAT(StartAndAwaitReady(older, config, absl::Seconds(5)), IsOk());
+  EXPECT_EQ(live(), 2);
+
+  RedisClient reader(config, {Needs(v3)}, nullptr);
+  reader.Start();
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_FALSE(reader.ready());
+  RedisClient newest(config, {Owns(v3)}, nullptr);
+  ASSERT_THAT(StartAndAwaitReady(newest, config, absl::Seconds(5)), IsOk());
+  EXPECT_EQ(live(), 3);
+  EXPECT_TRUE(WaitUntil([&] { return reader.ready(); }));
+}
+
 TEST_F(RedisClientTest, RoundTripsBinarySafeValues) {
   const std::string key = UserKey("u1", "blob");
   const std::string value("a\0b\r\nc", 6);

@@ -196,6 +196,25 @@ TEST_F(RedisClusterTest, ALostPrimaryFailsOnlyItsUsersFastWithNoAddress) {
   EXPECT_THAT(ExecuteAndWait(*client_, {"SET", user_of[lost], "v"}), IsOk());
 }
 
+// A primary that joins later gets the Functions from the client before
+// any command of its slots runs there.
+TEST_F(RedisClusterTest, APrimaryThatJoinsLaterGetsTheFunctionsFirst) {
+  const std::string key = UserKey("newcomer", "c");
+  ASSERT_THAT(ExecuteAndWait(*client_, {"SET", key, "1"}), IsOk());
+  absl::StatusOr<int> added = cluster_.AddPrimary();
+  ASSERT_THAT(added, IsOk());
+  EXPECT_THAT(cluster_.CliAt(*added, "FUNCTION LIST"),
+              Not(HasSubstr("gracilis_test")));
+  ASSERT_THAT(cluster_.MoveSlot(KeySlot(key), *added), IsOk());
+  auto swapped =
+      ExecuteAndWait(*client_, {"FCALL", "swap_counter", "1", key, "2"});
+  ASSERT_THAT(swapped, IsOk());
+  EXPECT_EQ(swapped->str, "1");
+  EXPECT_THAT(cluster_.CliAt(*added, "FUNCTION LIST"),
+              HasSubstr("gracilis_test"));
+  EXPECT_EQ(cluster_.CliAt(*added, "GET '" + key + "'"), "2");
+}
+
 TEST_F(RedisClusterTest, KeylessCommandsGoToTheSlotsPrimary) {
   ASSERT_THAT(ExecuteAndWait(*client_, {"SET", UserKey("k", "keys"), "1"}),
               IsOk());

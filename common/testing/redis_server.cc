@@ -283,6 +283,22 @@ int PortOf(const std::string& address) {  // "127.0.0.1:7000@17000"
 
 }  // namespace
 
+absl::StatusOr<int> TestRedisServer::AddPrimary() {
+  if (!cluster()) {
+    return absl::FailedPreconditionError("not a cluster");
+  }
+  auto node = std::make_unique<Node>();
+  node->port = PickFreeClusterPort();
+  node->dir = absl::StrCat(dir_, "/node-", nodes_.size());
+  std::filesystem::create_directories(node->dir);
+  RETURN_IF_ERROR(StartProcess(*node));
+  const int port = node->port;
+  nodes_.push_back(std::move(node));
+  CliAt(port, absl::StrCat("CLUSTER MEET 127.0.0.1 ", nodes_.front()->port));
+  RETURN_IF_ERROR(AwaitClusterOk());
+  return port;
+}
+
 int TestRedisServer::PrimaryOf(int slot) const {
   for (const auto& fields : ClusterNodes(CliAt(port(), "CLUSTER NODES"))) {
     if (fields.size() < 9 || !absl::StrContains(fields[2], "master")) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/testing/child_process.h"
 
@@ -80,6 +81,9 @@ class TestRedisServer {
   // ASK while it moves and MOVED after.
   absl::Status MoveSlot(int slot, int to_port,
                         absl::Duration pause = absl::ZeroDuration());
+  // Cluster: starts one more node, empty, and joins it to the cluster
+  // (CLUSTER MEET) as a primary without slots; returns its port.
+  absl::StatusOr<int> AddPrimary();
   // Cluster: the port of the primary serving `slot` (0 if none), and of the
   // replicas of the primary on `port`.
   int PrimaryOf(int slot) const;
