@@ -7,6 +7,7 @@
 // Done runs on the Redis loop thread.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,20 @@ class ProgressReader {
              absl::Time compute_time, absl::Time deadline,
              Done<std::vector<v1::WeeklyProgress>> done);
 
-  // The stored history in [from, until) with the context's plan.
+  // The snapshots Weeks(first, last) reads: the week before `first` (its
+  // snapshot seeds the lift trends) through `last`.
+  static std::vector<type::v1::IsoWeek> SnapshotWeeks(
+      const type::v1::IsoWeek& first, const type::v1::IsoWeek& last);
+  // Weeks() with the snapshots of SnapshotWeeks() already read (`stored`,
+  // one per week), for callers that read them with other things at once.
+  void WeeksFrom(const std::string& user_id, const UserContext& context,
+                 const std::vector<type::v1::IsoWeek>& weeks,
+                 std::vector<std::optional<v1::WeeklyProgress>> stored,
+                 absl::Time compute_time, absl::Time deadline,
+                 Done<std::vector<v1::WeeklyProgress>> done);
+
+  // The stored history in [from, until) with the context's plan: workouts,
+  // measurements and nutrition read at once.
   void LoadHistory(const std::string& user_id, const UserContext& context,
                    absl::Time from, absl::Time until, absl::Time deadline,
                    Done<History> done);

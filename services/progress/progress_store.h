@@ -28,6 +28,11 @@ class ProgressStore {
   virtual void SaveSnapshot(const std::string& user_id,
                             const v1::WeeklyProgress& week, absl::Time deadline,
                             Done<v1::WeeklyProgress> done) = 0;
+  // SaveSnapshot, then MarkWeekDone for the snapshot's week, in one step.
+  virtual void SaveSnapshotAndMarkDone(const std::string& user_id,
+                                       const v1::WeeklyProgress& week,
+                                       absl::Time deadline,
+                                       Done<v1::WeeklyProgress> done) = 0;
   // Whether the weekly job finished `week` for the user.
   virtual void IsWeekDone(const std::string& user_id,
                           const type::v1::IsoWeek& week, absl::Time deadline,
@@ -61,12 +66,20 @@ class RedisProgressStore final : public ProgressStore {
   void SaveSnapshot(const std::string& user_id, const v1::WeeklyProgress& week,
                     absl::Time deadline,
                     Done<v1::WeeklyProgress> done) override;
+  void SaveSnapshotAndMarkDone(const std::string& user_id,
+                               const v1::WeeklyProgress& week,
+                               absl::Time deadline,
+                               Done<v1::WeeklyProgress> done) override;
   void IsWeekDone(const std::string& user_id, const type::v1::IsoWeek& week,
                   absl::Time deadline, Done<bool> done) override;
   void MarkWeekDone(const std::string& user_id, const type::v1::IsoWeek& week,
                     absl::Time deadline, DoneStatus done) override;
 
  private:
+  void Save(const char* function, const std::string& user_id,
+            const v1::WeeklyProgress& week, absl::Time deadline,
+            Done<v1::WeeklyProgress> done);
+
   RedisClient& redis_;
   const int weeks_kept_;
 };

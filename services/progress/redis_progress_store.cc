@@ -23,20 +23,26 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 
 const FunctionLibrary& RedisProgressStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_progress", 2,
-      R"lua(-- KEYS: progress, registry. ARGV: week, snapshot, oldest week kept.
--- The stored snapshot. A new one also deletes the weeks (snapshots and
+      "gracilis_progress", 3,
+      R"lua(-- Stores the week's snapshot unless one is (the first stays) and
+-- returns the stored one. A new one also deletes the weeks (snapshots and
 -- done markers) before the oldest kept: ISO week texts sort by time.
-redis.register_function('progress_save', function(keys, args)
-  if redis.call('HSETNX', keys[1], args[1], args[2]) == 1 then
-    redis.call('SADD', keys[2], keys[1])
-    for _, field in ipairs(redis.call('HKEYS', keys[1])) do
-      local week = string.gsub(field, '^done:', '')
-      if args[3] and week < args[3] then redis.call('HDEL', keys[1], field) end
+local function save(progress, registry, week, snapshot, oldest)
+  if redis.call('HSETNX', progress, week, snapshot) == 1 then
+    redis.call('SADD', registry, progress)
+    for _, field in ipairs(redis.call('HKEYS', progress)) do
+      local name = string.gsub(field, '^done:', '')
+      if oldest and name < oldest then redis.call('HDEL', progress, field) end
     end
-    return args[2]
+    return snapshot
   end
-  return redis.call('HGET', keys[1], args[1])
+  return redis.call('HGET', progress, week)
+end
+
+-- KEYS: progress, registry. ARGV: week, snapshot, oldest week kept.
+-- The stored snapshot.
+redis.register_function('progress_save', function(keys, args)
+  return save(keys[1], keys[2], args[1], args[2], args[3])
 end)
 
 -- KEYS: progress, registry. ARGV: week.
@@ -44,6 +50,15 @@ redis.register_function('progress_done', function(keys, args)
   redis.call('HSET', keys[1], 'done:' .. args[1], 1)
   redis.call('SADD', keys[2], keys[1])
   return true
+end)
+
+-- KEYS: progress, registry. ARGV: week, snapshot, oldest week kept.
+-- progress_save and progress_done in one step: the weekly job's last write
+-- for a user. The stored snapshot.
+redis.register_function('progress_finish', function(keys, args)
+  local stored = save(keys[1], keys[2], args[1], args[2], args[3])
+  redis.call('HSET', keys[1], 'done:' .. args[1], 1)
+  return stored
 end)
 )lua"));
   return *library;
@@ -87,10 +102,23 @@ void RedisProgressStore::SaveSnapshot(const std::string& user_id,
                                       const v1::WeeklyProgress& week,
                                       absl::Time deadline,
                                       Done<v1::WeeklyProgress> done) {
+  Save("progress_save", user_id, week, deadline, std::move(done));
+}
+
+void RedisProgressStore::SaveSnapshotAndMarkDone(
+    const std::string& user_id, const v1::WeeklyProgress& week,
+    absl::Time deadline, Done<v1::WeeklyProgress> done) {
+  Save("progress_finish", user_id, week, deadline, std::move(done));
+}
+
+void RedisProgressStore::Save(const char* function, const std::string& user_id,
+                              const v1::WeeklyProgress& week,
+                              absl::Time deadline,
+                              Done<v1::WeeklyProgress> done) {
   v1::WeeklyProgress stored = week;
   stored.clear_from_snapshot();
   redis_.Call(
-      "progress_save", {ProgressKey(user_id), UserKeyRegistry(user_id)},
+      function, {ProgressKey(user_id), UserKeyRegistry(user_id)},
       {IsoWeekText(week.week()), stored.SerializeAsString(),
        IsoWeekText(AddWeeks(week.week(), 1 - weeks_kept_))},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock/iso_week.h"
 #include "common/concurrency/in_flight_limit.h"
 #include "common/log/log.h"
@@ -65,6 +66,15 @@ struct WeeklyJob::UserRun {
   absl::Time deadline;
   std::function<void()> finished;
   UserContext context;
+  v1::WeeklyProgress week;  // as computed, or as stored by an earlier run
+  // The first three reads, sent at once. Their callbacks run on the Redis
+  // loop thread, or on the caller's when the client is stopped: hence the
+  // lock.
+  absl::Mutex mu;
+  int reads_left ABSL_GUARDED_BY(mu) = 3;
+  absl::Status read_failure ABSL_GUARDED_BY(mu);
+  bool done_before = false;
+  std::vector<std::optional<v1::WeeklyProgress>> snapshots;
 };
 
 WeeklyJob::WeeklyJob(WeeklyJobOptions options, RedisClient& redis,
@@ -151,59 +161,90 @@ absl::StatusOr<std::vector<std::string>> WeeklyJob::ListUsers() {
   return users;
 }
 
+// Per user, at most four Redis round trips of the job's own: whether the
+// week is done, the plan (its time zone and prescriptions) and the stored
+// snapshots, all at once; the week's history if no snapshot is stored
+// (workouts, measurements and nutrition at once, about two deep); then,
+// after AdaptPlan, the snapshot and the done marker in one step. So a run
+// killed after AdaptPlan recomputes the snapshot; AdaptPlan's request id
+// makes its second call a replay.
 void WeeklyJob::Process(const std::string& user_id,
                         std::function<void()> finished) {
   auto run = std::make_shared<UserRun>();
   run->user_id = user_id;
   run->deadline = clock_.Now() + options_.user_deadline;
   run->finished = std::move(finished);
-  snapshots_.IsWeekDone(
-      user_id, options_.week, run->deadline,
-      [this, run](absl::StatusOr<bool> done) {
-        if (!done.ok()) {
-          return Finish(run, done.status());
+  const std::vector<type::v1::IsoWeek> weeks =
+      ProgressReader::SnapshotWeeks(options_.week, options_.week);
+  auto read = [this, run, weeks](absl::Status status) {
+    {
+      absl::MutexLock lock(&run->mu);
+      if (!status.ok() && run->read_failure.ok()) {
+        run->read_failure = std::move(status);
+      }
+      if (--run->reads_left > 0) {
+        return;
+      }
+    }
+    Measure(run, weeks);
+  };
+  snapshots_.IsWeekDone(user_id, options_.week, run->deadline,
+                        [run, read](absl::StatusOr<bool> done) {
+                          run->done_before = done.ok() && *done;
+                          read(done.status());
+                        });
+  reader_.Context(user_id, clock_.Now(), run->deadline,
+                  [run, read](absl::StatusOr<UserContext> context) {
+                    if (context.ok()) {
+                      run->context = *std::move(context);
+                    }
+                    read(context.status());
+                  });
+  snapshots_.GetSnapshots(
+      user_id, weeks, run->deadline,
+      [run, read](absl::StatusOr<std::vector<std::optional<v1::WeeklyProgress>>>
+                      stored) {
+        if (stored.ok()) {
+          run->snapshots = *std::move(stored);
         }
-        if (*done) {
-          ++counts_.skipped;
+        read(stored.status());
+      });
+}
+
+void WeeklyJob::Measure(std::shared_ptr<UserRun> run,
+                        const std::vector<type::v1::IsoWeek>& weeks) {
+  absl::Status failure;
+  {
+    absl::MutexLock lock(&run->mu);
+    failure = run->read_failure;
+  }
+  if (!failure.ok()) {
+    return Finish(run, failure);
+  }
+  if (run->done_before) {
+    ++counts_.skipped;
+    return run->finished();
+  }
+  reader_.WeeksFrom(
+      run->user_id, run->context, weeks, std::move(run->snapshots),
+      clock_.Now(), run->deadline,
+      [this, run](absl::StatusOr<std::vector<v1::WeeklyProgress>> measured) {
+        if (!measured.ok()) {
+          return Finish(run, measured.status());
+        }
+        if (!Active(measured->front())) {
+          ++counts_.inactive;
           return run->finished();
         }
-        reader_.Context(
-            run->user_id, clock_.Now(), run->deadline,
-            [this, run](absl::StatusOr<UserContext> context) {
-              if (!context.ok()) {
-                return Finish(run, context.status());
-              }
-              run->context = *std::move(context);
-              reader_.Weeks(
-                  run->user_id, run->context, options_.week, options_.week,
-                  clock_.Now(), run->deadline,
-                  [this,
-                   run](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
-                    if (!weeks.ok()) {
-                      return Finish(run, weeks.status());
-                    }
-                    if (!Active(weeks->front())) {
-                      ++counts_.inactive;
-                      return run->finished();
-                    }
-                    snapshots_.SaveSnapshot(
-                        run->user_id, weeks->front(), run->deadline,
-                        [this, run](absl::StatusOr<v1::WeeklyProgress> stored) {
-                          if (!stored.ok()) {
-                            return Finish(run, stored.status());
-                          }
-                          std::optional<plan::v1::AdaptPlanRequest> request;
-                          if (run->context.plan) {
-                            request =
-                                AdaptationFor(*stored, *run->context.plan);
-                          }
-                          if (request) {
-                            return Adapt(run, *std::move(request));
-                          }
-                          Finish(run, absl::OkStatus());
-                        });
-                  });
-            });
+        run->week = std::move(measured->front());
+        std::optional<plan::v1::AdaptPlanRequest> request;
+        if (run->context.plan) {
+          request = AdaptationFor(run->week, *run->context.plan);
+        }
+        if (request) {
+          return Adapt(run, *std::move(request));
+        }
+        Finish(run, absl::OkStatus());
       });
 }
 
@@ -236,14 +277,15 @@ void WeeklyJob::Finish(std::shared_ptr<UserRun> run, absl::Status status) {
                              " failed: ", status.ToString()));
     return run->finished();
   }
-  snapshots_.MarkWeekDone(run->user_id, options_.week, run->deadline,
-                          [this, run](absl::Status marked) {
-                            if (!marked.ok()) {
-                              return Finish(run, marked);
-                            }
-                            ++counts_.done;
-                            run->finished();
-                          });
+  snapshots_.SaveSnapshotAndMarkDone(
+      run->user_id, run->week, run->deadline,
+      [this, run](absl::StatusOr<v1::WeeklyProgress> saved) {
+        if (!saved.ok()) {
+          return Finish(run, saved.status());
+        }
+        ++counts_.done;
+        run->finished();
+      });
 }
 
 }  // namespace gracilis::progress

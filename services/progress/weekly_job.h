@@ -3,10 +3,11 @@
 // The weekly job (gracilis-weekly): for every user of a finished ISO week,
 // stores the week's progress snapshot, then sends the week's outcomes to the
 // plan service's AdaptPlan so next week's prescriptions progress, hold or
-// deload. Per user, in order: skip if the week is marked done; snapshot
-// (the first one stored stays); AdaptPlan (idempotent by a request id made
-// from the plan and the week); mark done. So a rerun after a kill finishes
-// the same users with the same snapshots and plan revisions, and nothing is
+// deload. Per user, in order: skip if the week is marked done; measure the
+// week (a snapshot stored by an earlier run is used as it is); AdaptPlan
+// (idempotent by a request id made from the plan and the week); store the
+// snapshot (the first one stored stays) and mark the week done, in one
+// step. So a rerun after a kill finishes the same users, and nothing is
 // adapted twice. A user's failure is counted and logged and the run goes
 // on; that user is retried by the next run.
 
@@ -85,6 +86,8 @@ class WeeklyJob {
   struct UserRun;
   absl::StatusOr<std::vector<std::string>> ListUsers();
   void Process(const std::string& user_id, std::function<void()> finished);
+  void Measure(std::shared_ptr<UserRun> run,
+               const std::vector<type::v1::IsoWeek>& weeks);
   void Adapt(std::shared_ptr<UserRun> run, plan::v1::AdaptPlanRequest request);
   void Finish(std::shared_ptr<UserRun> run, absl::Status status);
 
