@@ -28,11 +28,10 @@ int RecordPageFor(absl::Time from, absl::Time until) {
 }
 
 // One history read in flight: workouts, measurements and nutrition logs,
-// each paged until it leaves [from, until). The three parts of a history,
-// loaded at once (each a chain of pages) and joined: about two round trips deep
-// whatever the span. The callbacks run on the Redis loop thread, or on the
-// caller's when the client is stopped; each part writes only its own list, and
-// the join is atomic.
+// each paged until it leaves [from, until), all three at once and joined,
+// so about two round trips deep whatever the span. The callbacks run on the
+// Redis loop thread, or on the caller's when the client is stopped; each
+// part writes only its own list, and the join is atomic.
 struct HistoryLoad {
   workout::WorkoutStore& store;
   std::string user_id;
