@@ -803,10 +803,12 @@ class RedisClient::Loop {
     slots_ = std::move(slots);
     for (auto& [name, node] : nodes_) {
       if (!primaries.contains(node.get()) && node->wanted) {
-        // A replica now, or gone: no commands go there.
+        // A replica now, or gone: no commands go there. Dropped on the next
+        // turn: this map may be the reply of that very connection.
         node->wanted = false;
+        node->ready = false;
         evtimer_del(node->reconnect_timer);
-        DropConnection(node.get());
+        DropLater(node.get(), node->ctx);
       }
     }
     UpdateReadiness();

@@ -2,6 +2,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "common/redis/keys.h"
+#include "common/redis/testing_library.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/redis_server.h"
 #include "gtest/gtest.h"
@@ -11,20 +12,9 @@ namespace {
 
 using ::gracilis::testing::IsOk;
 using ::gracilis::testing::StatusIs;
+using ::gracilis::testing::SwapCounterLibrary;
 using ::gracilis::testing::TestRedisServer;
 using ::gracilis::testing::WaitUntil;
-
-const FunctionLibrary& TestLibrary() {
-  static const auto* library =
-      new FunctionLibrary(MakeFunctionLibrary("gracilis_test", 1, R"lua(
-redis.register_function('swap_counter', function(keys, args)
-  local old = redis.call('GET', keys[1])
-  redis.call('SET', keys[1], args[1])
-  return old
-end)
-)lua"));
-  return *library;
-}
 
 class RedisClientTest : public ::testing::Test {
  protected:
@@ -35,7 +25,7 @@ class RedisClientTest : public ::testing::Test {
     config.command_timeout = absl::Milliseconds(300);
     config.reconnect_max = absl::Milliseconds(200);
     client_ = std::make_unique<RedisClient>(
-        config, std::vector<LibraryUse>{Owns(TestLibrary())}, nullptr);
+        config, std::vector<LibraryUse>{Owns(SwapCounterLibrary())}, nullptr);
     client_->SetReadinessListener([this](bool ready) { readiness_changes_++; });
     client_->Start();
     ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
@@ -214,8 +204,8 @@ TEST_F(RedisClientTest, ManyThreadsShareOneClient) {
   RedisConfig config;
   config.address = {"127.0.0.1", server_.port()};
   config.command_timeout = absl::Seconds(5);
-  RedisClient shared(config, std::vector<LibraryUse>{Owns(TestLibrary())},
-                     nullptr);
+  RedisClient shared(
+      config, std::vector<LibraryUse>{Owns(SwapCounterLibrary())}, nullptr);
   shared.Start();
   ASSERT_TRUE(WaitUntil([&] { return shared.ready(); }));
   std::vector<std::thread> threads;

@@ -11,6 +11,7 @@
 #include "common/redis/cluster_slots.h"
 #include "common/redis/keys.h"
 #include "common/redis/redis_client.h"
+#include "common/redis/testing_library.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/redis_server.h"
 #include "gmock/gmock.h"
@@ -23,22 +24,11 @@ namespace {
 
 using ::gracilis::testing::IsOk;
 using ::gracilis::testing::StatusIs;
+using ::gracilis::testing::SwapCounterLibrary;
 using ::gracilis::testing::TestRedisServer;
 using ::gracilis::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-const FunctionLibrary& Counter() {
-  static const auto* library =
-      new FunctionLibrary(MakeFunctionLibrary("gracilis_test", 1, R"lua(
-redis.register_function('swap_counter', function(keys, args)
-  local old = redis.call('GET', keys[1])
-  redis.call('SET', keys[1], args[1])
-  return old
-end)
-)lua"));
-  return *library;
-}
 
 std::string MetricsText(prometheus::Registry& registry) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
@@ -55,7 +45,7 @@ class RedisClusterTest : public ::testing::Test {
     config.command_timeout = absl::Milliseconds(500);
     config.reconnect_max = absl::Milliseconds(200);
     client_ = std::make_unique<RedisClient>(
-        config, std::vector<LibraryUse>{Owns(Counter())}, &metrics_);
+        config, std::vector<LibraryUse>{Owns(SwapCounterLibrary())}, &metrics_);
     client_->Start();
     ASSERT_TRUE(WaitUntil([&] { return client_->ready(); }));
     ASSERT_TRUE(client_->cluster());
