@@ -204,6 +204,9 @@ class RedisClient::Loop {
   };
 
   struct Request {
+    Request(std::vector<std::string> args, Callback done, absl::Time deadline)
+        : args(std::move(args)), done(std::move(done)), deadline(deadline) {}
+
     std::vector<std::string> args;
     Callback done;
     absl::Time deadline;
