@@ -3,7 +3,6 @@
 #include <array>
 #include <cstdint>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -50,9 +49,11 @@ std::optional<int> CommandSlot(const std::vector<std::string>& args) {
   if (args.size() < 2) {
     return std::nullopt;
   }
-  const std::string name = absl::AsciiStrToUpper(args[0]);
-  if (name == "FCALL" || name == "FCALL_RO" || name == "EVAL" ||
-      name == "EVALSHA") {
+  // On every command sent: compared in place, no copy.
+  const auto is = [&](absl::string_view name) {
+    return absl::EqualsIgnoreCase(args[0], name);
+  };
+  if (is("FCALL") || is("FCALL_RO") || is("EVAL") || is("EVALSHA")) {
     int numkeys = 0;
     if (args.size() < 4 || !absl::SimpleAtoi(args[2], &numkeys) ||
         numkeys < 1) {
@@ -64,7 +65,7 @@ std::optional<int> CommandSlot(const std::vector<std::string>& args) {
        {"PING", "SCAN", "FUNCTION", "CLUSTER", "INFO", "AUTH", "DBSIZE",
         "ASKING", "CONFIG", "BGREWRITEAOF", "FLUSHALL", "KEYS", "TIME",
         "SCRIPT", "MEMORY", "DEBUG", "CLIENT", "WAIT"}) {
-    if (name == keyless) {
+    if (is(keyless)) {
       return std::nullopt;
     }
   }
