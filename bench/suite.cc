@@ -214,12 +214,12 @@ class Suite {
       const testing::TestStack& stack, int users) {
     const testing::CommandResult seeded =
         RunCommand(absl::StrCat(GRACILIS_SEED_BINARY, " --users=", users + 64,
-                                " --redis=", stack.redis_address()));
+                                " --redis=", stack.redis().address()));
     if (seeded.exit_code != 0) {
       return absl::InternalError("gracilis-seed: " + seeded.output);
     }
     RedisConfig redis;
-    redis.address = *ParseHostPort(stack.redis_address());
+    redis.address = *ParseHostPort(stack.redis().address());
     return SignInSyntheticUsers(redis, 0, users);
   }
 

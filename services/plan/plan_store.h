@@ -53,8 +53,11 @@ class PlanStore {
 //                          <plan>:latest -> n,
 //                          <plan>:r<n> -> PlanRecord without its weeks
 //                            (inputs, adjustments, revision, the plan's
-//                            name and catalog version: about 1-3 KB),
-//                          <plan>:p<n> -> the rendered Plan (20-30 KB),
+//                            name and catalog version; it grows with
+//                            the adjustments, to about 10 KB after the
+//                            52 adaptations of bench/user-year),
+//                          <plan>:p<n> -> the rendered Plan (22-33 KB,
+//                            as issue 19 measured),
 //                            kept for the latest revision only,
 //                          <plan>:m<n> -> PlanRevision,
 //                          req:<request id> -> "<plan> <n>"

@@ -42,8 +42,8 @@ absl::StatusOr<PlanRecord> RedisPlanStore::Assemble(const RedisReply& record,
   if (out.plan().weeks_size() > 0) {
     return out;  // stored whole, before records were kept without weeks
   }
-  // A superseded revision: rendered again from what made it (about 80 us),
-  // with today's catalog and rules.
+  // A superseded revision: rendered again from what made it (generation
+  // and the rule check), with today's catalog and rules.
   return BuildPlan(catalog_, std::move(out));
 }
 

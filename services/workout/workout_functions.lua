@@ -25,18 +25,27 @@ local function bump(w, changes, changeseq, wid, update_time)
   log_change(changes, changeseq, 'w:' .. wid)
 end
 
--- The feed keeps one member per resource ever changed. A deleted
--- workout's member goes once its tombstone has expired (tombs: workout id
--- -> expiry in ms); changefloor then records the highest sequence number
--- removed, and a since_token below it answers "resync needed" (changes_since).
--- Run on every workout create and delete, a few expired tombstones at a
--- time. Key names are derived from the feed's: all in the user's slot.
-local function compact_feed(changes)
-  local prefix = string.sub(changes, 1, -8)  -- '{u:<id>}:'
-  local tombs, floor = prefix .. 'tombs', prefix .. 'changefloor'
+local function now_ms()
   local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  for _, wid in ipairs(redis.call('ZRANGE', tombs, '-inf', now, 'BYSCORE',
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The user's keys beside the feed (all in the user's slot): its prefix
+-- '{u:<id>}:', tombs (deleted workout id -> tombstone expiry in ms) and
+-- changefloor.
+local function feed_keys(changes)
+  local prefix = string.sub(changes, 1, -8)
+  return prefix, prefix .. 'tombs', prefix .. 'changefloor'
+end
+
+-- The feed keeps one member per resource ever changed. A deleted
+-- workout's member goes once its tombstone has expired; changefloor then
+-- records the highest sequence number removed, and a since_token below it
+-- answers "resync needed" (changes_since). Run once by every call that
+-- creates or deletes workouts, a few expired tombstones at a time.
+local function compact_feed(changes)
+  local prefix, tombs, floor = feed_keys(changes)
+  for _, wid in ipairs(redis.call('ZRANGE', tombs, '-inf', now_ms(), 'BYSCORE',
                                   'LIMIT', 0, 16)) do
     redis.call('ZREM', tombs, wid)
     if redis.call('EXISTS', prefix .. 'w:' .. wid) == 0 then
@@ -65,7 +74,6 @@ end
 
 local function create(w, workouts, changes, changeseq, registry, wid,
                       fingerprint, score, update_time, fields)
-  compact_feed(changes)
   redis.call('HSET', w, 'f', fingerprint, 'v', 0, unpack(fields))
   bump(w, changes, changeseq, wid, update_time)
   redis.call('ZADD', workouts, score, wid)
@@ -82,6 +90,7 @@ redis.register_function('workout_start', function(keys, args)
   if seen then return seen end
   local active = redis.call('GET', keys[6])
   if active then return {'busy', active} end
+  compact_feed(keys[3])
   local out = create(keys[1], keys[2], keys[3], keys[4], keys[5], args[1],
                      fingerprint, args[3], args[4], {unpack(args, 6)})
   redis.call('SET', keys[6], args[1], 'EX', args[5])
@@ -93,6 +102,7 @@ end)
 -- ARGV: update time, then per item: workout id, upload, start score,
 -- field count, fields... One create reply per item.
 redis.register_function('workout_sync', function(keys, args)
+  compact_feed(keys[2])
   local out = {}
   local at = 2
   for i = 5, #keys do
@@ -176,11 +186,9 @@ redis.register_function('workout_delete', function(keys, args)
   bump(w, keys[3], keys[4], args[1], args[2])
   redis.call('EXPIRE', w, args[3])
   compact_feed(keys[3])
-  local prefix = string.sub(keys[3], 1, -8)
-  local t = redis.call('TIME')
-  redis.call('ZADD', prefix .. 'tombs',
-             tonumber(t[1]) * 1000 + tonumber(args[3]) * 1000, args[1])
-  redis.call('SADD', prefix .. 'keys', prefix .. 'tombs', prefix .. 'changefloor')
+  local prefix, tombs, floor = feed_keys(keys[3])
+  redis.call('ZADD', tombs, now_ms() + tonumber(args[3]) * 1000, args[1])
+  redis.call('SADD', prefix .. 'keys', tombs, floor)
   redis.call('ZREM', keys[2], args[1])
   if redis.call('GET', keys[5]) == args[1] then redis.call('DEL', keys[5]) end
   return {'stored'}

@@ -58,8 +58,7 @@ class TestStack {
   absl::Status RestartService(const std::string& name);
 
   TestRedisServer& redis() { return redis_; }
-  // host:port of the Redis (a cluster's first primary).
-  std::string redis_address() const { return redis_.address(); }
+  const TestRedisServer& redis() const { return redis_; }
   ChildProcess& account_service() { return account_; }
   ChildProcess& plan_service() { return plan_; }
   ChildProcess& workout_service() { return workout_; }
