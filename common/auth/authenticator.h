@@ -3,6 +3,7 @@
 // Resolves `authorization: Bearer <token>` to a user id before a handler
 // runs. Every authenticated RPC goes through ServeAuthenticated.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,10 +28,44 @@ class Authenticator {
  public:
   explicit Authenticator(SessionStore& sessions) : sessions_(sessions) {}
 
-  // Starts `call`: resolves the caller, then runs
-  // `handler(UnaryCall, std::string user_id)`, which must Finish the call.
-  // A missing or invalid token finishes it with UNAUTHENTICATED, Redis
-  // trouble with UNAVAILABLE; the handler does not run.
+  // Starts a user-scoped call: runs `handler(UnaryCall, Caller)` at once,
+  // with no round trip; the handler's store calls for that Caller check
+  // the session inside their own Redis Function (caller.h), so the check
+  // costs no round trip of its own (failures found before any store call
+  // take one, below). A missing or malformed token finishes
+  // the call with UNAUTHENTICATED and the handler does not run.
+  template <typename Handler>
+  grpc::ServerUnaryReactor* ServeCaller(UnaryCall call, Handler handler) {
+    const std::string token = BearerToken(*call.context());
+    std::optional<Caller> caller = sessions_.CallerFor(token);
+    if (!caller.has_value()) {
+      call.Finish(token.empty() ? MissingToken() : InvalidSession());
+      return call.reactor();
+    }
+    // A failure the handler finds before any of its calls confirmed the
+    // session (a malformed request, another user's resource) is answered
+    // only once the session is known live: authentication comes first.
+    call.SetFailureGate(std::make_shared<const UnaryCall::FailureGate>(
+        [this, token, confirmed = *caller](absl::Status status,
+                                           UnaryCall ungated) {
+          if (confirmed.confirmed()) {
+            return ungated.Finish(status);
+          }
+          sessions_.Resolve(
+              token, ungated.deadline(),
+              [status, ungated](absl::StatusOr<std::string> user) {
+                ungated.Finish(user.ok() ? status : user.status());
+              });
+        }));
+    handler(call, *std::move(caller));
+    return call.reactor();
+  }
+
+  // Starts a call that touches no user state: resolves the caller (one
+  // round trip), then runs `handler(UnaryCall, std::string user_id)`, which
+  // must Finish the call. A missing or invalid token finishes it with
+  // UNAUTHENTICATED, Redis trouble with UNAVAILABLE; the handler does not
+  // run.
   template <typename Handler>
   grpc::ServerUnaryReactor* Serve(UnaryCall call, Handler handler) {
     std::string token = BearerToken(*call.context());

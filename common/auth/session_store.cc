@@ -12,13 +12,6 @@ namespace {
 // so most authenticated calls are read-only in Redis (no AOF write).
 constexpr absl::Duration kTouchGranularity = absl::Minutes(1);
 
-absl::Status InvalidSession() {
-  return WithReason(
-      absl::UnauthenticatedError("session is invalid, expired or revoked; "
-                                 "log in again"),
-      "SESSION_INVALID");
-}
-
 int64_t UnixMillis(absl::Time t) { return absl::ToUnixMillis(t); }
 
 }  // namespace
@@ -43,8 +36,8 @@ SessionConfig SessionConfig::Read(ConfigSource& source) {
 }
 
 const FunctionLibrary& RedisSessionStore::Functions() {
-  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_session", 1,
+  static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
+      "gracilis_session", 2,
       R"lua(-- KEYS: session, index, profile. ARGV: hash, now_ms, expire_ms, idle_ms.
 -- Creates a session if the user still exists; trims ended ones from the index.
 redis.register_function('session_create', function(keys, args)
@@ -60,23 +53,16 @@ end)
 -- KEYS: session. ARGV: now_ms, idle_ms, touch_granularity_ms.
 -- 1 if the session is live (refreshing its idle TTL when due), else 0.
 redis.register_function('session_touch', function(keys, args)
-  local expire = redis.call('GET', keys[1])
-  if not expire then return 0 end
-  local now, idle = tonumber(args[1]), tonumber(args[2])
-  expire = tonumber(expire)
-  if now >= expire then
-    redis.call('DEL', keys[1])
-    return 0
+  if session_live(keys[1], tonumber(args[1]), tonumber(args[2]),
+                  tonumber(args[3])) then
+    return 1
   end
-  local want = math.min(idle, expire - now)
-  if want - redis.call('PTTL', keys[1]) > tonumber(args[3]) then
-    redis.call('PEXPIRE', keys[1], want)
-  end
-  return 1
+  return 0
 end)
 
--- KEYS: session, index. ARGV: hash.
-redis.register_function('session_revoke', function(keys, args)
+-- KEYS: session, index. ARGV: hash. Called through the entry point, so
+-- only a live session revokes itself.
+register_user_function('session_revoke', function(keys, args)
   redis.call('DEL', keys[1])
   redis.call('ZREM', keys[2], args[1])
   return 1
@@ -117,6 +103,23 @@ void RedisSessionStore::Create(const std::string& user_id, absl::Time deadline,
       deadline);
 }
 
+std::optional<Caller> RedisSessionStore::CallerFor(
+    const std::string& token) const {
+  std::optional<ParsedToken> parsed = ParseSessionToken(token);
+  if (!parsed.has_value()) {
+    return std::nullopt;
+  }
+  SessionCheck check = CheckFor(*parsed);
+  return Caller(std::move(parsed->user_id), std::move(check));
+}
+
+SessionCheck RedisSessionStore::CheckFor(const ParsedToken& token) const {
+  return {SessionKey(token.user_id, token.secret_hash),
+          {absl::StrCat(UnixMillis(clock_.Now())),
+           absl::StrCat(absl::ToInt64Milliseconds(config_.idle_timeout)),
+           absl::StrCat(absl::ToInt64Milliseconds(kTouchGranularity))}};
+}
+
 void RedisSessionStore::Resolve(const std::string& token, absl::Time deadline,
                                 Done<std::string> done) {
   std::optional<ParsedToken> parsed = ParseSessionToken(token);
@@ -124,14 +127,11 @@ void RedisSessionStore::Resolve(const std::string& token, absl::Time deadline,
     std::move(done)(InvalidSession());
     return;
   }
-  // Keys are built before the call: the callback takes the user id by move,
-  // and argument evaluation order is unspecified.
-  std::string key = SessionKey(parsed->user_id, parsed->secret_hash);
+  // Built before the call: the callback takes the user id by move, and
+  // argument evaluation order is unspecified.
+  SessionCheck check = CheckFor(*parsed);
   redis_.Call(
-      "session_touch", {std::move(key)},
-      {absl::StrCat(UnixMillis(clock_.Now())),
-       absl::StrCat(absl::ToInt64Milliseconds(config_.idle_timeout)),
-       absl::StrCat(absl::ToInt64Milliseconds(kTouchGranularity))},
+      "session_touch", {std::move(check.key)}, std::move(check.args),
       [user_id = std::move(parsed->user_id),
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -148,14 +148,15 @@ void RedisSessionStore::Resolve(const std::string& token, absl::Time deadline,
 void RedisSessionStore::Revoke(const std::string& token, absl::Time deadline,
                                DoneStatus done) {
   std::optional<ParsedToken> parsed = ParseSessionToken(token);
-  if (!parsed.has_value()) {
+  std::optional<Caller> caller = CallerFor(token);
+  if (!parsed.has_value() || !caller.has_value()) {
     std::move(done)(InvalidSession());
     return;
   }
-  redis_.Call("session_revoke",
-              {SessionKey(parsed->user_id, parsed->secret_hash),
-               SessionIndexKey(parsed->user_id)},
-              {parsed->secret_hash}, StatusOnly(std::move(done)), deadline);
+  caller->Call(redis_, Functions(), "session_revoke",
+               {SessionKey(parsed->user_id, parsed->secret_hash),
+                SessionIndexKey(parsed->user_id)},
+               {parsed->secret_hash}, StatusOnly(std::move(done)), deadline);
 }
 
 }  // namespace gracilis

@@ -5,9 +5,12 @@
 // `lifetime` after login, whichever comes first.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
+#include "common/auth/session_token.h"
 #include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/redis/redis_client.h"
@@ -33,9 +36,15 @@ class SessionStore {
   // NOT_FOUND if the user no longer exists.
   virtual void Create(const std::string& user_id, absl::Time deadline,
                       Done<IssuedSession> done) = 0;
-  // The user id, or UNAUTHENTICATED (SESSION_INVALID).
+  // The caller a token names, for a call whose Redis Functions check its
+  // session themselves (Caller::Call); nullopt for a malformed token.
+  // Reads nothing.
+  virtual std::optional<Caller> CallerFor(const std::string& token) const = 0;
+  // The user id, or UNAUTHENTICATED (SESSION_INVALID): one round trip, for
+  // calls that touch no user state.
   virtual void Resolve(const std::string& token, absl::Time deadline,
                        Done<std::string> done) = 0;
+  // Through the session check: only a live session revokes itself.
   virtual void Revoke(const std::string& token, absl::Time deadline,
                       DoneStatus done) = 0;
 };
@@ -52,12 +61,15 @@ class RedisSessionStore final : public SessionStore {
                     SessionConfig config);
   void Create(const std::string& user_id, absl::Time deadline,
               Done<IssuedSession> done) override;
+  std::optional<Caller> CallerFor(const std::string& token) const override;
   void Resolve(const std::string& token, absl::Time deadline,
                Done<std::string> done) override;
   void Revoke(const std::string& token, absl::Time deadline,
               DoneStatus done) override;
 
  private:
+  SessionCheck CheckFor(const ParsedToken& token) const;
+
   RedisClient& redis_;
   const Clock& clock_;
   const SessionConfig config_;

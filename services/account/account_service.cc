@@ -288,8 +288,8 @@ grpc::ServerUnaryReactor* AccountService::Login(
 grpc::ServerUnaryReactor* AccountService::Logout(
     grpc::CallbackServerContext* context, const v1::LogoutRequest*,
     google::protobuf::Empty*) {
-  return authenticator_.Serve(
-      UnaryCall(context, logout_metrics_), [this](UnaryCall call, std::string) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, logout_metrics_), [this](UnaryCall call, Caller) {
         sessions_.Revoke(
             BearerToken(*call.context()), call.deadline(),
             [call](absl::Status revoked) { call.Finish(revoked); });
@@ -299,14 +299,15 @@ grpc::ServerUnaryReactor* AccountService::Logout(
 grpc::ServerUnaryReactor* AccountService::GetProfile(
     grpc::CallbackServerContext* context, const v1::GetProfileRequest* request,
     v1::Profile* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_profile_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
-        if (absl::Status own = CheckOwnName(request->name(), user_id, "name");
+      [this, request, response](UnaryCall call, Caller caller) {
+        if (absl::Status own =
+                CheckOwnName(request->name(), caller.user_id(), "name");
             !own.ok()) {
           return call.Finish(own);
         }
-        store_.GetProfile(user_id, call.deadline(),
+        store_.GetProfile(caller, call.deadline(),
                           [call, response](absl::StatusOr<StoredProfile> got) {
                             if (got.ok()) {
                               *response = std::move(got->profile);
@@ -319,18 +320,18 @@ grpc::ServerUnaryReactor* AccountService::GetProfile(
 grpc::ServerUnaryReactor* AccountService::UpdateProfile(
     grpc::CallbackServerContext* context,
     const v1::UpdateProfileRequest* request, v1::Profile* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, update_profile_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
-        if (absl::Status own = CheckOwnName(request->profile().name(), user_id,
-                                            "profile.name");
+      [this, request, response](UnaryCall call, Caller caller) {
+        if (absl::Status own = CheckOwnName(request->profile().name(),
+                                            caller.user_id(), "profile.name");
             !own.ok()) {
           return call.Finish(own);
         }
         store_.GetProfile(
-            user_id, call.deadline(),
+            caller, call.deadline(),
             [this, call, request, response,
-             user_id](absl::StatusOr<StoredProfile> current) {
+             caller](absl::StatusOr<StoredProfile> current) {
               if (!current.ok()) {
                 return call.Finish(current.status());
               }
@@ -347,7 +348,7 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
               }
               *next->mutable_update_time() = ToTimestamp(now);
               *response = *next;
-              store_.ReplaceProfile(user_id, *next, current->version,
+              store_.ReplaceProfile(caller, *next, current->version,
                                     call.deadline(),
                                     [call](absl::StatusOr<int64_t> version) {
                                       call.Finish(version.status());
@@ -359,13 +360,13 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
 grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     grpc::CallbackServerContext* context,
     const v1::DeleteAccountRequest* request, google::protobuf::Empty*) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, delete_account_metrics_),
-      [this, request](UnaryCall call, std::string user_id) {
+      [this, request](UnaryCall call, Caller caller) {
         store_.GetProfile(
-            user_id, call.deadline(),
+            caller, call.deadline(),
             [this, call, request,
-             user_id](absl::StatusOr<StoredProfile> profile) {
+             caller](absl::StatusOr<StoredProfile> profile) {
               if (!profile.ok()) {
                 return call.Finish(profile.status());
               }
@@ -376,7 +377,7 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                   ClientAddress(*call.context(), throttle_.trusted_proxies);
               store_.BeginPasswordCheck(
                   email, client, call.deadline(),
-                  [this, call, request, user_id, email,
+                  [this, call, request, caller, email,
                    client](absl::StatusOr<LoginRecord> record) {
                     if (!record.ok()) {
                       return call.Finish(record.status());
@@ -389,15 +390,15 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                     std::string hash = record->credentials.has_value()
                                            ? record->credentials->password_hash
                                            : "";
-                    OffThread(call, [this, call, request, user_id, email,
-                                     client, hash] {
+                    OffThread(call, [this, call, request, caller, email, client,
+                                     hash] {
                       if (!hash.empty() &&
                           !VerifyPassword(hash, request->password())) {
                         return call.Finish(InvalidCredentials());
                       }
                       store_.ClearLoginFailures(email, client, call.deadline(),
                                                 [](absl::Status) {});
-                      store_.DeleteAccount(user_id, email, call.deadline(),
+                      store_.DeleteAccount(caller, email, call.deadline(),
                                            [call](absl::Status deleted) {
                                              call.Finish(deleted);
                                            });

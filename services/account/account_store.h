@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
 #include "common/redis/redis_client.h"
 #include "common/status/done.h"
 #include "gracilis/account/v1/account.pb.h"
@@ -82,19 +83,18 @@ class AccountStore {
   virtual void ClearLoginFailures(const std::string& email,
                                   const std::string& client_address,
                                   absl::Time deadline, DoneStatus done) = 0;
-  // NOT_FOUND if the user has no profile.
-  virtual void GetProfile(const std::string& user_id, absl::Time deadline,
+  // NOT_FOUND if the user has no profile. The calls for a Caller check its
+  // session in the same step (UNAUTHENTICATED if it is not live).
+  virtual void GetProfile(const Caller& caller, absl::Time deadline,
                           Done<StoredProfile> done) = 0;
   // Writes `profile` if the stored version is still `expected_version`;
   // ABORTED otherwise (a concurrent update won). Returns the new version.
-  virtual void ReplaceProfile(const std::string& user_id,
-                              const v1::Profile& profile,
+  virtual void ReplaceProfile(const Caller& caller, const v1::Profile& profile,
                               int64_t expected_version, absl::Time deadline,
                               Done<int64_t> done) = 0;
   // Removes the email claim, then every key of the user, sessions included.
-  virtual void DeleteAccount(const std::string& user_id,
-                             const std::string& email, absl::Time deadline,
-                             DoneStatus done) = 0;
+  virtual void DeleteAccount(const Caller& caller, const std::string& email,
+                             absl::Time deadline, DoneStatus done) = 0;
 };
 
 // Failed password checks are counted per email and client address, so a
@@ -135,12 +135,12 @@ class RedisAccountStore final : public AccountStore {
   void ClearLoginFailures(const std::string& email,
                           const std::string& client_address,
                           absl::Time deadline, DoneStatus done) override;
-  void GetProfile(const std::string& user_id, absl::Time deadline,
+  void GetProfile(const Caller& caller, absl::Time deadline,
                   Done<StoredProfile> done) override;
-  void ReplaceProfile(const std::string& user_id, const v1::Profile& profile,
+  void ReplaceProfile(const Caller& caller, const v1::Profile& profile,
                       int64_t expected_version, absl::Time deadline,
                       Done<int64_t> done) override;
-  void DeleteAccount(const std::string& user_id, const std::string& email,
+  void DeleteAccount(const Caller& caller, const std::string& email,
                      absl::Time deadline, DoneStatus done) override;
 
  private:

@@ -53,8 +53,8 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
 }  // namespace
 
 const FunctionLibrary& RedisAccountStore::Functions() {
-  static const auto* library = new FunctionLibrary(
-      MakeFunctionLibrary("gracilis_account", 2, R"lua(local function now_ms()
+  static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
+      "gracilis_account", 3, R"lua(local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -122,8 +122,13 @@ redis.register_function('login_begin', function(keys, args)
           all, redis.call('PTTL', keys[3]), have[4]}
 end)
 
+-- KEYS: profile. {data, version}, nil for no profile.
+register_user_function('profile_read', function(keys, args)
+  return redis.call('HMGET', keys[1], 'data', 'version')
+end, {'no-writes'})
+
 -- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
-redis.register_function('profile_replace', function(keys, args)
+register_user_function('profile_replace', function(keys, args)
   local version = tonumber(redis.call('HGET', keys[1], 'version') or '0')
   if version ~= tonumber(args[2]) then return 0 end
   redis.call('HSET', keys[1], 'data', args[1], 'version', version + 1)
@@ -143,7 +148,7 @@ end)
 -- KEYS: registry, sessions index, deleted marker. ARGV: user_id, marker_ms.
 -- Deletes every key of the user: registered keys and each session; leaves
 -- only the short-lived deleted marker.
-redis.register_function('account_purge', function(keys, args)
+register_user_function('account_purge', function(keys, args)
   for _, hash in ipairs(redis.call('ZRANGE', keys[2], 0, -1)) do
     redis.call('DEL', '{u:' .. args[1] .. '}:session:' .. hash)
   end
@@ -264,24 +269,23 @@ void RedisAccountStore::ClearLoginFailures(const std::string& email,
                  StatusOnly(std::move(done)), deadline);
 }
 
-void RedisAccountStore::GetProfile(const std::string& user_id,
-                                   absl::Time deadline,
+void RedisAccountStore::GetProfile(const Caller& caller, absl::Time deadline,
                                    Done<StoredProfile> done) {
-  redis_.Execute(
-      {"HMGET", ProfileKey(user_id), "data", "version"},
+  caller.Call(
+      redis_, Functions(), "profile_read", {ProfileKey(caller.user_id())}, {},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         std::move(done)(ParseStoredProfile(std::move(reply)));
       },
       deadline);
 }
 
-void RedisAccountStore::ReplaceProfile(const std::string& user_id,
+void RedisAccountStore::ReplaceProfile(const Caller& caller,
                                        const v1::Profile& profile,
                                        int64_t expected_version,
                                        absl::Time deadline,
                                        Done<int64_t> done) {
-  redis_.Call(
-      "profile_replace", {ProfileKey(user_id)},
+  caller.Call(
+      redis_, Functions(), "profile_replace", {ProfileKey(caller.user_id())},
       {profile.SerializeAsString(), absl::StrCat(expected_version)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -296,21 +300,22 @@ void RedisAccountStore::ReplaceProfile(const std::string& user_id,
       deadline);
 }
 
-void RedisAccountStore::DeleteAccount(const std::string& user_id,
+void RedisAccountStore::DeleteAccount(const Caller& caller,
                                       const std::string& email,
                                       absl::Time deadline, DoneStatus done) {
   // The email claim goes first, so a half-finished deletion never leaves a
   // login that leads to a missing user; a retry (the session still works
   // until the purge) finishes the job.
   redis_.Call(
-      "login_release", {LoginKey(email), FailsKey(email)}, {user_id},
-      [this, user_id, deadline,
+      "login_release", {LoginKey(email), FailsKey(email)}, {caller.user_id()},
+      [this, caller, deadline,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        redis_.Call(
-            "account_purge",
+        const std::string& user_id = caller.user_id();
+        caller.Call(
+            redis_, Functions(), "account_purge",
             {RegistryKey(user_id), SessionIndexKey(user_id),
              DeletedKey(user_id)},
             {user_id,

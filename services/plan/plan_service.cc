@@ -117,22 +117,22 @@ RpcMetrics::Method* PlanService::Metrics(const char* name) {
 grpc::ServerUnaryReactor* PlanService::GeneratePlan(
     grpc::CallbackServerContext* context,
     const v1::GeneratePlanRequest* request, v1::Plan* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, generate_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         profiles_.GetProfile(
             BearerToken(*call.context()), call.deadline(),
             [this, call, request, response,
-             user_id](absl::StatusOr<account::v1::Profile> profile) {
+             caller](absl::StatusOr<account::v1::Profile> profile) {
               if (!profile.ok()) {
                 return call.Finish(profile.status());
               }
               // The running base: the runs of the 30 days before now.
               const absl::Time now = clock_.Now();
               runs_.RunSeconds(
-                  user_id, now - absl::Hours(24 * rules::kRecentRunWindowDays),
+                  caller, now - absl::Hours(24 * rules::kRecentRunWindowDays),
                   now, call.deadline(),
-                  [this, call, request, response, user_id, now,
+                  [this, call, request, response, caller, now,
                    profile = *std::move(profile)](
                       absl::StatusOr<std::vector<int>> runs) {
                     if (!runs.ok()) {
@@ -146,12 +146,12 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
                       return call.Finish(inputs.status());
                     }
                     absl::StatusOr<PlanRecord> built = NewPlanRecord(
-                        catalog_, *std::move(inputs), user_id, now);
+                        catalog_, *std::move(inputs), caller.user_id(), now);
                     if (!built.ok()) {
                       return call.Finish(built.status());
                     }
                     store_.Create(
-                        user_id, request->request_id(),
+                        caller, request->request_id(),
                         request->SerializeAsString(), *built, call.deadline(),
                         [call, response](absl::StatusOr<PlanRecord> stored) {
                           FinishWithPlan(call, response, std::move(stored));
@@ -164,9 +164,10 @@ grpc::ServerUnaryReactor* PlanService::GeneratePlan(
 grpc::ServerUnaryReactor* PlanService::GetPlan(
     grpc::CallbackServerContext* context, const v1::GetPlanRequest* request,
     v1::Plan* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> plan_id =
             PlanIdOf(request->name(), user_id, "name");
         if (!plan_id.ok()) {
@@ -176,7 +177,7 @@ grpc::ServerUnaryReactor* PlanService::GetPlan(
           return call.Finish(
               InvalidField("revision", "must be 0 (latest) or more"));
         }
-        store_.Get(user_id, *plan_id, request->revision(), call.deadline(),
+        store_.Get(caller, *plan_id, request->revision(), call.deadline(),
                    [call, response](absl::StatusOr<PlanRecord> record) {
                      FinishWithPlan(call, response, std::move(record));
                    });
@@ -187,9 +188,10 @@ grpc::ServerUnaryReactor* PlanService::ListPlanRevisions(
     grpc::CallbackServerContext* context,
     const v1::ListPlanRevisionsRequest* request,
     v1::ListPlanRevisionsResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, list_revisions_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> plan_id =
             PlanIdOf(request->name(), user_id, "name");
         if (!plan_id.ok()) {
@@ -201,7 +203,7 @@ grpc::ServerUnaryReactor* PlanService::ListPlanRevisions(
         }
         const int offset = page->offset, size = page->size;
         store_.ListRevisions(
-            user_id, *plan_id, call.deadline(),
+            caller, *plan_id, call.deadline(),
             [call, response, offset,
              size](absl::StatusOr<std::vector<v1::PlanRevision>> revisions) {
               if (!revisions.ok()) {
@@ -222,9 +224,10 @@ grpc::ServerUnaryReactor* PlanService::ListPlanRevisions(
 grpc::ServerUnaryReactor* PlanService::GetPlanWeek(
     grpc::CallbackServerContext* context, const v1::GetPlanWeekRequest* request,
     v1::PlanWeek* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_week_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> plan_id =
             PlanIdOf(request->plan(), user_id, "plan");
         if (!plan_id.ok()) {
@@ -235,7 +238,7 @@ grpc::ServerUnaryReactor* PlanService::GetPlanWeek(
               "week_number", "must be 1-8 (program) or 9+ (maintenance)"));
         }
         store_.Get(
-            user_id, *plan_id, 0, call.deadline(),
+            caller, *plan_id, 0, call.deadline(),
             [call, request, response](absl::StatusOr<PlanRecord> record) {
               if (!record.ok()) {
                 return call.Finish(record.status());
@@ -253,9 +256,10 @@ grpc::ServerUnaryReactor* PlanService::GetPlanWeek(
 grpc::ServerUnaryReactor* PlanService::GetPlanDay(
     grpc::CallbackServerContext* context, const v1::GetPlanDayRequest* request,
     v1::PlanDay* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_day_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> plan_id =
             PlanIdOf(request->plan(), user_id, "plan");
         if (!plan_id.ok()) {
@@ -266,7 +270,7 @@ grpc::ServerUnaryReactor* PlanService::GetPlanDay(
               "date", "must be a real date with a year of 1900-9999"));
         }
         store_.Get(
-            user_id, *plan_id, 0, call.deadline(),
+            caller, *plan_id, 0, call.deadline(),
             [this, call, request, response](absl::StatusOr<PlanRecord> record) {
               if (!record.ok()) {
                 return call.Finish(record.status());
@@ -331,14 +335,15 @@ grpc::ServerUnaryReactor* PlanService::AdaptPlan(
   if (!user_id.ok()) {
     call.Finish(user_id.status());
   } else {
-    Adapt(call, *user_id, request, response);
+    Adapt(call, Caller::Service(*std::move(user_id)), request, response);
   }
   return call.reactor();
 }
 
-void PlanService::Adapt(UnaryCall call, const std::string& user_id,
+void PlanService::Adapt(UnaryCall call, const Caller& caller,
                         const v1::AdaptPlanRequest* request,
                         v1::Plan* response) {
+  const std::string& user_id = caller.user_id();
   absl::StatusOr<std::string> plan_id =
       PlanIdOf(request->plan(), user_id, "plan");
   if (!plan_id.ok()) {
@@ -347,9 +352,9 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
   if (absl::Status bad = ValidateAdaptation(*request, catalog_); !bad.ok()) {
     return call.Finish(bad);
   }
-  store_.Get(user_id, *plan_id, 0, call.deadline(),
+  store_.Get(caller, *plan_id, 0, call.deadline(),
              [this, call, request, response,
-              user_id](absl::StatusOr<PlanRecord> current) {
+              caller](absl::StatusOr<PlanRecord> current) {
                if (!current.ok()) {
                  return call.Finish(current.status());
                }
@@ -363,7 +368,7 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
                const auto adapted =
                    current->adapted_weeks().find(request->week_number());
                if (adapted != current->adapted_weeks().end()) {
-                 return store_.Revise(user_id, id, adapted->second,
+                 return store_.Revise(caller, id, adapted->second,
                                       current->revision().revision(), *current,
                                       call.deadline(), std::move(finish));
                }
@@ -373,7 +378,7 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
                (*next.mutable_adapted_weeks())[request->week_number()] =
                    request->request_id();
                StoreRevision(
-                   call, user_id, request->request_id(), *current,
+                   call, caller, request->request_id(), *current,
                    std::move(next), added,
                    rules::Why("adapted", absl::StrCat("adapted after week ",
                                                       request->week_number())),
@@ -381,7 +386,7 @@ void PlanService::Adapt(UnaryCall call, const std::string& user_id,
              });
 }
 
-void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
+void PlanService::StoreRevision(UnaryCall call, const Caller& caller,
                                 const std::string& request_id,
                                 const PlanRecord& current, PlanRecord next,
                                 const std::vector<Adjustment>& added,
@@ -404,7 +409,7 @@ void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
     *built->mutable_revision()->add_changes() = std::move(change);
   }
   const std::string id = PlanIdOfRecord(current);
-  store_.Revise(user_id, id, request_id, revision - 1, *built, call.deadline(),
+  store_.Revise(caller, id, request_id, revision - 1, *built, call.deadline(),
                 [call, response](absl::StatusOr<PlanRecord> stored) {
                   FinishWithPlan(call, response, std::move(stored));
                 });
@@ -413,9 +418,10 @@ void PlanService::StoreRevision(UnaryCall call, const std::string& user_id,
 grpc::ServerUnaryReactor* PlanService::RequestPlanChange(
     grpc::CallbackServerContext* context,
     const v1::RequestPlanChangeRequest* request, v1::Plan* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, change_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> plan_id =
             PlanIdOf(request->plan(), user_id, "plan");
         if (!plan_id.ok()) {
@@ -425,19 +431,19 @@ grpc::ServerUnaryReactor* PlanService::RequestPlanChange(
             !bad.ok()) {
           return call.Finish(bad);
         }
-        store_.Get(user_id, *plan_id, 0, call.deadline(),
+        store_.Get(caller, *plan_id, 0, call.deadline(),
                    [this, call, request, response,
-                    user_id](absl::StatusOr<PlanRecord> current) {
+                    caller](absl::StatusOr<PlanRecord> current) {
                      if (!current.ok()) {
                        return call.Finish(current.status());
                      }
-                     ChangeAsAsked(call, user_id, request, *std::move(current),
+                     ChangeAsAsked(call, caller, request, *std::move(current),
                                    response);
                    });
       });
 }
 
-void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
+void PlanService::ChangeAsAsked(UnaryCall call, const Caller& caller,
                                 const v1::RequestPlanChangeRequest* request,
                                 PlanRecord current, v1::Plan* response) {
   const std::string body = request->SerializeAsString();
@@ -454,7 +460,7 @@ void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
     }
     // A retry: the store answers with the revision the request made.
     const std::string id = PlanIdOfRecord(current);
-    return store_.Revise(user_id, id, store_id, current.revision().revision(),
+    return store_.Revise(caller, id, store_id, current.revision().revision(),
                          current, call.deadline(),
                          [call, response](absl::StatusOr<PlanRecord> stored) {
                            FinishWithPlan(call, response, std::move(stored));
@@ -477,7 +483,7 @@ void PlanService::ChangeAsAsked(UnaryCall call, const std::string& user_id,
   const std::string what =
       v1::RequestPlanChangeRequest::Kind_Name(request->kind());
   StoreRevision(
-      call, user_id, store_id, current, std::move(next), *added,
+      call, caller, store_id, current, std::move(next), *added,
       rules::Why(
           rules::kUserRequest,
           absl::StrCat("asked for: ", absl::AsciiStrToLower(what.substr(5)),

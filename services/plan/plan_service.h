@@ -56,17 +56,17 @@ class PlanService final : public v1::PlanService::CallbackService {
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
-  // AdaptPlan for `user_id`, once the caller is known to be the service.
-  void Adapt(UnaryCall call, const std::string& user_id,
+  // AdaptPlan for `caller`, once it is known to be the service.
+  void Adapt(UnaryCall call, const Caller& caller,
              const v1::AdaptPlanRequest* request, v1::Plan* response);
   // RequestPlanChange on the stored `current` revision.
-  void ChangeAsAsked(UnaryCall call, const std::string& user_id,
+  void ChangeAsAsked(UnaryCall call, const Caller& caller,
                      const v1::RequestPlanChangeRequest* request,
                      PlanRecord current, v1::Plan* response);
   // Stores `next`, built from `current` plus `added`, with its list of
   // changes, as the revision after `current`; `request_id` is the store's
   // (a retry with it gets the stored revision back).
-  void StoreRevision(UnaryCall call, const std::string& user_id,
+  void StoreRevision(UnaryCall call, const Caller& caller,
                      const std::string& request_id, const PlanRecord& current,
                      PlanRecord next,
                      const std::vector<internal::plan::v1::Adjustment>& added,

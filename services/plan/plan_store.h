@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
 #include "common/redis/redis_client.h"
 #include "common/status/done.h"
 #include "gracilis/internal/plan/v1/plan_record.pb.h"
@@ -28,21 +29,21 @@ class PlanStore {
   // A request_id seen before returns the record it stored instead when
   // `request_body` (the request as sent) is the same, and INVALID_ARGUMENT
   // (REQUEST_ID_REUSED) when it differs.
-  virtual void Create(const std::string& user_id, const std::string& request_id,
+  virtual void Create(const Caller& caller, const std::string& request_id,
                       const std::string& request_body, const PlanRecord& record,
                       absl::Time deadline, Done<PlanRecord> done) = 0;
   // `plan_id` may be "current"; revision 0 is the latest. NOT_FOUND.
-  virtual void Get(const std::string& user_id, const std::string& plan_id,
+  virtual void Get(const Caller& caller, const std::string& plan_id,
                    int revision, absl::Time deadline,
                    Done<PlanRecord> done) = 0;
   // Revisions, newest first. NOT_FOUND for an unknown plan.
-  virtual void ListRevisions(const std::string& user_id,
-                             const std::string& plan_id, absl::Time deadline,
+  virtual void ListRevisions(const Caller& caller, const std::string& plan_id,
+                             absl::Time deadline,
                              Done<std::vector<v1::PlanRevision>> done) = 0;
   // Stores `record` as the revision after `expected_revision`; ABORTED if
   // another revision got there first. A request_id seen before returns the
   // record it stored.
-  virtual void Revise(const std::string& user_id, const std::string& plan_id,
+  virtual void Revise(const Caller& caller, const std::string& plan_id,
                       const std::string& request_id, int expected_revision,
                       const PlanRecord& record, absl::Time deadline,
                       Done<PlanRecord> done) = 0;
@@ -72,15 +73,15 @@ class RedisPlanStore final : public PlanStore {
   RedisPlanStore(RedisClient& redis, const ExerciseCatalog& catalog,
                  int revisions_kept = kDefaultRevisionsKept)
       : redis_(redis), catalog_(catalog), revisions_kept_(revisions_kept) {}
-  void Create(const std::string& user_id, const std::string& request_id,
+  void Create(const Caller& caller, const std::string& request_id,
               const std::string& request_body, const PlanRecord& record,
               absl::Time deadline, Done<PlanRecord> done) override;
-  void Get(const std::string& user_id, const std::string& plan_id, int revision,
+  void Get(const Caller& caller, const std::string& plan_id, int revision,
            absl::Time deadline, Done<PlanRecord> done) override;
-  void ListRevisions(const std::string& user_id, const std::string& plan_id,
+  void ListRevisions(const Caller& caller, const std::string& plan_id,
                      absl::Time deadline,
                      Done<std::vector<v1::PlanRevision>> done) override;
-  void Revise(const std::string& user_id, const std::string& plan_id,
+  void Revise(const Caller& caller, const std::string& plan_id,
               const std::string& request_id, int expected_revision,
               const PlanRecord& record, absl::Time deadline,
               Done<PlanRecord> done) override;

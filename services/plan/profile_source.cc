@@ -32,10 +32,13 @@ void AccountServiceProfiles::GetProfile(const std::string& bearer_token,
         std::unique_ptr<Call> owned(call);
         if (!status.ok()) {
           absl::Status failed = FromGrpcStatus(status);
-          // The caller's session was valid a moment ago; anything else from
-          // the account service is its unavailability, not the caller's.
+          // UNAUTHENTICATED is the caller's session (the account service
+          // checks it), UNAVAILABLE keeps its reason (STORE_UNAVAILABLE:
+          // the Redis both services use); anything else from the account
+          // service is its unavailability, not the caller's.
           if (failed.code() != absl::StatusCode::kDeadlineExceeded &&
-              failed.code() != absl::StatusCode::kUnauthenticated) {
+              failed.code() != absl::StatusCode::kUnauthenticated &&
+              failed.code() != absl::StatusCode::kUnavailable) {
             failed = absl::UnavailableError(
                 absl::StrCat("account service: ", failed.message()));
           }

@@ -61,8 +61,8 @@ absl::StatusOr<PlanRecord> RedisPlanStore::Assemble(const RedisReply& parts) {
 }
 
 const FunctionLibrary& RedisPlanStore::Functions() {
-  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_plan", 2, R"lua(local function resolve(plans, pid)
+  static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
+      "gracilis_plan", 3, R"lua(local function resolve(plans, pid)
   if pid == 'current' then return redis.call('HGET', plans, 'current') end
   if redis.call('HEXISTS', plans, pid .. ':latest') == 1 then return pid end
   return false
@@ -78,7 +78,7 @@ end
 
 -- KEYS: plans, registry. ARGV: request_id, plan_id, record, revision meta,
 -- request body, rendered plan. {record, plan} as stored, or {'reused'}.
-redis.register_function('plan_create', function(keys, args)
+register_user_function('plan_create', function(keys, args)
   local seen = redis.call('HMGET', keys[1], 'req:' .. args[1], 'reqbody:' .. args[1])
   if seen[1] then
     -- (requests stored before bodies were kept replay whatever they send)
@@ -97,41 +97,39 @@ end)
 -- KEYS: plans. ARGV: plan_id or 'current', revision (0: latest).
 -- {record, plan|nil}; {'trimmed'} for a revision no longer kept; nil for an
 -- unknown plan.
-redis.register_function{function_name = 'plan_get', flags = {'no-writes'},
-  callback = function(keys, args)
-    local pid = resolve(keys[1], args[1])
-    if not pid then return false end
-    local latest = redis.call('HGET', keys[1], pid .. ':latest')
-    local rev = args[2]
-    if rev == '0' then rev = latest end
-    local got = parts(keys[1], pid, rev)
-    if not got[1] and tonumber(rev) < tonumber(latest) then
-      return {'trimmed'}
-    end
-    return got
-  end}
+register_user_function('plan_get', function(keys, args)
+  local pid = resolve(keys[1], args[1])
+  if not pid then return false end
+  local latest = redis.call('HGET', keys[1], pid .. ':latest')
+  local rev = args[2]
+  if rev == '0' then rev = latest end
+  local got = parts(keys[1], pid, rev)
+  if not got[1] and tonumber(rev) < tonumber(latest) then
+    return {'trimmed'}
+  end
+  return got
+end, {'no-writes'})
 
 -- KEYS: plans. ARGV: plan_id or 'current'. Revision metas of the kept
 -- revisions, newest first, or nil for an unknown plan.
-redis.register_function{function_name = 'plan_revisions', flags = {'no-writes'},
-  callback = function(keys, args)
-    local pid = resolve(keys[1], args[1])
-    if not pid then return false end
-    local out = {}
-    for rev = tonumber(redis.call('HGET', keys[1], pid .. ':latest')), 1, -1 do
-      local meta = redis.call('HGET', keys[1], pid .. ':m' .. rev)
-      if not meta then break end
-      out[#out + 1] = meta
-    end
-    return out
-  end}
+register_user_function('plan_revisions', function(keys, args)
+  local pid = resolve(keys[1], args[1])
+  if not pid then return false end
+  local out = {}
+  for rev = tonumber(redis.call('HGET', keys[1], pid .. ':latest')), 1, -1 do
+    local meta = redis.call('HGET', keys[1], pid .. ':m' .. rev)
+    if not meta then break end
+    out[#out + 1] = meta
+  end
+  return out
+end, {'no-writes'})
 
 -- KEYS: plans. ARGV: request_id, plan_id, expected revision, record, meta,
 -- rendered plan, revisions kept. {'stored', record, plan|nil} |
 -- {'missing'} | {'conflict'}. The revision it follows keeps only its
 -- record; revisions older than the newest `kept` are deleted (a retry of
 -- a request whose revision is gone finds no record: NOT_FOUND).
-redis.register_function('plan_revise', function(keys, args)
+register_user_function('plan_revise', function(keys, args)
   local seen = redis.call('HGET', keys[1], 'req:' .. args[1])
   if seen then
     local pid, rev = string.match(seen, '(%S+) (%d+)')
@@ -159,11 +157,11 @@ end)
   return *library;
 }
 
-void RedisPlanStore::Create(const std::string& user_id,
-                            const std::string& request_id,
+void RedisPlanStore::Create(const Caller& caller, const std::string& request_id,
                             const std::string& request_body,
                             const PlanRecord& record, absl::Time deadline,
                             Done<PlanRecord> done) {
+  const std::string& user_id = caller.user_id();
   std::vector<std::string> keys = {PlansKey(user_id), UserKeyRegistry(user_id)};
   const std::string plan_id =
       record.plan().name().substr(record.plan().name().rfind('/') + 1);
@@ -171,8 +169,8 @@ void RedisPlanStore::Create(const std::string& user_id,
       request_id,           plan_id,
       StoredRecord(record), record.revision().SerializeAsString(),
       request_body,         record.plan().SerializeAsString()};
-  redis_.Call(
-      "plan_create", std::move(keys), std::move(args),
+  caller.Call(
+      redis_, Functions(), "plan_create", std::move(keys), std::move(args),
       [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
@@ -188,11 +186,13 @@ void RedisPlanStore::Create(const std::string& user_id,
       deadline);
 }
 
-void RedisPlanStore::Get(const std::string& user_id, const std::string& plan_id,
+void RedisPlanStore::Get(const Caller& caller, const std::string& plan_id,
                          int revision, absl::Time deadline,
                          Done<PlanRecord> done) {
-  redis_.Call(
-      "plan_get", {PlansKey(user_id)}, {plan_id, absl::StrCat(revision)},
+  const std::string& user_id = caller.user_id();
+  caller.Call(
+      redis_, Functions(), "plan_get", {PlansKey(user_id)},
+      {plan_id, absl::StrCat(revision)},
       [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
@@ -202,12 +202,13 @@ void RedisPlanStore::Get(const std::string& user_id, const std::string& plan_id,
       deadline);
 }
 
-void RedisPlanStore::ListRevisions(const std::string& user_id,
+void RedisPlanStore::ListRevisions(const Caller& caller,
                                    const std::string& plan_id,
                                    absl::Time deadline,
                                    Done<std::vector<v1::PlanRevision>> done) {
-  redis_.Call(
-      "plan_revisions", {PlansKey(user_id)}, {plan_id},
+  const std::string& user_id = caller.user_id();
+  caller.Call(
+      redis_, Functions(), "plan_revisions", {PlansKey(user_id)}, {plan_id},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
@@ -227,11 +228,11 @@ void RedisPlanStore::ListRevisions(const std::string& user_id,
       deadline);
 }
 
-void RedisPlanStore::Revise(const std::string& user_id,
-                            const std::string& plan_id,
+void RedisPlanStore::Revise(const Caller& caller, const std::string& plan_id,
                             const std::string& request_id,
                             int expected_revision, const PlanRecord& record,
                             absl::Time deadline, Done<PlanRecord> done) {
+  const std::string& user_id = caller.user_id();
   std::vector<std::string> args = {request_id,
                                    plan_id,
                                    absl::StrCat(expected_revision),
@@ -239,8 +240,8 @@ void RedisPlanStore::Revise(const std::string& user_id,
                                    record.revision().SerializeAsString(),
                                    record.plan().SerializeAsString(),
                                    absl::StrCat(revisions_kept_)};
-  redis_.Call(
-      "plan_revise", {PlansKey(user_id)}, std::move(args),
+  caller.Call(
+      redis_, Functions(), "plan_revise", {PlansKey(user_id)}, std::move(args),
       [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());

@@ -12,7 +12,7 @@ constexpr size_t kMostRuns = 62;
 
 struct RunLoad {
   workout::WorkoutStore& store;
-  std::string user_id;
+  Caller caller;
   workout::WorkoutQuery query;
   absl::Time deadline;
   std::vector<int> seconds;
@@ -22,7 +22,7 @@ struct RunLoad {
 void LoadPage(std::unique_ptr<RunLoad> load) {
   RunLoad& l = *load;
   l.store.List(
-      l.user_id, l.query, l.deadline,
+      l.caller, l.query, l.deadline,
       [load = std::move(load)](
           absl::StatusOr<workout::Page<workout::v1::Workout>> page) mutable {
         if (!page.ok()) {
@@ -46,7 +46,7 @@ void LoadPage(std::unique_ptr<RunLoad> load) {
 
 }  // namespace
 
-void StoredRunHistory::RunSeconds(const std::string& user_id, absl::Time from,
+void StoredRunHistory::RunSeconds(const Caller& caller, absl::Time from,
                                   absl::Time until, absl::Time deadline,
                                   Done<std::vector<int>> done) {
   workout::WorkoutQuery query;
@@ -54,7 +54,7 @@ void StoredRunHistory::RunSeconds(const std::string& user_id, absl::Time from,
   query.until = until;
   query.page_size = kWorkoutPage;
   LoadPage(std::make_unique<RunLoad>(RunLoad{.store = workouts_,
-                                             .user_id = user_id,
+                                             .caller = caller,
                                              .query = std::move(query),
                                              .deadline = deadline,
                                              .seconds = {},

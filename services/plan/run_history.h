@@ -18,7 +18,7 @@ class RunHistory {
   virtual ~RunHistory() = default;
   // The durations in seconds of the runs in workouts started in
   // [from, until), newest first.
-  virtual void RunSeconds(const std::string& user_id, absl::Time from,
+  virtual void RunSeconds(const Caller& caller, absl::Time from,
                           absl::Time until, absl::Time deadline,
                           Done<std::vector<int>> done) = 0;
 };
@@ -27,7 +27,7 @@ class StoredRunHistory final : public RunHistory {
  public:
   explicit StoredRunHistory(workout::WorkoutStore& workouts)
       : workouts_(workouts) {}
-  void RunSeconds(const std::string& user_id, absl::Time from, absl::Time until,
+  void RunSeconds(const Caller& caller, absl::Time from, absl::Time until,
                   absl::Time deadline, Done<std::vector<int>> done) override;
 
  private:

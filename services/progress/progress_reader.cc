@@ -34,7 +34,7 @@ int RecordPageFor(absl::Time from, absl::Time until) {
 // part writes only its own list, and the join is atomic.
 struct HistoryLoad {
   workout::WorkoutStore& store;
-  std::string user_id;
+  Caller caller;
   absl::Time from;
   absl::Time until;
   absl::CivilDay first_day;  // nutrition logs are dated in the user's zone
@@ -66,7 +66,7 @@ struct HistoryLoad {
 void LoadNutrition(std::shared_ptr<HistoryLoad> load, std::string token) {
   HistoryLoad& l = *load;
   l.store.ListNutrition(
-      l.user_id, token, RecordPageFor(l.from, l.until), l.deadline,
+      l.caller, token, RecordPageFor(l.from, l.until), l.deadline,
       [load = std::move(load)](
           absl::StatusOr<workout::Page<workout::v1::NutritionLog>>
               page) mutable {
@@ -92,7 +92,7 @@ void LoadNutrition(std::shared_ptr<HistoryLoad> load, std::string token) {
 void LoadMeasurements(std::shared_ptr<HistoryLoad> load, std::string token) {
   HistoryLoad& l = *load;
   l.store.ListMeasurements(
-      l.user_id, token, RecordPageFor(l.from, l.until), l.deadline,
+      l.caller, token, RecordPageFor(l.from, l.until), l.deadline,
       [load = std::move(load)](
           absl::StatusOr<workout::Page<workout::v1::BodyMeasurement>>
               page) mutable {
@@ -123,7 +123,7 @@ void LoadWorkouts(std::shared_ptr<HistoryLoad> load, std::string token) {
   query.page_token = std::move(token);
   query.page_size = kWorkoutPage;
   l.store.List(
-      l.user_id, query, l.deadline,
+      l.caller, query, l.deadline,
       [load = std::move(load)](
           absl::StatusOr<workout::Page<workout::v1::Workout>> page) mutable {
         if (!page.ok()) {
@@ -142,9 +142,9 @@ void LoadWorkouts(std::shared_ptr<HistoryLoad> load, std::string token) {
 
 }  // namespace
 
-void ProgressReader::Context(const std::string& user_id, absl::Time now,
+void ProgressReader::Context(const Caller& caller, absl::Time now,
                              absl::Time deadline, Done<UserContext> done) {
-  plans_.Get(user_id, "current", 0, deadline,
+  plans_.Get(caller, "current", 0, deadline,
              [now, done = std::move(done)](
                  absl::StatusOr<internal::plan::v1::PlanRecord> plan) mutable {
                if (!plan.ok() && !absl::IsNotFound(plan.status())) {
@@ -164,12 +164,12 @@ void ProgressReader::Context(const std::string& user_id, absl::Time now,
              });
 }
 
-void ProgressReader::LoadHistory(const std::string& user_id,
+void ProgressReader::LoadHistory(const Caller& caller,
                                  const UserContext& context, absl::Time from,
                                  absl::Time until, absl::Time deadline,
                                  Done<History> done) {
   std::shared_ptr<HistoryLoad> load(new HistoryLoad{
-      workouts_, user_id, from, until, absl::ToCivilDay(from, context.zone),
+      workouts_, caller, from, until, absl::ToCivilDay(from, context.zone),
       absl::ToCivilDay(until, context.zone), deadline, History{},
       std::move(done), /*parts_left=*/3, /*any_failed=*/false,
       absl::OkStatus()});
@@ -179,22 +179,21 @@ void ProgressReader::LoadHistory(const std::string& user_id,
   LoadNutrition(std::move(load), "");
 }
 
-void ProgressReader::Weeks(const std::string& user_id,
-                           const UserContext& context, const IsoWeek& first,
-                           const IsoWeek& last, absl::Time compute_time,
-                           absl::Time deadline,
+void ProgressReader::Weeks(const Caller& caller, const UserContext& context,
+                           const IsoWeek& first, const IsoWeek& last,
+                           absl::Time compute_time, absl::Time deadline,
                            Done<std::vector<v1::WeeklyProgress>> done) {
   std::vector<IsoWeek> weeks = SnapshotWeeks(first, last);
   snapshots_.GetSnapshots(
-      user_id, weeks, deadline,
-      [this, user_id, context, weeks, compute_time, deadline,
+      caller, weeks, deadline,
+      [this, caller, context, weeks, compute_time, deadline,
        done = std::move(done)](
           absl::StatusOr<std::vector<std::optional<v1::WeeklyProgress>>>
               stored) mutable {
         if (!stored.ok()) {
           return std::move(done)(stored.status());
         }
-        WeeksFrom(user_id, context, weeks, *std::move(stored), compute_time,
+        WeeksFrom(caller, context, weeks, *std::move(stored), compute_time,
                   deadline, std::move(done));
       });
 }
@@ -210,7 +209,7 @@ std::vector<IsoWeek> ProgressReader::SnapshotWeeks(const IsoWeek& first,
 }
 
 void ProgressReader::WeeksFrom(
-    const std::string& user_id, const UserContext& context,
+    const Caller& caller, const UserContext& context,
     const std::vector<IsoWeek>& weeks,
     std::vector<std::optional<v1::WeeklyProgress>> stored,
     absl::Time compute_time, absl::Time deadline,
@@ -232,7 +231,7 @@ void ProgressReader::WeeksFrom(
   const IsoWeek from =
       seed ? weeks[missing] : AddWeeks(weeks[missing], -kTrendLookbackWeeks);
   const IsoWeek last = weeks.back();
-  LoadHistory(user_id, context, HistoryStart(from, context.zone),
+  LoadHistory(caller, context, HistoryStart(from, context.zone),
               SpanOf(last, context.zone).end, deadline,
               [this, from, last, seed = std::move(seed), missing, compute_time,
                stored = std::move(stored), done = std::move(done)](

@@ -43,12 +43,12 @@ class ProgressReader {
         snapshots_(snapshots),
         catalog_(catalog) {}
 
-  void Context(const std::string& user_id, absl::Time now, absl::Time deadline,
+  void Context(const Caller& caller, absl::Time now, absl::Time deadline,
                Done<UserContext> done);
 
   // Weeks `first`..`last` (last not after the current week), oldest first;
   // `compute_time` stamps the computed ones.
-  void Weeks(const std::string& user_id, const UserContext& context,
+  void Weeks(const Caller& caller, const UserContext& context,
              const type::v1::IsoWeek& first, const type::v1::IsoWeek& last,
              absl::Time compute_time, absl::Time deadline,
              Done<std::vector<v1::WeeklyProgress>> done);
@@ -59,7 +59,7 @@ class ProgressReader {
       const type::v1::IsoWeek& first, const type::v1::IsoWeek& last);
   // Weeks() with the snapshots of SnapshotWeeks() already read (`stored`,
   // one per week), for callers that read them with other things at once.
-  void WeeksFrom(const std::string& user_id, const UserContext& context,
+  void WeeksFrom(const Caller& caller, const UserContext& context,
                  const std::vector<type::v1::IsoWeek>& weeks,
                  std::vector<std::optional<v1::WeeklyProgress>> stored,
                  absl::Time compute_time, absl::Time deadline,
@@ -67,7 +67,7 @@ class ProgressReader {
 
   // The stored history in [from, until) with the context's plan: workouts,
   // measurements and nutrition read at once.
-  void LoadHistory(const std::string& user_id, const UserContext& context,
+  void LoadHistory(const Caller& caller, const UserContext& context,
                    absl::Time from, absl::Time until, absl::Time deadline,
                    Done<History> done);
 

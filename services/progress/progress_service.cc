@@ -50,21 +50,27 @@ grpc::ServerUnaryReactor* ProgressService::WithContext(UnaryCall call,
                                                        absl::Status valid,
                                                        Then then) {
   // Authentication first: no validation result reaches a caller without a
-  // session.
-  return authenticator_.Serve(
+  // session. The session is checked by the context's read (caller.h), so
+  // `valid` is looked at once that read has answered.
+  return authenticator_.ServeCaller(
       call, [this, valid = std::move(valid), then = std::move(then)](
-                UnaryCall call, std::string user_id) mutable {
-        if (!valid.ok()) {
-          return call.Finish(valid);
-        }
-        reader_.Context(user_id, clock_.Now(), call.deadline(),
-                        [call, user_id, then = std::move(then)](
-                            absl::StatusOr<UserContext> context) mutable {
-                          if (!context.ok()) {
-                            return call.Finish(context.status());
-                          }
-                          then(call, user_id, *std::move(context));
-                        });
+                UnaryCall call, Caller caller) mutable {
+        reader_.Context(
+            caller, clock_.Now(), call.deadline(),
+            [call, caller, valid = std::move(valid), then = std::move(then)](
+                absl::StatusOr<UserContext> context) mutable {
+              if (!context.ok() && context.status().code() ==
+                                       absl::StatusCode::kUnauthenticated) {
+                return call.Finish(context.status());
+              }
+              if (!valid.ok()) {
+                return call.Finish(valid);
+              }
+              if (!context.ok()) {
+                return call.Finish(context.status());
+              }
+              then(call, caller, *std::move(context));
+            });
       });
 }
 
@@ -77,7 +83,7 @@ grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
                            : absl::OkStatus();
   return WithContext(
       call, std::move(valid),
-      [this, request, response](UnaryCall call, const std::string& user_id,
+      [this, request, response](UnaryCall call, const Caller& caller,
                                 UserContext user) {
         const IsoWeek week =
             request->has_week() ? request->week() : user.current_week;
@@ -86,7 +92,7 @@ grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
           return call.Finish(status);
         }
         reader_.Weeks(
-            user_id, user, week, week, clock_.Now(), call.deadline(),
+            caller, user, week, week, clock_.Now(), call.deadline(),
             [call,
              response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
               if (weeks.ok()) {
@@ -119,7 +125,7 @@ grpc::ServerUnaryReactor* ProgressService::ListWeeklyProgress(
   }
   return WithContext(
       call, bad.ToStatus(),
-      [this, request, response](UnaryCall call, const std::string& user_id,
+      [this, request, response](UnaryCall call, const Caller& caller,
                                 UserContext user) {
         if (absl::Status status =
                 NotAfterCurrent(request->last_week(), user, "last_week");
@@ -127,7 +133,7 @@ grpc::ServerUnaryReactor* ProgressService::ListWeeklyProgress(
           return call.Finish(status);
         }
         reader_.Weeks(
-            user_id, user, request->first_week(), request->last_week(),
+            caller, user, request->first_week(), request->last_week(),
             clock_.Now(), call.deadline(),
             [call,
              response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
@@ -167,12 +173,12 @@ grpc::ServerUnaryReactor* ProgressService::GetTrend(
   }
   return WithContext(
       call, bad.ToStatus(),
-      [this, request, response](UnaryCall call, const std::string& user_id,
+      [this, request, response](UnaryCall call, const Caller& caller,
                                 UserContext user) {
         const int count =
             request->weeks() == 0 ? kDefaultTrendWeeks : request->weeks();
         reader_.Weeks(
-            user_id, user, AddWeeks(user.current_week, 1 - count),
+            caller, user, AddWeeks(user.current_week, 1 - count),
             user.current_week, clock_.Now(), call.deadline(),
             [call, request,
              response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
@@ -191,12 +197,11 @@ grpc::ServerUnaryReactor* ProgressService::GetProgressSummary(
     v1::ProgressSummary* response) {
   return WithContext(
       UnaryCall(context, summary_metrics_), absl::OkStatus(),
-      [this, response](UnaryCall call, const std::string& user_id,
-                       UserContext user) {
+      [this, response](UnaryCall call, const Caller& caller, UserContext user) {
         // All of the history for the totals; the streak is computed from
         // it too (the adductor goal depends on nothing else).
         reader_.LoadHistory(
-            user_id, user, absl::InfinitePast(), absl::InfiniteFuture(),
+            caller, user, absl::InfinitePast(), absl::InfiniteFuture(),
             call.deadline(),
             [this, call, user, response](absl::StatusOr<History> history) {
               if (!history.ok()) {

@@ -155,7 +155,8 @@ class ProgressServiceTest : public ::testing::Test {
         plan::NewPlanRecord(*catalog_, inputs, user_id, kNow);
     ASSERT_THAT(record.status(), IsOk());
     absl::Notification done;
-    plans_->Create(user_id, "seed", "", *record, absl::InfiniteFuture(),
+    plans_->Create(Caller::Service(user_id), "seed", "", *record,
+                   absl::InfiniteFuture(),
                    [&](absl::StatusOr<plan::PlanRecord> stored) {
                      EXPECT_THAT(stored.status(), IsOk());
                      done.Notify();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
 #include "common/redis/redis_client.h"
 #include "common/status/done.h"
 #include "gracilis/progress/v1/progress.pb.h"
@@ -20,7 +21,7 @@ class ProgressStore {
   virtual ~ProgressStore() = default;
   // One entry per week asked for, in order; nullopt where none is stored.
   virtual void GetSnapshots(
-      const std::string& user_id, const std::vector<type::v1::IsoWeek>& weeks,
+      const Caller& caller, const std::vector<type::v1::IsoWeek>& weeks,
       absl::Time deadline,
       Done<std::vector<std::optional<v1::WeeklyProgress>>> done) = 0;
   // Stores the week's snapshot unless one is stored already (the first one
@@ -60,7 +61,7 @@ class RedisProgressStore final : public ProgressStore {
                               int weeks_kept = kDefaultWeeksKept)
       : redis_(redis), weeks_kept_(weeks_kept) {}
   void GetSnapshots(
-      const std::string& user_id, const std::vector<type::v1::IsoWeek>& weeks,
+      const Caller& caller, const std::vector<type::v1::IsoWeek>& weeks,
       absl::Time deadline,
       Done<std::vector<std::optional<v1::WeeklyProgress>>> done) override;
   void SaveSnapshot(const std::string& user_id, const v1::WeeklyProgress& week,

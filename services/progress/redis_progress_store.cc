@@ -22,8 +22,8 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 }  // namespace
 
 const FunctionLibrary& RedisProgressStore::Functions() {
-  static const auto* library = new FunctionLibrary(MakeFunctionLibrary(
-      "gracilis_progress", 3,
+  static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
+      "gracilis_progress", 4,
       R"lua(-- Stores the week's snapshot unless one is (the first stays) and
 -- returns the stored one. A new one also deletes the weeks (snapshots and
 -- done markers) before the oldest kept: ISO week texts sort by time.
@@ -38,6 +38,11 @@ local function save(progress, registry, week, snapshot, oldest)
   end
   return redis.call('HGET', progress, week)
 end
+
+-- KEYS: progress. ARGV: weeks. The snapshot of each, nil where none.
+register_user_function('progress_read', function(keys, args)
+  return redis.call('HMGET', keys[1], unpack(args))
+end, {'no-writes'})
 
 -- KEYS: progress, registry. ARGV: week, snapshot, oldest week kept.
 -- The stored snapshot.
@@ -65,17 +70,18 @@ end)
 }
 
 void RedisProgressStore::GetSnapshots(
-    const std::string& user_id, const std::vector<type::v1::IsoWeek>& weeks,
+    const Caller& caller, const std::vector<type::v1::IsoWeek>& weeks,
     absl::Time deadline,
     Done<std::vector<std::optional<v1::WeeklyProgress>>> done) {
   if (weeks.empty()) {
     return std::move(done)(std::vector<std::optional<v1::WeeklyProgress>>());
   }
-  std::vector<std::string> args = {"HMGET", ProgressKey(user_id)};
+  std::vector<std::string> args;
   for (const type::v1::IsoWeek& week : weeks) {
     args.push_back(IsoWeekText(week));
   }
-  redis_.Execute(
+  caller.Call(
+      redis_, Functions(), "progress_read", {ProgressKey(caller.user_id())},
       std::move(args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {

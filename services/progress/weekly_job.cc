@@ -193,7 +193,9 @@ void WeeklyJob::Process(const std::string& user_id,
                           run->done_before = done.ok() && *done;
                           read(done.status());
                         });
-  reader_.Context(user_id, clock_.Now(), run->deadline,
+  // The job acts for each user by its own authority (no session).
+  const Caller caller = Caller::Service(user_id);
+  reader_.Context(caller, clock_.Now(), run->deadline,
                   [run, read](absl::StatusOr<UserContext> context) {
                     if (context.ok()) {
                       run->context = *std::move(context);
@@ -201,7 +203,7 @@ void WeeklyJob::Process(const std::string& user_id,
                     read(context.status());
                   });
   snapshots_.GetSnapshots(
-      user_id, weeks, run->deadline,
+      caller, weeks, run->deadline,
       [run, read](absl::StatusOr<std::vector<std::optional<v1::WeeklyProgress>>>
                       stored) {
         if (stored.ok()) {
@@ -226,8 +228,8 @@ void WeeklyJob::Measure(std::shared_ptr<UserRun> run,
     return run->finished();
   }
   reader_.WeeksFrom(
-      run->user_id, run->context, weeks, std::move(run->snapshots),
-      clock_.Now(), run->deadline,
+      Caller::Service(run->user_id), run->context, weeks,
+      std::move(run->snapshots), clock_.Now(), run->deadline,
       [this, run](absl::StatusOr<std::vector<v1::WeeklyProgress>> measured) {
         if (!measured.ok()) {
           return Finish(run, measured.status());

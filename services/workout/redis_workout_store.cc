@@ -1,5 +1,6 @@
 // RedisWorkoutStore: the C++ side of workout_functions.lua. Each method is
-// one FCALL (reads of many workouts: one ZRANGE, then one FCALL).
+// one FCALL for its Caller (caller.h: the session is checked in the same
+// call), except ListChanges: the feed, then the changed resources.
 
 #include <algorithm>
 #include <map>
@@ -267,9 +268,10 @@ int64_t ScoreOf(const RedisReply& reply) {
 }
 
 // Reads the workouts named by ids with one workout_read call.
-void ReadWorkouts(RedisClient& redis, const std::string& user_id,
+void ReadWorkouts(RedisClient& redis, const Caller& caller,
                   std::vector<std::string> ids, absl::Time deadline,
                   Done<std::vector<StoredWorkout>> done) {
+  const std::string& user_id = caller.user_id();
   if (ids.empty()) {
     return std::move(done)(std::vector<StoredWorkout>());
   }
@@ -277,8 +279,9 @@ void ReadWorkouts(RedisClient& redis, const std::string& user_id,
   for (const std::string& id : ids) {
     keys.push_back(WorkoutKey(user_id, id));
   }
-  redis.Call(
-      "workout_read", std::move(keys), {},
+  caller.Call(
+      redis, RedisWorkoutStore::Functions(), "workout_read", std::move(keys),
+      {},
       [user_id, ids = std::move(ids),
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -348,10 +351,10 @@ std::string DateId(const type::v1::Date& date) {
 
 }  // namespace
 
-void RedisWorkoutStore::Start(const std::string& user_id,
-                              const v1::Workout& workout,
+void RedisWorkoutStore::Start(const Caller& caller, const v1::Workout& workout,
                               const std::string& upload, absl::Time now,
                               absl::Time deadline, Done<v1::Workout> done) {
+  const std::string& user_id = caller.user_id();
   const std::string& id = workout.workout_id();
   std::vector<std::string> keys = {
       WorkoutKey(user_id, id),     UserKey(user_id, "workouts"),
@@ -363,8 +366,8 @@ void RedisWorkoutStore::Start(const std::string& user_id,
   for (std::string& field : FieldsOf(workout)) {
     args.push_back(std::move(field));
   }
-  redis_.Call(
-      "workout_start", std::move(keys), std::move(args),
+  caller.Call(
+      redis_, Functions(), "workout_start", std::move(keys), std::move(args),
       [user_id, id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -379,10 +382,11 @@ namespace {
 
 // Adds a set ('s') or run ('r') with workout_add.
 template <typename Record>
-void AddItem(RedisClient& redis, const std::string& user_id,
+void AddItem(RedisClient& redis, const Caller& caller,
              const std::string& workout_id, const char* kind,
              const std::string& item_id, Record record, int cap, absl::Time now,
              absl::Time deadline, Done<Record> done) {
+  const std::string& user_id = caller.user_id();
   Record stored = record;
   if constexpr (std::is_same_v<Record, v1::Run>) {
     stored.clear_run_id();
@@ -400,8 +404,9 @@ void AddItem(RedisClient& redis, const std::string& user_id,
                                    absl::StrCat(cap),
                                    Seconds(kActiveWorkoutTtl)};
   const char* what = std::is_same_v<Record, v1::Run> ? "run" : "set";
-  redis.Call(
-      "workout_add", std::move(keys), std::move(args),
+  caller.Call(
+      redis, RedisWorkoutStore::Functions(), "workout_add", std::move(keys),
+      std::move(args),
       [record = std::move(record), what,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -418,36 +423,36 @@ void AddItem(RedisClient& redis, const std::string& user_id,
 
 }  // namespace
 
-void RedisWorkoutStore::AddSet(const std::string& user_id,
+void RedisWorkoutStore::AddSet(const Caller& caller,
                                const std::string& workout_id,
                                const v1::StrengthSet& set, absl::Time now,
                                absl::Time deadline,
                                Done<v1::StrengthSet> done) {
-  AddItem(redis_, user_id, workout_id, "s", set.set_id(), set,
+  AddItem(redis_, caller, workout_id, "s", set.set_id(), set,
           kMaxSetsPerWorkout, now, deadline, std::move(done));
 }
 
-void RedisWorkoutStore::AddRun(const std::string& user_id,
+void RedisWorkoutStore::AddRun(const Caller& caller,
                                const std::string& workout_id,
                                const v1::Run& run, absl::Time now,
                                absl::Time deadline, Done<v1::Run> done) {
-  AddItem(redis_, user_id, workout_id, "r", run.run_id(), run,
+  AddItem(redis_, caller, workout_id, "r", run.run_id(), run,
           kMaxRunsPerWorkout, now, deadline, std::move(done));
 }
 
-void RedisWorkoutStore::End(const std::string& user_id,
-                            const std::string& workout_id,
+void RedisWorkoutStore::End(const Caller& caller, const std::string& workout_id,
                             v1::Workout::State state, absl::Time end_time,
                             absl::Time now, absl::Time deadline,
                             Done<v1::Workout> done) {
+  const std::string& user_id = caller.user_id();
   std::vector<std::string> keys = {
       WorkoutKey(user_id, workout_id), UserKey(user_id, "changes"),
       UserKey(user_id, "changeseq"), UserKey(user_id, "active")};
   std::vector<std::string> args = {
       workout_id, absl::StrCat(static_cast<int>(state)),
       TimestampBytes(end_time), TimestampBytes(now)};
-  redis_.Call(
-      "workout_end", std::move(keys), std::move(args),
+  caller.Call(
+      redis_, Functions(), "workout_end", std::move(keys), std::move(args),
       [user_id, workout_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -473,26 +478,37 @@ void RedisWorkoutStore::End(const std::string& user_id,
       deadline);
 }
 
-void RedisWorkoutStore::GetActive(const std::string& user_id,
-                                  absl::Time deadline, Done<v1::Workout> done) {
-  redis_.Execute(
-      {"GET", UserKey(user_id, "active")},
-      [this, user_id, deadline,
+void RedisWorkoutStore::GetActive(const Caller& caller, absl::Time deadline,
+                                  Done<v1::Workout> done) {
+  caller.Call(
+      redis_, Functions(), "workout_active",
+      {UserKey(caller.user_id(), "active")}, {},
+      [user_id = caller.user_id(),
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        if (reply->is_nil()) {
+        const auto& e = reply->elements;
+        if (e.size() != 2) {
           return std::move(done)(absl::NotFoundError("no workout is active"));
         }
-        Get(user_id, reply->str, deadline, std::move(done));
+        absl::StatusOr<StoredWorkout> stored =
+            ParseWorkout(user_id, e[0].str, e[1]);
+        if (!stored.ok()) {
+          return std::move(done)(stored.status());
+        }
+        if (stored->deleted) {
+          return std::move(done)(absl::NotFoundError("no workout is active"));
+        }
+        std::move(done)(std::move(stored->workout));
       },
       deadline);
 }
 
 void RedisWorkoutStore::Sync(
-    const std::string& user_id, std::vector<SyncItem> items, absl::Time now,
+    const Caller& caller, std::vector<SyncItem> items, absl::Time now,
     absl::Time deadline, Done<std::vector<absl::StatusOr<v1::Workout>>> done) {
+  const std::string& user_id = caller.user_id();
   if (items.empty()) {
     return std::move(done)(std::vector<absl::StatusOr<v1::Workout>>());
   }
@@ -512,8 +528,8 @@ void RedisWorkoutStore::Sync(
     args.push_back(absl::StrCat(fields.size()));
     std::move(fields.begin(), fields.end(), std::back_inserter(args));
   }
-  redis_.Call(
-      "workout_sync", std::move(keys), std::move(args),
+  caller.Call(
+      redis_, Functions(), "workout_sync", std::move(keys), std::move(args),
       [user_id, ids = std::move(ids),
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -531,9 +547,10 @@ void RedisWorkoutStore::Sync(
       deadline);
 }
 
-void RedisWorkoutStore::List(const std::string& user_id,
-                             const WorkoutQuery& query, absl::Time deadline,
+void RedisWorkoutStore::List(const Caller& caller, const WorkoutQuery& query,
+                             absl::Time deadline,
                              Done<Page<v1::Workout>> done) {
+  const std::string& user_id = caller.user_id();
   absl::StatusOr<Cursor> cursor = ParseCursor(query.page_token);
   if (!cursor.ok()) {
     return std::move(done)(cursor.status());
@@ -548,51 +565,41 @@ void RedisWorkoutStore::List(const std::string& user_id,
                               ? "-inf"
                               : absl::StrCat(absl::ToUnixMicros(query.from));
   const int size = query.page_size;
-  redis_.Execute(
-      {"ZRANGE", UserKey(user_id, "workouts"), max, min, "BYSCORE", "REV",
-       "LIMIT", absl::StrCat(cursor->started ? cursor->skip : 0),
-       absl::StrCat(size + 1), "WITHSCORES"},
-      [this, user_id, deadline, size, cursor = *cursor,
+  caller.Call(
+      redis_, Functions(), "workout_list", {UserKey(user_id, "workouts")},
+      {max, min, absl::StrCat(cursor->started ? cursor->skip : 0),
+       absl::StrCat(size + 1)},
+      [user_id, size, cursor = *cursor,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
         const auto& e = reply->elements;
-        std::vector<std::string> ids;
+        Page<v1::Workout> page;
         std::vector<int64_t> scores;
-        for (size_t i = 0; i + 1 < e.size() && ids.size() < size_t(size);
-             i += 2) {
-          ids.push_back(e[i].str);
+        for (size_t i = 0; i + 2 < e.size() && scores.size() < size_t(size);
+             i += 3) {
           scores.push_back(ScoreOf(e[i + 1]));
+          absl::StatusOr<StoredWorkout> stored =
+              ParseWorkout(user_id, e[i].str, e[i + 2]);
+          if (!stored.ok()) {
+            return std::move(done)(stored.status());
+          }
+          if (!stored->deleted) {  // the index drops a workout as it goes
+            page.items.push_back(std::move(stored->workout));
+          }
         }
-        const bool more = e.size() / 2 > size_t(size);
-        std::string next = NextToken(cursor, scores, more);
-        ReadWorkouts(
-            redis_, user_id, std::move(ids), deadline,
-            [next = std::move(next), done = std::move(done)](
-                absl::StatusOr<std::vector<StoredWorkout>> stored) mutable {
-              if (!stored.ok()) {
-                return std::move(done)(stored.status());
-              }
-              Page<v1::Workout> page;
-              for (StoredWorkout& workout : *stored) {
-                // Deleted between the two reads: leave it out.
-                if (!workout.deleted) {
-                  page.items.push_back(std::move(workout.workout));
-                }
-              }
-              page.next_page_token = std::move(next);
-              std::move(done)(std::move(page));
-            });
+        page.next_page_token =
+            NextToken(cursor, scores, e.size() / 3 > size_t(size));
+        std::move(done)(std::move(page));
       },
       deadline);
 }
 
-void RedisWorkoutStore::Get(const std::string& user_id,
-                            const std::string& workout_id, absl::Time deadline,
-                            Done<v1::Workout> done) {
+void RedisWorkoutStore::Get(const Caller& caller, const std::string& workout_id,
+                            absl::Time deadline, Done<v1::Workout> done) {
   ReadWorkouts(
-      redis_, user_id, {workout_id}, deadline,
+      redis_, caller, {workout_id}, deadline,
       [done = std::move(done)](
           absl::StatusOr<std::vector<StoredWorkout>> stored) mutable {
         if (!stored.ok()) {
@@ -605,10 +612,11 @@ void RedisWorkoutStore::Get(const std::string& user_id,
       });
 }
 
-void RedisWorkoutStore::Replace(const std::string& user_id,
+void RedisWorkoutStore::Replace(const Caller& caller,
                                 const v1::Workout& workout,
                                 int64_t expected_version, absl::Time now,
                                 absl::Time deadline, Done<v1::Workout> done) {
+  const std::string& user_id = caller.user_id();
   const std::string& id = workout.workout_id();
   std::vector<std::string> keys = {
       WorkoutKey(user_id, id), UserKey(user_id, "workouts"),
@@ -619,8 +627,8 @@ void RedisWorkoutStore::Replace(const std::string& user_id,
   for (std::string& field : FieldsOf(workout)) {
     args.push_back(std::move(field));
   }
-  redis_.Call(
-      "workout_replace", std::move(keys), std::move(args),
+  caller.Call(
+      redis_, Functions(), "workout_replace", std::move(keys), std::move(args),
       [user_id, id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -643,15 +651,16 @@ void RedisWorkoutStore::Replace(const std::string& user_id,
       deadline);
 }
 
-void RedisWorkoutStore::Delete(const std::string& user_id,
+void RedisWorkoutStore::Delete(const Caller& caller,
                                const std::string& workout_id, absl::Time now,
                                absl::Time deadline, DoneStatus done) {
+  const std::string& user_id = caller.user_id();
   std::vector<std::string> keys = {
       WorkoutKey(user_id, workout_id), UserKey(user_id, "workouts"),
       UserKey(user_id, "changes"), UserKey(user_id, "changeseq"),
       UserKey(user_id, "active")};
-  redis_.Call(
-      "workout_delete", std::move(keys),
+  caller.Call(
+      redis_, Functions(), "workout_delete", std::move(keys),
       {workout_id, TimestampBytes(now), Seconds(kTombstoneTtl)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -714,21 +723,23 @@ absl::StatusOr<v1::Change> ChangeOf(const std::string& user_id,
 
 }  // namespace
 
-void RedisWorkoutStore::Changes(const std::string& user_id,
+void RedisWorkoutStore::Changes(const Caller& caller,
                                 const std::string& since_token, int page_size,
                                 absl::Time deadline, Done<ChangePage> done) {
+  const std::string& user_id = caller.user_id();
   int64_t since = 0;
   if (!since_token.empty() &&
       (!absl::SimpleAtoi(since_token, &since) || since < 0)) {
     return std::move(done)(InvalidField(
         "since_token", "must be empty or a next_token from ListChanges"));
   }
-  redis_.Call(
-      "changes_since",
+  caller.Call(
+      redis_, Functions(), "changes_since",
       {UserKey(user_id, "changes"), UserKey(user_id, "changefloor")},
       {absl::StrCat(since), absl::StrCat(page_size)},
-      [this, user_id, since, deadline,
+      [this, caller, since, deadline,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        const std::string& user_id = caller.user_id();
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
@@ -764,8 +775,9 @@ void RedisWorkoutStore::Changes(const std::string& user_id,
           return std::move(done)(std::move(page));
         }
         std::vector<std::string> args = members;
-        redis_.Call(
-            "changes_read", std::move(keys), std::move(args),
+        caller.Call(
+            redis_, Functions(), "changes_read", std::move(keys),
+            std::move(args),
             [user_id, members = std::move(members), page = std::move(page),
              done =
                  std::move(done)](absl::StatusOr<RedisReply> contents) mutable {
@@ -794,10 +806,10 @@ namespace {
 
 // Writes a measurement or nutrition log with record_log.
 template <typename Record>
-void LogRecord(RedisClient& redis, const std::string& user_id,
-               const RecordKind& kind, const std::string& id, int64_t score,
-               bool once, Record record, absl::Time now, absl::Time deadline,
-               Done<Record> done) {
+void LogRecord(RedisClient& redis, const Caller& caller, const RecordKind& kind,
+               const std::string& id, int64_t score, bool once, Record record,
+               absl::Time now, absl::Time deadline, Done<Record> done) {
+  const std::string& user_id = caller.user_id();
   std::vector<std::string> keys = {
       UserKey(user_id, kind.hash), UserKey(user_id, kind.index),
       UserKey(user_id, "changes"), UserKey(user_id, "changeseq"),
@@ -809,8 +821,9 @@ void LogRecord(RedisClient& redis, const std::string& user_id,
                                    TimestampBytes(now),
                                    once ? "once" : "replace"};
   const char* what = kind.what;
-  redis.Call(
-      "record_log", std::move(keys), std::move(args),
+  caller.Call(
+      redis, RedisWorkoutStore::Functions(), "record_log", std::move(keys),
+      std::move(args),
       [record = std::move(record), what,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -830,16 +843,17 @@ void LogRecord(RedisClient& redis, const std::string& user_id,
 }
 
 template <typename Record>
-void RecordPage(RedisClient& redis, const std::string& user_id,
+void RecordPage(RedisClient& redis, const Caller& caller,
                 const RecordKind& kind, const std::string& page_token,
                 int page_size, absl::Time deadline, Done<Page<Record>> done) {
+  const std::string& user_id = caller.user_id();
   absl::StatusOr<Cursor> cursor = ParseCursor(page_token);
   if (!cursor.ok()) {
     return std::move(done)(cursor.status());
   }
   const char* what = kind.what;
-  redis.Call(
-      "record_page",
+  caller.Call(
+      redis, RedisWorkoutStore::Functions(), "record_page",
       {UserKey(user_id, kind.index), UserKey(user_id, kind.hash)},
       {cursor->started ? absl::StrCat(cursor->score) : "+inf",
        absl::StrCat(cursor->started ? cursor->skip : 0),
@@ -868,37 +882,37 @@ void RecordPage(RedisClient& redis, const std::string& user_id,
 
 }  // namespace
 
-void RedisWorkoutStore::LogMeasurement(const std::string& user_id,
+void RedisWorkoutStore::LogMeasurement(const Caller& caller,
                                        const v1::BodyMeasurement& measurement,
                                        absl::Time now, absl::Time deadline,
                                        Done<v1::BodyMeasurement> done) {
-  LogRecord(redis_, user_id, kMeasurements, measurement.measurement_id(),
+  LogRecord(redis_, caller, kMeasurements, measurement.measurement_id(),
             Micros(measurement.measure_time()), /*once=*/true, measurement, now,
             deadline, std::move(done));
 }
 
-void RedisWorkoutStore::LogNutrition(const std::string& user_id,
+void RedisWorkoutStore::LogNutrition(const Caller& caller,
                                      const v1::NutritionLog& log,
                                      absl::Time now, absl::Time deadline,
                                      Done<v1::NutritionLog> done) {
-  LogRecord(redis_, user_id, kNutritionLogs, DateId(log.date()),
+  LogRecord(redis_, caller, kNutritionLogs, DateId(log.date()),
             DayNumber(log.date()), /*once=*/false, log, now, deadline,
             std::move(done));
 }
 
-void RedisWorkoutStore::ListMeasurements(const std::string& user_id,
+void RedisWorkoutStore::ListMeasurements(const Caller& caller,
                                          const std::string& page_token,
                                          int page_size, absl::Time deadline,
                                          Done<Page<v1::BodyMeasurement>> done) {
-  RecordPage(redis_, user_id, kMeasurements, page_token, page_size, deadline,
+  RecordPage(redis_, caller, kMeasurements, page_token, page_size, deadline,
              std::move(done));
 }
 
-void RedisWorkoutStore::ListNutrition(const std::string& user_id,
+void RedisWorkoutStore::ListNutrition(const Caller& caller,
                                       const std::string& page_token,
                                       int page_size, absl::Time deadline,
                                       Done<Page<v1::NutritionLog>> done) {
-  RecordPage(redis_, user_id, kNutritionLogs, page_token, page_size, deadline,
+  RecordPage(redis_, caller, kNutritionLogs, page_token, page_size, deadline,
              std::move(done));
 }
 

@@ -84,7 +84,7 @@ end
 -- KEYS: w, workouts, changes, changeseq, registry, active.
 -- ARGV: workout id, upload, start score, update time, active ttl (s), fields...
 -- {'stored'|'same', hgetall} | {'reused'} | {'deleted'} | {'busy', active id}
-redis.register_function('workout_start', function(keys, args)
+register_user_function('workout_start', function(keys, args)
   local fingerprint = redis.sha1hex(args[2])
   local seen = existing(keys[1], fingerprint)
   if seen then return seen end
@@ -101,7 +101,7 @@ end)
 -- KEYS: workouts, changes, changeseq, registry, then w of each item.
 -- ARGV: update time, then per item: workout id, upload, start score,
 -- field count, fields... One create reply per item.
-redis.register_function('workout_sync', function(keys, args)
+register_user_function('workout_sync', function(keys, args)
   compact_feed(keys[2])
   local out = {}
   local at = 2
@@ -121,7 +121,7 @@ end)
 -- KEYS: w, changes, changeseq, active.
 -- ARGV: workout id, 's' or 'r', item id, item, update time, cap, active ttl.
 -- {'stored'} | {'same'} | {'reused'} | {'missing'} | {'ended'} | {'full'}
-redis.register_function('workout_add', function(keys, args)
+register_user_function('workout_add', function(keys, args)
   -- The hot path (every logged set): one read, one write of the hash.
   local w = keys[1]
   local field, count = args[2] .. ':' .. args[3], 'n' .. args[2]
@@ -147,7 +147,7 @@ end)
 -- KEYS: w, changes, changeseq, active.
 -- ARGV: workout id, end state, end time, update time.
 -- {'stored'|'same', hgetall} | {'missing'} | {'ended'}
-redis.register_function('workout_end', function(keys, args)
+register_user_function('workout_end', function(keys, args)
   local w = keys[1]
   if gone(w) then return {'missing'} end
   local state = redis.call('HGET', w, 'st')
@@ -162,7 +162,7 @@ end)
 -- KEYS: w, workouts, changes, changeseq.
 -- ARGV: workout id, expected version, start score, update time, fields...
 -- {'stored', hgetall} | {'missing'} | {'conflict'}
-redis.register_function('workout_replace', function(keys, args)
+register_user_function('workout_replace', function(keys, args)
   local w = keys[1]
   if gone(w) then return {'missing'} end
   if redis.call('HGET', w, 'v') ~= args[2] then return {'conflict'} end
@@ -176,7 +176,7 @@ end)
 
 -- KEYS: w, workouts, changes, changeseq, active.
 -- ARGV: workout id, update time, tombstone ttl (s). {'stored'|'same'|'missing'}
-redis.register_function('workout_delete', function(keys, args)
+register_user_function('workout_delete', function(keys, args)
   local w = keys[1]
   if redis.call('EXISTS', w) == 0 then return {'missing'} end
   if redis.call('HEXISTS', w, 'del') == 1 then return {'same'} end
@@ -195,53 +195,50 @@ redis.register_function('workout_delete', function(keys, args)
 end)
 
 -- KEYS: workout hashes. Their HGETALLs (empty for none).
-redis.register_function{function_name = 'workout_read', flags = {'no-writes'},
-  callback = function(keys, args)
-    local out = {}
-    for i, key in ipairs(keys) do out[i] = redis.call('HGETALL', key) end
-    return out
-  end}
+register_user_function('workout_read', function(keys, args)
+  local out = {}
+  for i, key in ipairs(keys) do out[i] = redis.call('HGETALL', key) end
+  return out
+end, {'no-writes'})
 
 -- KEYS: changes, changefloor. ARGV: since, count. {floor, member, score,
 -- member, score...}: the feed's members after `since`, oldest first; the
 -- caller refuses a since below floor (compact_feed removed what it had not
 -- seen).
-redis.register_function{function_name = 'changes_since', flags = {'no-writes'},
-  callback = function(keys, args)
-    local out = {redis.call('GET', keys[2]) or '0'}
-    for _, v in ipairs(redis.call('ZRANGE', keys[1], '(' .. args[1], '+inf',
-                                  'BYSCORE', 'LIMIT', 0, args[2],
-                                  'WITHSCORES')) do
-      out[#out + 1] = v
-    end
-    return out
-  end}
+register_user_function('changes_since', function(keys, args)
+  local out = {redis.call('GET', keys[2]) or '0'}
+  for _, v in ipairs(redis.call('ZRANGE', keys[1], '(' .. args[1], '+inf',
+                                'BYSCORE', 'LIMIT', 0, args[2],
+                                'WITHSCORES')) do
+    out[#out + 1] = v
+  end
+  return out
+end, {'no-writes'})
 
 -- KEYS: body, nutrition, then the w of each workout member in order.
 -- ARGV: change members (w:<id>, m:<id>, n:<date>). Per member: the
 -- workout's HGETALL, or {record, stored time} of a measurement or log.
-redis.register_function{function_name = 'changes_read', flags = {'no-writes'},
-  callback = function(keys, args)
-    local out = {}
-    local next_w = 3
-    for i, member in ipairs(args) do
-      local kind, id = string.sub(member, 1, 1), string.sub(member, 3)
-      if kind == 'w' then
-        out[i] = redis.call('HGETALL', keys[next_w])
-        next_w = next_w + 1
-      elseif kind == 'm' then
-        out[i] = redis.call('HMGET', keys[1], id, id .. ':t')
-      else
-        out[i] = redis.call('HMGET', keys[2], id, id .. ':t')
-      end
+register_user_function('changes_read', function(keys, args)
+  local out = {}
+  local next_w = 3
+  for i, member in ipairs(args) do
+    local kind, id = string.sub(member, 1, 1), string.sub(member, 3)
+    if kind == 'w' then
+      out[i] = redis.call('HGETALL', keys[next_w])
+      next_w = next_w + 1
+    elseif kind == 'm' then
+      out[i] = redis.call('HMGET', keys[1], id, id .. ':t')
+    else
+      out[i] = redis.call('HMGET', keys[2], id, id .. ':t')
     end
-    return out
-  end}
+  end
+  return out
+end, {'no-writes'})
 
 -- KEYS: hash, index, changes, changeseq, registry.
 -- ARGV: change kind ('m' or 'n'), id, record, index score, stored time,
 -- 'once' (an id is written once) or 'replace'. {'stored'|'same'|'reused'}
-redis.register_function('record_log', function(keys, args)
+register_user_function('record_log', function(keys, args)
   local id, record = args[2], args[3]
   local old = redis.call('HGET', keys[1], id)
   if old == record then return {'same'} end
@@ -255,15 +252,36 @@ end)
 
 -- KEYS: index, hash. ARGV: max score, skip, count.
 -- {id, score, record, ...} newest first.
-redis.register_function{function_name = 'record_page', flags = {'no-writes'},
-  callback = function(keys, args)
-    local ids = redis.call('ZRANGE', keys[1], args[1], '-inf', 'BYSCORE',
-                           'REV', 'LIMIT', args[2], args[3], 'WITHSCORES')
-    local out = {}
-    for i = 1, #ids, 2 do
-      out[#out + 1] = ids[i]
-      out[#out + 1] = ids[i + 1]
-      out[#out + 1] = redis.call('HGET', keys[2], ids[i])
-    end
-    return out
-  end}
+register_user_function('record_page', function(keys, args)
+  local ids = redis.call('ZRANGE', keys[1], args[1], '-inf', 'BYSCORE',
+                         'REV', 'LIMIT', args[2], args[3], 'WITHSCORES')
+  local out = {}
+  for i = 1, #ids, 2 do
+    out[#out + 1] = ids[i]
+    out[#out + 1] = ids[i + 1]
+    out[#out + 1] = redis.call('HGET', keys[2], ids[i])
+  end
+  return out
+end, {'no-writes'})
+
+-- KEYS: workouts. ARGV: max score, min score, skip, count.
+-- {id, score, hgetall, ...} newest first: a page of ListWorkouts.
+register_user_function('workout_list', function(keys, args)
+  local prefix = string.sub(keys[1], 1, -9)
+  local ids = redis.call('ZRANGE', keys[1], args[1], args[2], 'BYSCORE', 'REV',
+                         'LIMIT', args[3], args[4], 'WITHSCORES')
+  local out = {}
+  for i = 1, #ids, 2 do
+    out[#out + 1] = ids[i]
+    out[#out + 1] = ids[i + 1]
+    out[#out + 1] = redis.call('HGETALL', prefix .. 'w:' .. ids[i])
+  end
+  return out
+end, {'no-writes'})
+
+-- KEYS: active. {id, hgetall} of the live workout, or {} when none.
+register_user_function('workout_active', function(keys, args)
+  local id = redis.call('GET', keys[1])
+  if not id then return {} end
+  return {id, redis.call('HGETALL', string.sub(keys[1], 1, -7) .. 'w:' .. id)}
+end, {'no-writes'})

@@ -101,16 +101,16 @@ RpcMetrics::Method* WorkoutService::Metrics(const char* name) {
 grpc::ServerUnaryReactor* WorkoutService::StartWorkout(
     grpc::CallbackServerContext* context,
     const v1::StartWorkoutRequest* request, v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, start_workout_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         const absl::Time now = clock_.Now();
         absl::StatusOr<v1::Workout> workout =
             rules_.Started(request->workout(), "workout", now);
         if (!workout.ok()) {
           return call.Finish(workout.status());
         }
-        store_.Start(user_id, *workout, request->workout().SerializeAsString(),
+        store_.Start(caller, *workout, request->workout().SerializeAsString(),
                      now, call.deadline(), Answer(call, response));
       });
 }
@@ -118,9 +118,10 @@ grpc::ServerUnaryReactor* WorkoutService::StartWorkout(
 grpc::ServerUnaryReactor* WorkoutService::LogSet(
     grpc::CallbackServerContext* context, const v1::LogSetRequest* request,
     v1::StrengthSet* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, log_set_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->workout(), user_id, "workout");
         if (!workout_id.ok()) {
@@ -132,7 +133,7 @@ grpc::ServerUnaryReactor* WorkoutService::LogSet(
         if (!set.ok()) {
           return call.Finish(set.status());
         }
-        store_.AddSet(user_id, *workout_id, *set, now, call.deadline(),
+        store_.AddSet(caller, *workout_id, *set, now, call.deadline(),
                       Answer(call, response));
       });
 }
@@ -140,9 +141,10 @@ grpc::ServerUnaryReactor* WorkoutService::LogSet(
 grpc::ServerUnaryReactor* WorkoutService::LogRun(
     grpc::CallbackServerContext* context, const v1::LogRunRequest* request,
     v1::Run* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, log_run_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->workout(), user_id, "workout");
         if (!workout_id.ok()) {
@@ -153,7 +155,7 @@ grpc::ServerUnaryReactor* WorkoutService::LogRun(
         if (!run.ok()) {
           return call.Finish(run.status());
         }
-        store_.AddRun(user_id, *workout_id, *run, now, call.deadline(),
+        store_.AddRun(caller, *workout_id, *run, now, call.deadline(),
                       Answer(call, response));
       });
 }
@@ -161,9 +163,10 @@ grpc::ServerUnaryReactor* WorkoutService::LogRun(
 grpc::ServerUnaryReactor* WorkoutService::FinishWorkout(
     grpc::CallbackServerContext* context,
     const v1::FinishWorkoutRequest* request, v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, finish_workout_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->workout(), user_id, "workout");
         if (!workout_id.ok()) {
@@ -174,7 +177,7 @@ grpc::ServerUnaryReactor* WorkoutService::FinishWorkout(
         if (!end.ok()) {
           return call.Finish(end.status());
         }
-        store_.End(user_id, *workout_id, v1::Workout::STATE_FINISHED, *end, now,
+        store_.End(caller, *workout_id, v1::Workout::STATE_FINISHED, *end, now,
                    call.deadline(), Answer(call, response));
       });
 }
@@ -182,16 +185,17 @@ grpc::ServerUnaryReactor* WorkoutService::FinishWorkout(
 grpc::ServerUnaryReactor* WorkoutService::AbandonWorkout(
     grpc::CallbackServerContext* context,
     const v1::AbandonWorkoutRequest* request, v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, abandon_workout_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->workout(), user_id, "workout");
         if (!workout_id.ok()) {
           return call.Finish(workout_id.status());
         }
         const absl::Time now = clock_.Now();
-        store_.End(user_id, *workout_id, v1::Workout::STATE_ABANDONED, now, now,
+        store_.End(caller, *workout_id, v1::Workout::STATE_ABANDONED, now, now,
                    call.deadline(), Answer(call, response));
       });
 }
@@ -199,10 +203,10 @@ grpc::ServerUnaryReactor* WorkoutService::AbandonWorkout(
 grpc::ServerUnaryReactor* WorkoutService::GetActiveWorkout(
     grpc::CallbackServerContext* context, const v1::GetActiveWorkoutRequest*,
     v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_active_workout_metrics_),
-      [this, response](UnaryCall call, std::string user_id) {
-        store_.GetActive(user_id, call.deadline(), Answer(call, response));
+      [this, response](UnaryCall call, Caller caller) {
+        store_.GetActive(caller, call.deadline(), Answer(call, response));
       });
 }
 
@@ -210,9 +214,9 @@ grpc::ServerUnaryReactor* WorkoutService::SyncWorkouts(
     grpc::CallbackServerContext* context,
     const v1::SyncWorkoutsRequest* request,
     v1::SyncWorkoutsResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, sync_workouts_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         if (request->workouts_size() > kMaxWorkoutsPerSync) {
           return call.Finish(InvalidField(
               "workouts", absl::StrCat("must be at most ", kMaxWorkoutsPerSync,
@@ -238,7 +242,7 @@ grpc::ServerUnaryReactor* WorkoutService::SyncWorkouts(
           stored_at.push_back(i);
         }
         store_.Sync(
-            user_id, std::move(items), now, call.deadline(),
+            caller, std::move(items), now, call.deadline(),
             [call, response, stored_at = std::move(stored_at)](
                 absl::StatusOr<std::vector<absl::StatusOr<v1::Workout>>>
                     stored) {
@@ -265,9 +269,9 @@ grpc::ServerUnaryReactor* WorkoutService::ListWorkouts(
     grpc::CallbackServerContext* context,
     const v1::ListWorkoutsRequest* request,
     v1::ListWorkoutsResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, list_workouts_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         absl::StatusOr<int> size =
             PageSize(request->page_size(), 20, 100, "page_size");
         if (!size.ok()) {
@@ -290,7 +294,7 @@ grpc::ServerUnaryReactor* WorkoutService::ListWorkouts(
           query.until = ToTime(request->end_time());
         }
         store_.List(
-            user_id, query, call.deadline(),
+            caller, query, call.deadline(),
             AnswerPage<v1::Workout>(call, response,
                                     &v1::ListWorkoutsResponse::add_workouts));
       });
@@ -299,15 +303,16 @@ grpc::ServerUnaryReactor* WorkoutService::ListWorkouts(
 grpc::ServerUnaryReactor* WorkoutService::GetWorkout(
     grpc::CallbackServerContext* context, const v1::GetWorkoutRequest* request,
     v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, get_workout_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->name(), user_id, "name");
         if (!workout_id.ok()) {
           return call.Finish(workout_id.status());
         }
-        store_.Get(user_id, *workout_id, call.deadline(),
+        store_.Get(caller, *workout_id, call.deadline(),
                    Answer(call, response));
       });
 }
@@ -315,9 +320,10 @@ grpc::ServerUnaryReactor* WorkoutService::GetWorkout(
 grpc::ServerUnaryReactor* WorkoutService::UpdateWorkout(
     grpc::CallbackServerContext* context,
     const v1::UpdateWorkoutRequest* request, v1::Workout* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, update_workout_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->workout().name(), user_id, "workout.name");
         if (!workout_id.ok()) {
@@ -326,9 +332,9 @@ grpc::ServerUnaryReactor* WorkoutService::UpdateWorkout(
         // Read, apply the mask, write back at the version read: a change in
         // between (a set logged on another device) makes it ABORTED.
         store_.Get(
-            user_id, *workout_id, call.deadline(),
+            caller, *workout_id, call.deadline(),
             [this, call, request, response,
-             user_id](absl::StatusOr<v1::Workout> current) {
+             caller](absl::StatusOr<v1::Workout> current) {
               if (!current.ok()) {
                 return call.Finish(current.status());
               }
@@ -344,7 +350,7 @@ grpc::ServerUnaryReactor* WorkoutService::UpdateWorkout(
               if (!next.ok()) {
                 return call.Finish(next.status());
               }
-              store_.Replace(user_id, *next, current->version(), now,
+              store_.Replace(caller, *next, current->version(), now,
                              call.deadline(), Answer(call, response));
             });
       });
@@ -353,15 +359,16 @@ grpc::ServerUnaryReactor* WorkoutService::UpdateWorkout(
 grpc::ServerUnaryReactor* WorkoutService::DeleteWorkout(
     grpc::CallbackServerContext* context,
     const v1::DeleteWorkoutRequest* request, google::protobuf::Empty*) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, delete_workout_metrics_),
-      [this, request](UnaryCall call, std::string user_id) {
+      [this, request](UnaryCall call, Caller caller) {
+        const std::string& user_id = caller.user_id();
         absl::StatusOr<std::string> workout_id =
             WorkoutIdOf(request->name(), user_id, "name");
         if (!workout_id.ok()) {
           return call.Finish(workout_id.status());
         }
-        store_.Delete(user_id, *workout_id, clock_.Now(), call.deadline(),
+        store_.Delete(caller, *workout_id, clock_.Now(), call.deadline(),
                       [call](absl::Status deleted) { call.Finish(deleted); });
       });
 }
@@ -369,15 +376,15 @@ grpc::ServerUnaryReactor* WorkoutService::DeleteWorkout(
 grpc::ServerUnaryReactor* WorkoutService::ListChanges(
     grpc::CallbackServerContext* context, const v1::ListChangesRequest* request,
     v1::ListChangesResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, list_changes_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         absl::StatusOr<int> size =
             PageSize(request->page_size(), 100, 500, "page_size");
         if (!size.ok()) {
           return call.Finish(size.status());
         }
-        store_.Changes(user_id, request->since_token(), *size, call.deadline(),
+        store_.Changes(caller, request->since_token(), *size, call.deadline(),
                        [call, response](absl::StatusOr<ChangePage> page) {
                          if (page.ok()) {
                            for (v1::Change& change : page->changes) {
@@ -394,16 +401,16 @@ grpc::ServerUnaryReactor* WorkoutService::LogBodyMeasurement(
     grpc::CallbackServerContext* context,
     const v1::LogBodyMeasurementRequest* request,
     v1::BodyMeasurement* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, log_body_measurement_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         const absl::Time now = clock_.Now();
         absl::StatusOr<v1::BodyMeasurement> measurement =
             rules_.Measurement(request->measurement(), now);
         if (!measurement.ok()) {
           return call.Finish(measurement.status());
         }
-        store_.LogMeasurement(user_id, *measurement, now, call.deadline(),
+        store_.LogMeasurement(caller, *measurement, now, call.deadline(),
                               Answer(call, response));
       });
 }
@@ -411,16 +418,16 @@ grpc::ServerUnaryReactor* WorkoutService::LogBodyMeasurement(
 grpc::ServerUnaryReactor* WorkoutService::LogNutrition(
     grpc::CallbackServerContext* context,
     const v1::LogNutritionRequest* request, v1::NutritionLog* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, log_nutrition_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         const absl::Time now = clock_.Now();
         absl::StatusOr<v1::NutritionLog> log =
             rules_.Nutrition(request->log(), LatestToday(now));
         if (!log.ok()) {
           return call.Finish(log.status());
         }
-        store_.LogNutrition(user_id, *log, now, call.deadline(),
+        store_.LogNutrition(caller, *log, now, call.deadline(),
                             Answer(call, response));
       });
 }
@@ -429,16 +436,16 @@ grpc::ServerUnaryReactor* WorkoutService::ListBodyMeasurements(
     grpc::CallbackServerContext* context,
     const v1::ListBodyMeasurementsRequest* request,
     v1::ListBodyMeasurementsResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, list_body_measurements_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         absl::StatusOr<int> size =
             PageSize(request->page_size(), 20, 100, "page_size");
         if (!size.ok()) {
           return call.Finish(size.status());
         }
         store_.ListMeasurements(
-            user_id, request->page_token(), *size, call.deadline(),
+            caller, request->page_token(), *size, call.deadline(),
             AnswerPage<v1::BodyMeasurement>(
                 call, response,
                 &v1::ListBodyMeasurementsResponse::add_measurements));
@@ -449,16 +456,16 @@ grpc::ServerUnaryReactor* WorkoutService::ListNutritionLogs(
     grpc::CallbackServerContext* context,
     const v1::ListNutritionLogsRequest* request,
     v1::ListNutritionLogsResponse* response) {
-  return authenticator_.Serve(
+  return authenticator_.ServeCaller(
       UnaryCall(context, list_nutrition_logs_metrics_),
-      [this, request, response](UnaryCall call, std::string user_id) {
+      [this, request, response](UnaryCall call, Caller caller) {
         absl::StatusOr<int> size =
             PageSize(request->page_size(), 20, 100, "page_size");
         if (!size.ok()) {
           return call.Finish(size.status());
         }
         store_.ListNutrition(
-            user_id, request->page_token(), *size, call.deadline(),
+            caller, request->page_token(), *size, call.deadline(),
             AnswerPage<v1::NutritionLog>(
                 call, response, &v1::ListNutritionLogsResponse::add_logs));
       });

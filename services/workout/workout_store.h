@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth/caller.h"
 #include "common/redis/redis_client.h"
 #include "common/status/done.h"
 #include "gracilis/workout/v1/workout.pb.h"
@@ -52,65 +53,64 @@ class WorkoutStore {
   // Stores `workout` (ACTIVE) and makes it the user's active workout.
   // FAILED_PRECONDITION (WORKOUT_ALREADY_ACTIVE) if another one is active.
   // `upload` is the request's workout as sent (see SyncItem).
-  virtual void Start(const std::string& user_id, const v1::Workout& workout,
+  virtual void Start(const Caller& caller, const v1::Workout& workout,
                      const std::string& upload, absl::Time now,
                      absl::Time deadline, Done<v1::Workout> done) = 0;
   // Adds a set or run to an ACTIVE workout (FAILED_PRECONDITION if it has
   // ended, NOT_FOUND if there is no such workout, RESOURCE_EXHAUSTED at the
   // cap). A retry of an id already stored succeeds even after the end.
-  virtual void AddSet(const std::string& user_id, const std::string& workout_id,
+  virtual void AddSet(const Caller& caller, const std::string& workout_id,
                       const v1::StrengthSet& set, absl::Time now,
                       absl::Time deadline, Done<v1::StrengthSet> done) = 0;
-  virtual void AddRun(const std::string& user_id, const std::string& workout_id,
+  virtual void AddRun(const Caller& caller, const std::string& workout_id,
                       const v1::Run& run, absl::Time now, absl::Time deadline,
                       Done<v1::Run> done) = 0;
   // Moves an ACTIVE workout to FINISHED or ABANDONED. Repeating the same
   // end returns the workout; the other end is FAILED_PRECONDITION.
-  virtual void End(const std::string& user_id, const std::string& workout_id,
+  virtual void End(const Caller& caller, const std::string& workout_id,
                    v1::Workout::State state, absl::Time end_time,
                    absl::Time now, absl::Time deadline,
                    Done<v1::Workout> done) = 0;
   // NOT_FOUND when no workout is active.
-  virtual void GetActive(const std::string& user_id, absl::Time deadline,
+  virtual void GetActive(const Caller& caller, absl::Time deadline,
                          Done<v1::Workout> done) = 0;
   // Stores complete workouts in one atomic call; one result per item, in
   // order. A deleted id is FAILED_PRECONDITION (WORKOUT_DELETED).
-  virtual void Sync(const std::string& user_id, std::vector<SyncItem> items,
+  virtual void Sync(const Caller& caller, std::vector<SyncItem> items,
                     absl::Time now, absl::Time deadline,
                     Done<std::vector<absl::StatusOr<v1::Workout>>> done) = 0;
-  virtual void List(const std::string& user_id, const WorkoutQuery& query,
+  virtual void List(const Caller& caller, const WorkoutQuery& query,
                     absl::Time deadline, Done<Page<v1::Workout>> done) = 0;
-  virtual void Get(const std::string& user_id, const std::string& workout_id,
+  virtual void Get(const Caller& caller, const std::string& workout_id,
                    absl::Time deadline, Done<v1::Workout> done) = 0;
   // Replaces the stored workout with `workout` if its version is still
   // `expected_version` (else ABORTED).
-  virtual void Replace(const std::string& user_id, const v1::Workout& workout,
+  virtual void Replace(const Caller& caller, const v1::Workout& workout,
                        int64_t expected_version, absl::Time now,
                        absl::Time deadline, Done<v1::Workout> done) = 0;
   // Leaves a tombstone the changes feed reports. Deleting again is OK.
-  virtual void Delete(const std::string& user_id, const std::string& workout_id,
+  virtual void Delete(const Caller& caller, const std::string& workout_id,
                       absl::Time now, absl::Time deadline, DoneStatus done) = 0;
   // Changes after `since_token` (empty: all), each resource once at its
   // latest state, oldest change first.
-  virtual void Changes(const std::string& user_id,
-                       const std::string& since_token, int page_size,
-                       absl::Time deadline, Done<ChangePage> done) = 0;
+  virtual void Changes(const Caller& caller, const std::string& since_token,
+                       int page_size, absl::Time deadline,
+                       Done<ChangePage> done) = 0;
 
-  virtual void LogMeasurement(const std::string& user_id,
+  virtual void LogMeasurement(const Caller& caller,
                               const v1::BodyMeasurement& measurement,
                               absl::Time now, absl::Time deadline,
                               Done<v1::BodyMeasurement> done) = 0;
   // Replaces that day's log.
-  virtual void LogNutrition(const std::string& user_id,
-                            const v1::NutritionLog& log, absl::Time now,
-                            absl::Time deadline,
+  virtual void LogNutrition(const Caller& caller, const v1::NutritionLog& log,
+                            absl::Time now, absl::Time deadline,
                             Done<v1::NutritionLog> done) = 0;
   // Newest measure_time / date first.
-  virtual void ListMeasurements(const std::string& user_id,
+  virtual void ListMeasurements(const Caller& caller,
                                 const std::string& page_token, int page_size,
                                 absl::Time deadline,
                                 Done<Page<v1::BodyMeasurement>> done) = 0;
-  virtual void ListNutrition(const std::string& user_id,
+  virtual void ListNutrition(const Caller& caller,
                              const std::string& page_token, int page_size,
                              absl::Time deadline,
                              Done<Page<v1::NutritionLog>> done) = 0;
@@ -138,47 +138,46 @@ class RedisWorkoutStore final : public WorkoutStore {
 
   explicit RedisWorkoutStore(RedisClient& redis) : redis_(redis) {}
 
-  void Start(const std::string& user_id, const v1::Workout& workout,
+  void Start(const Caller& caller, const v1::Workout& workout,
              const std::string& upload, absl::Time now, absl::Time deadline,
              Done<v1::Workout> done) override;
-  void AddSet(const std::string& user_id, const std::string& workout_id,
+  void AddSet(const Caller& caller, const std::string& workout_id,
               const v1::StrengthSet& set, absl::Time now, absl::Time deadline,
               Done<v1::StrengthSet> done) override;
-  void AddRun(const std::string& user_id, const std::string& workout_id,
+  void AddRun(const Caller& caller, const std::string& workout_id,
               const v1::Run& run, absl::Time now, absl::Time deadline,
               Done<v1::Run> done) override;
-  void End(const std::string& user_id, const std::string& workout_id,
+  void End(const Caller& caller, const std::string& workout_id,
            v1::Workout::State state, absl::Time end_time, absl::Time now,
            absl::Time deadline, Done<v1::Workout> done) override;
-  void GetActive(const std::string& user_id, absl::Time deadline,
+  void GetActive(const Caller& caller, absl::Time deadline,
                  Done<v1::Workout> done) override;
-  void Sync(const std::string& user_id, std::vector<SyncItem> items,
-            absl::Time now, absl::Time deadline,
+  void Sync(const Caller& caller, std::vector<SyncItem> items, absl::Time now,
+            absl::Time deadline,
             Done<std::vector<absl::StatusOr<v1::Workout>>> done) override;
-  void List(const std::string& user_id, const WorkoutQuery& query,
+  void List(const Caller& caller, const WorkoutQuery& query,
             absl::Time deadline, Done<Page<v1::Workout>> done) override;
-  void Get(const std::string& user_id, const std::string& workout_id,
+  void Get(const Caller& caller, const std::string& workout_id,
            absl::Time deadline, Done<v1::Workout> done) override;
-  void Replace(const std::string& user_id, const v1::Workout& workout,
+  void Replace(const Caller& caller, const v1::Workout& workout,
                int64_t expected_version, absl::Time now, absl::Time deadline,
                Done<v1::Workout> done) override;
-  void Delete(const std::string& user_id, const std::string& workout_id,
+  void Delete(const Caller& caller, const std::string& workout_id,
               absl::Time now, absl::Time deadline, DoneStatus done) override;
-  void Changes(const std::string& user_id, const std::string& since_token,
+  void Changes(const Caller& caller, const std::string& since_token,
                int page_size, absl::Time deadline,
                Done<ChangePage> done) override;
-  void LogMeasurement(const std::string& user_id,
+  void LogMeasurement(const Caller& caller,
                       const v1::BodyMeasurement& measurement, absl::Time now,
                       absl::Time deadline,
                       Done<v1::BodyMeasurement> done) override;
-  void LogNutrition(const std::string& user_id, const v1::NutritionLog& log,
+  void LogNutrition(const Caller& caller, const v1::NutritionLog& log,
                     absl::Time now, absl::Time deadline,
                     Done<v1::NutritionLog> done) override;
-  void ListMeasurements(const std::string& user_id,
-                        const std::string& page_token, int page_size,
-                        absl::Time deadline,
+  void ListMeasurements(const Caller& caller, const std::string& page_token,
+                        int page_size, absl::Time deadline,
                         Done<Page<v1::BodyMeasurement>> done) override;
-  void ListNutrition(const std::string& user_id, const std::string& page_token,
+  void ListNutrition(const Caller& caller, const std::string& page_token,
                      int page_size, absl::Time deadline,
                      Done<Page<v1::NutritionLog>> done) override;
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/random/random.h"
@@ -420,6 +421,317 @@ TEST_F(HostileUsersTest, ForgedAndEndedTokensAreRefusedByEveryService) {
            absl::StrCat(counts.first, " of ", counts.second, " (4 services)"));
     EXPECT_EQ(counts.first, 0) << kind;
   }
+}
+
+// Issue 20: the session is checked inside each operation's own Redis call.
+// An expired, idle-expired or revoked token is refused by its very next
+// call of every user-scoped RPC (each request valid, so only the session
+// can refuse it), and nothing of the user changes.
+TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
+  const User ann = NewUser("ann@example.com");
+  const std::string plan = ann.plan;
+  const std::string me = "users/me";
+  auto login = [&] {
+    av1::LoginRequest request;
+    request.set_email(ann.email);
+    request.set_password(kPassword);
+    absl::StatusOr<av1::LoginResponse> session =
+        SignedInCall(*accounts_, &AccountStub::Login, request, "");
+    EXPECT_THAT(session.status(), IsOk());
+    return session.ok() ? session->session().token() : "";
+  };
+  auto session_keys = [&] {
+    return std::set<std::string>(
+        absl::StrSplit(stack_.redis().Cli(absl::StrCat(
+                           "--scan --pattern '{u:", ann.id, "}:session:*'")),
+                       '\n', absl::SkipEmpty()));
+  };
+  // One token of each kind, ended the way the hostile tokens test ends them.
+  std::vector<std::pair<std::string, std::string>> ended;  // kind, token
+  for (const char* kind : {"expired", "idle", "revoked"}) {
+    const std::set<std::string> old_keys = session_keys();
+    const std::string token = login();
+    std::string key;
+    for (const std::string& k : session_keys()) {
+      key = old_keys.count(k) == 0 ? k : key;
+    }
+    ASSERT_FALSE(key.empty());
+    if (std::string(kind) == "expired") {
+      stack_.redis().Cli(absl::StrCat("SET '", key, "' ",
+                                      absl::ToUnixMillis(absl::Now()) - 1000,
+                                      " KEEPTTL"));
+    } else if (std::string(kind) == "idle") {
+      stack_.redis().Cli(absl::StrCat("PEXPIRE '", key, "' 1"));
+    } else {
+      ASSERT_THAT(SignedInCall(*accounts_, &AccountStub::Logout,
+                               av1::LogoutRequest(), token)
+                      .status(),
+                  IsOk());
+    }
+    ended.push_back({kind, token});
+  }
+  absl::SleepFor(absl::Milliseconds(20));  // the idle key's 1 ms passes
+  // The user's keys but sessions (an ended session's key may go).
+  auto data = [&] {
+    std::map<std::string, std::string> keys;
+    for (auto& [key, dump] : Snapshot(ann)) {
+      if (!absl::StrContains(key, ":session")) {
+        keys[key] = dump;
+      }
+    }
+    return keys;
+  };
+  const std::map<std::string, std::string> before = data();
+
+  using Probe = std::function<absl::Status(const std::string& token)>;
+  auto unique = [](const char* prefix) {
+    return absl::StrCat(prefix, absl::ToUnixNanos(absl::Now()));
+  };
+  const std::vector<std::pair<std::string, Probe>> rpcs = {
+      {"Logout",
+       [&](const std::string& t) {
+         return SignedInCall(*accounts_, &AccountStub::Logout,
+                             av1::LogoutRequest(), t)
+             .status();
+       }},
+      {"GetProfile",
+       [&](const std::string& t) {
+         return SignedInCall(*accounts_, &AccountStub::GetProfile,
+                             av1::GetProfileRequest(), t)
+             .status();
+       }},
+      {"UpdateProfile",
+       [&](const std::string& t) {
+         av1::UpdateProfileRequest r;
+         r.mutable_profile()->set_training_days_per_week(6);
+         r.mutable_update_mask()->add_paths("training_days_per_week");
+         return SignedInCall(*accounts_, &AccountStub::UpdateProfile, r, t)
+             .status();
+       }},
+      {"DeleteAccount",
+       [&](const std::string& t) {
+         av1::DeleteAccountRequest r;
+         r.set_password(kPassword);
+         return SignedInCall(*accounts_, &AccountStub::DeleteAccount, r, t)
+             .status();
+       }},
+      {"GeneratePlan",
+       [&](const std::string& t) {
+         pv1::GeneratePlanRequest r;
+         r.set_request_id(unique("generate-"));
+         return SignedInCall(*plans_, &PlanStub::GeneratePlan, r, t).status();
+       }},
+      {"GetPlan",
+       [&](const std::string& t) {
+         pv1::GetPlanRequest r;
+         r.set_name(plan);
+         return SignedInCall(*plans_, &PlanStub::GetPlan, r, t).status();
+       }},
+      {"ListPlanRevisions",
+       [&](const std::string& t) {
+         pv1::ListPlanRevisionsRequest r;
+         r.set_name(plan);
+         return SignedInCall(*plans_, &PlanStub::ListPlanRevisions, r, t)
+             .status();
+       }},
+      {"GetPlanWeek",
+       [&](const std::string& t) {
+         pv1::GetPlanWeekRequest r;
+         r.set_plan(plan);
+         r.set_week_number(1);
+         return SignedInCall(*plans_, &PlanStub::GetPlanWeek, r, t).status();
+       }},
+      {"GetPlanDay",
+       [&](const std::string& t) {
+         pv1::GetPlanDayRequest r;
+         r.set_plan(plan);
+         return SignedInCall(*plans_, &PlanStub::GetPlanDay, r, t).status();
+       }},
+      {"ListExercises",
+       [&](const std::string& t) {
+         return SignedInCall(*plans_, &PlanStub::ListExercises,
+                             pv1::ListExercisesRequest(), t)
+             .status();
+       }},
+      {"RequestPlanChange",
+       [&](const std::string& t) {
+         pv1::RequestPlanChangeRequest r;
+         r.set_request_id(unique("change-"));
+         r.set_plan(plan);
+         r.set_kind(pv1::RequestPlanChangeRequest::KIND_TOO_HARD);
+         return SignedInCall(*plans_, &PlanStub::RequestPlanChange, r, t)
+             .status();
+       }},
+      {"GetWeeklyProgress",
+       [&](const std::string& t) {
+         return SignedInCall(*progress_, &ProgressStub::GetWeeklyProgress,
+                             progress::v1::GetWeeklyProgressRequest(), t)
+             .status();
+       }},
+      {"ListWeeklyProgress",
+       [&](const std::string& t) {
+         return SignedInCall(*progress_, &ProgressStub::ListWeeklyProgress,
+                             progress::v1::ListWeeklyProgressRequest(), t)
+             .status();
+       }},
+      {"GetTrend",
+       [&](const std::string& t) {
+         progress::v1::GetTrendRequest r;
+         r.set_metric(progress::v1::METRIC_BODY_WEIGHT_KG);
+         return SignedInCall(*progress_, &ProgressStub::GetTrend, r, t)
+             .status();
+       }},
+      {"GetProgressSummary",
+       [&](const std::string& t) {
+         return SignedInCall(*progress_, &ProgressStub::GetProgressSummary,
+                             progress::v1::GetProgressSummaryRequest(), t)
+             .status();
+       }},
+      {"StartWorkout",
+       [&](const std::string& t) {
+         wv1::StartWorkoutRequest r;
+         r.mutable_workout()->set_workout_id(unique("start-"));
+         return SignedInCall(*workouts_, &WorkoutStub::StartWorkout, r, t)
+             .status();
+       }},
+      {"LogSet",
+       [&](const std::string& t) {
+         wv1::LogSetRequest r;
+         r.set_workout(absl::StrCat(me, "/workouts/live"));
+         *r.mutable_set() = SumoSquat(unique("set-"));
+         return SignedInCall(*workouts_, &WorkoutStub::LogSet, r, t).status();
+       }},
+      {"LogRun",
+       [&](const std::string& t) {
+         wv1::LogRunRequest r;
+         r.set_workout(absl::StrCat(me, "/workouts/live"));
+         wv1::Run& run = *r.mutable_run();
+         run.set_run_id(unique("run-"));
+         run.set_type(type::v1::RUN_TYPE_EASY);
+         run.mutable_distance()->set_value(3);
+         run.mutable_distance()->set_unit(type::v1::LENGTH_UNIT_KILOMETER);
+         run.set_duration_seconds(1200);
+         *run.mutable_start_time() =
+             ToTimestamp(absl::Now() - absl::Minutes(30));
+         return SignedInCall(*workouts_, &WorkoutStub::LogRun, r, t).status();
+       }},
+      {"FinishWorkout",
+       [&](const std::string& t) {
+         wv1::FinishWorkoutRequest r;
+         r.set_workout(absl::StrCat(me, "/workouts/live"));
+         return SignedInCall(*workouts_, &WorkoutStub::FinishWorkout, r, t)
+             .status();
+       }},
+      {"AbandonWorkout",
+       [&](const std::string& t) {
+         wv1::AbandonWorkoutRequest r;
+         r.set_workout(absl::StrCat(me, "/workouts/live"));
+         return SignedInCall(*workouts_, &WorkoutStub::AbandonWorkout, r, t)
+             .status();
+       }},
+      {"GetActiveWorkout",
+       [&](const std::string& t) {
+         return SignedInCall(*workouts_, &WorkoutStub::GetActiveWorkout,
+                             wv1::GetActiveWorkoutRequest(), t)
+             .status();
+       }},
+      {"SyncWorkouts",
+       [&](const std::string& t) {
+         wv1::SyncWorkoutsRequest r;
+         *r.add_workouts() = OfflineWorkout(unique("sync-"), 2);
+         return SignedInCall(*workouts_, &WorkoutStub::SyncWorkouts, r, t)
+             .status();
+       }},
+      {"ListWorkouts",
+       [&](const std::string& t) {
+         return SignedInCall(*workouts_, &WorkoutStub::ListWorkouts,
+                             wv1::ListWorkoutsRequest(), t)
+             .status();
+       }},
+      {"GetWorkout",
+       [&](const std::string& t) {
+         wv1::GetWorkoutRequest r;
+         r.set_name(absl::StrCat(me, "/workouts/done"));
+         return SignedInCall(*workouts_, &WorkoutStub::GetWorkout, r, t)
+             .status();
+       }},
+      {"UpdateWorkout",
+       [&](const std::string& t) {
+         wv1::UpdateWorkoutRequest r;
+         r.mutable_workout()->set_name(absl::StrCat(me, "/workouts/done"));
+         r.mutable_workout()->set_notes("changed");
+         r.mutable_update_mask()->add_paths("notes");
+         return SignedInCall(*workouts_, &WorkoutStub::UpdateWorkout, r, t)
+             .status();
+       }},
+      {"DeleteWorkout",
+       [&](const std::string& t) {
+         wv1::DeleteWorkoutRequest r;
+         r.set_name(absl::StrCat(me, "/workouts/done"));
+         return SignedInCall(*workouts_, &WorkoutStub::DeleteWorkout, r, t)
+             .status();
+       }},
+      {"ListChanges",
+       [&](const std::string& t) {
+         return SignedInCall(*workouts_, &WorkoutStub::ListChanges,
+                             wv1::ListChangesRequest(), t)
+             .status();
+       }},
+      {"LogBodyMeasurement",
+       [&](const std::string& t) {
+         wv1::LogBodyMeasurementRequest r;
+         r.mutable_measurement()->set_measurement_id(unique("m-"));
+         *r.mutable_measurement()->mutable_measure_time() =
+             ToTimestamp(absl::Now() - absl::Minutes(5));
+         r.mutable_measurement()->mutable_body_weight()->set_value(70);
+         r.mutable_measurement()->mutable_body_weight()->set_unit(
+             type::v1::MASS_UNIT_KILOGRAM);
+         return SignedInCall(*workouts_, &WorkoutStub::LogBodyMeasurement, r, t)
+             .status();
+       }},
+      {"LogNutrition",
+       [&](const std::string& t) {
+         wv1::LogNutritionRequest r;
+         const absl::CivilDay today =
+             absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+         r.mutable_log()->mutable_date()->set_year(today.year());
+         r.mutable_log()->mutable_date()->set_month(today.month());
+         r.mutable_log()->mutable_date()->set_day(today.day());
+         r.mutable_log()->set_protein_grams(120);
+         return SignedInCall(*workouts_, &WorkoutStub::LogNutrition, r, t)
+             .status();
+       }},
+      {"ListBodyMeasurements",
+       [&](const std::string& t) {
+         return SignedInCall(*workouts_, &WorkoutStub::ListBodyMeasurements,
+                             wv1::ListBodyMeasurementsRequest(), t)
+             .status();
+       }},
+      {"ListNutritionLogs",
+       [&](const std::string& t) {
+         return SignedInCall(*workouts_, &WorkoutStub::ListNutritionLogs,
+                             wv1::ListNutritionLogsRequest(), t)
+             .status();
+       }},
+  };
+  int accepted = 0;
+  for (const auto& [rpc, probe] : rpcs) {
+    for (const auto& [kind, token] : ended) {
+      const absl::Status status = probe(token);
+      accepted += absl::IsUnauthenticated(status) ? 0 : 1;
+      EXPECT_TRUE(absl::IsUnauthenticated(status))
+          << rpc << " answered " << status << " to a " << kind << " token";
+    }
+  }
+  Figure("ended_tokens.rpcs", absl::StrCat(rpcs.size()));
+  Figure("ended_tokens.accepted",
+         absl::StrCat(accepted, " of ", rpcs.size() * ended.size()));
+  EXPECT_EQ(data(), before);
+  // The user's own token still works everywhere it did.
+  EXPECT_THAT(SignedInCall(*accounts_, &AccountStub::GetProfile,
+                           av1::GetProfileRequest(), ann.token)
+                  .status(),
+              IsOk());
 }
 
 // Item 7: neither a raw token nor a password is kept: not in any Redis key

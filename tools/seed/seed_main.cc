@@ -51,7 +51,8 @@ void SeedMeasurements(const Stores& stores, std::shared_ptr<UserSeed> seed,
     return seed->finished(absl::OkStatus());
   }
   stores.workouts.LogMeasurement(
-      seed->user_id, seed->measurements[next], stores.now, Deadline(),
+      Caller::Service(seed->user_id), seed->measurements[next], stores.now,
+      Deadline(),
       [&stores, seed, next](absl::StatusOr<workout::v1::BodyMeasurement> m) {
         if (!m.ok()) {
           return seed->finished(m.status());
@@ -69,7 +70,7 @@ void SeedWorkouts(const Stores& stores, std::shared_ptr<UserSeed> seed,
   std::vector<workout::SyncItem> batch(seed->items.begin() + next,
                                        seed->items.begin() + end);
   stores.workouts.Sync(
-      seed->user_id, std::move(batch), stores.now, Deadline(),
+      Caller::Service(seed->user_id), std::move(batch), stores.now, Deadline(),
       [&stores, seed,
        end](absl::StatusOr<std::vector<absl::StatusOr<workout::v1::Workout>>>
                 results) {
@@ -126,7 +127,7 @@ void SeedUser(const Stores& stores, int index,
           return seed->finished(profile.status());
         }
         stores.plans.Create(
-            seed->user_id, "seed", "", record, Deadline(),
+            Caller::Service(seed->user_id), "seed", "", record, Deadline(),
             [&stores, seed](absl::StatusOr<plan::PlanRecord> plan) {
               if (!plan.ok()) {
                 return seed->finished(plan.status());
