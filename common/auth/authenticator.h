@@ -1,7 +1,8 @@
 #pragma once
 
-// Resolves `authorization: Bearer <token>` to a user id before a handler
-// runs. Every authenticated RPC goes through ServeAuthenticated.
+// Turns `authorization: Bearer <token>` into the caller of an RPC. Every
+// user-scoped RPC goes through ServeCaller (the session is checked in its
+// own Redis calls); the one call that touches no user state, through Serve.
 
 #include <optional>
 #include <string>
