@@ -148,15 +148,16 @@ void RedisSessionStore::Resolve(const std::string& token, absl::Time deadline,
 void RedisSessionStore::Revoke(const std::string& token, absl::Time deadline,
                                DoneStatus done) {
   std::optional<ParsedToken> parsed = ParseSessionToken(token);
-  std::optional<Caller> caller = CallerFor(token);
-  if (!parsed.has_value() || !caller.has_value()) {
+  if (!parsed.has_value()) {
     std::move(done)(InvalidSession());
     return;
   }
-  caller->Call(redis_, Functions(), "session_revoke",
-               {SessionKey(parsed->user_id, parsed->secret_hash),
-                SessionIndexKey(parsed->user_id)},
-               {parsed->secret_hash}, StatusOnly(std::move(done)), deadline);
+  SessionCheck check = CheckFor(*parsed);
+  std::string key = check.key;
+  const Caller caller(parsed->user_id, std::move(check));
+  caller.Call(redis_, Functions(), "session_revoke",
+              {std::move(key), SessionIndexKey(parsed->user_id)},
+              {parsed->secret_hash}, StatusOnly(std::move(done)), deadline);
 }
 
 }  // namespace gracilis

@@ -49,28 +49,22 @@ template <typename Then>
 grpc::ServerUnaryReactor* ProgressService::WithContext(UnaryCall call,
                                                        absl::Status valid,
                                                        Then then) {
-  // Authentication first: no validation result reaches a caller without a
-  // session. The session is checked by the context's read (caller.h), so
-  // `valid` is looked at once that read has answered.
+  // Authentication first: ServeCaller answers `valid`'s failure only once
+  // the session is known live.
   return authenticator_.ServeCaller(
       call, [this, valid = std::move(valid), then = std::move(then)](
                 UnaryCall call, Caller caller) mutable {
-        reader_.Context(
-            caller, clock_.Now(), call.deadline(),
-            [call, caller, valid = std::move(valid), then = std::move(then)](
-                absl::StatusOr<UserContext> context) mutable {
-              if (!context.ok() && context.status().code() ==
-                                       absl::StatusCode::kUnauthenticated) {
-                return call.Finish(context.status());
-              }
-              if (!valid.ok()) {
-                return call.Finish(valid);
-              }
-              if (!context.ok()) {
-                return call.Finish(context.status());
-              }
-              then(call, caller, *std::move(context));
-            });
+        if (!valid.ok()) {
+          return call.Finish(valid);
+        }
+        reader_.Context(caller, clock_.Now(), call.deadline(),
+                        [call, caller, then = std::move(then)](
+                            absl::StatusOr<UserContext> context) mutable {
+                          if (!context.ok()) {
+                            return call.Finish(context.status());
+                          }
+                          then(call, caller, *std::move(context));
+                        });
       });
 }
 
