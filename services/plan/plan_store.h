@@ -69,6 +69,12 @@ class PlanStore {
 class RedisPlanStore final : public PlanStore {
  public:
   static const FunctionLibrary& Functions();
+  // Published to other services' Lua (part of gracilis_plan's contract from
+  // version 3 on; the Lua that includes it needs that version): the
+  // function plan_stamp(prefix), where prefix is the user's "{u:<id>}:".
+  // Its value changes whenever the user's current plan or its latest
+  // revision does.
+  static absl::string_view StampLua();
 
   RedisPlanStore(RedisClient& redis, const ExerciseCatalog& catalog,
                  int revisions_kept = kDefaultRevisionsKept)

@@ -60,6 +60,17 @@ absl::StatusOr<PlanRecord> RedisPlanStore::Assemble(const RedisReply& parts) {
   return Assemble(parts.elements[0], parts.elements[1]);
 }
 
+absl::string_view RedisPlanStore::StampLua() {
+  return R"lua(
+local function plan_stamp(prefix)
+  local plans = prefix .. 'plans'
+  local pid = redis.call('HGET', plans, 'current')
+  if not pid then return '-' end
+  return pid .. ':' .. (redis.call('HGET', plans, pid .. ':latest') or '')
+end
+)lua";
+}
+
 const FunctionLibrary& RedisPlanStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
       "gracilis_plan", 3, R"lua(local function resolve(plans, pid)

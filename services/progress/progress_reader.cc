@@ -164,6 +164,19 @@ void ProgressReader::Context(const Caller& caller, absl::Time now,
              });
 }
 
+void ProgressReader::ReadView(const Caller& caller, absl::Time deadline,
+                              Done<ViewRead> done) {
+  snapshots_.ReadView(caller,
+                      absl::StrCat(kViewVersion, ":", catalog_.version()),
+                      deadline, std::move(done));
+}
+
+void ProgressReader::SaveView(const Caller& caller, const std::string& stamp,
+                              const WeekView& view, absl::Time deadline,
+                              DoneStatus done) {
+  snapshots_.SaveView(caller, stamp, view, deadline, std::move(done));
+}
+
 void ProgressReader::LoadHistory(const Caller& caller,
                                  const UserContext& context, absl::Time from,
                                  absl::Time until, absl::Time deadline,

@@ -27,6 +27,10 @@ namespace gracilis::progress {
 // one asked for are computed too (twice the deload threshold).
 inline constexpr int kTrendLookbackWeeks = 2 * kDeloadAfterWeeks;
 
+// Raised whenever what a week's measures are computed from or how changes
+// (domain/), so week views stored by an older version are not served.
+inline constexpr char kViewVersion[] = "1";
+
 // The user's plan and time zone, and the current week there.
 struct UserContext {
   std::shared_ptr<const internal::plan::v1::PlanRecord> plan;
@@ -70,6 +74,12 @@ class ProgressReader {
   void LoadHistory(const Caller& caller, const UserContext& context,
                    absl::Time from, absl::Time until, absl::Time deadline,
                    Done<History> done);
+
+  // The week at a glance (ProgressStore::ReadView), stamped with this
+  // computation's version: kViewVersion and the catalog's.
+  void ReadView(const Caller& caller, absl::Time deadline, Done<ViewRead> done);
+  void SaveView(const Caller& caller, const std::string& stamp,
+                const WeekView& view, absl::Time deadline, DoneStatus done);
 
   const plan::ExerciseCatalog& catalog() const { return catalog_; }
 

@@ -75,24 +75,67 @@ grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
   absl::Status valid = request->has_week() && !IsValidIsoWeek(request->week())
                            ? InvalidField("week", kWeekRule)
                            : absl::OkStatus();
-  return WithContext(
-      call, std::move(valid),
-      [this, request, response](UnaryCall call, const Caller& caller,
-                                UserContext user) {
+  return authenticator_.ServeCaller(call, [this, request, response,
+                                           valid = std::move(valid)](
+                                              UnaryCall call, Caller caller) {
+    if (!valid.ok()) {
+      return call.Finish(valid);
+    }
+    const absl::Time now = clock_.Now();
+    reader_.ReadView(
+        caller, call.deadline(),
+        [this, call, caller, request, response,
+         now](absl::StatusOr<ViewRead> view) mutable {
+          if (!view.ok()) {
+            return call.Finish(view.status());
+          }
+          if (view->fresh.has_value()) {
+            const IsoWeek& stored = view->fresh->week.week();
+            if (SameWeek(stored, WeekAt(now, ZoneOrUtc(view->fresh->zone))) &&
+                (!request->has_week() || SameWeek(request->week(), stored))) {
+              *response = std::move(view->fresh->week);
+              return call.Finish(absl::OkStatus());
+            }
+          }
+          ComputeWeek(call, caller, request, response, now,
+                      std::move(view->stamp));
+        });
+  });
+}
+
+void ProgressService::ComputeWeek(UnaryCall call, const Caller& caller,
+                                  const v1::GetWeeklyProgressRequest* request,
+                                  v1::WeeklyProgress* response, absl::Time now,
+                                  std::string stamp) {
+  reader_.Context(
+      caller, now, call.deadline(),
+      [this, call, caller, request, response, now,
+       stamp = std::move(stamp)](absl::StatusOr<UserContext> user) mutable {
+        if (!user.ok()) {
+          return call.Finish(user.status());
+        }
         const IsoWeek week =
-            request->has_week() ? request->week() : user.current_week;
-        if (absl::Status status = NotAfterCurrent(week, user, "week");
+            request->has_week() ? request->week() : user->current_week;
+        if (absl::Status status = NotAfterCurrent(week, *user, "week");
             !status.ok()) {
           return call.Finish(status);
         }
+        const bool current = SameWeek(week, user->current_week);
         reader_.Weeks(
-            caller, user, week, week, clock_.Now(), call.deadline(),
-            [call,
-             response](absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
-              if (weeks.ok()) {
-                *response = std::move(weeks->front());
+            caller, *user, week, week, now, call.deadline(),
+            [this, call, caller, response, current, zone = user->zone.name(),
+             stamp = std::move(stamp)](
+                absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
+              if (!weeks.ok()) {
+                return call.Finish(weeks.status());
               }
-              call.Finish(weeks.status());
+              *response = weeks->front();
+              if (current) {
+                // Not waited for: a view not stored is computed next time.
+                reader_.SaveView(caller, stamp, {zone, weeks->front()},
+                                 call.deadline(), [](absl::Status) {});
+              }
+              call.Finish(absl::OkStatus());
             });
       });
 }

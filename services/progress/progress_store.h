@@ -16,6 +16,20 @@
 
 namespace gracilis::progress {
 
+// The week at a glance (issue 20): the user's current week as last
+// computed, with the time zone it was computed in.
+struct WeekView {
+  std::string zone;
+  v1::WeeklyProgress week;
+};
+
+// What ReadView found: the stored view if nothing it was computed from has
+// changed since, and the stamp of what the data is now.
+struct ViewRead {
+  std::optional<WeekView> fresh;
+  std::string stamp;
+};
+
 class ProgressStore {
  public:
   virtual ~ProgressStore() = default;
@@ -41,6 +55,20 @@ class ProgressStore {
   virtual void MarkWeekDone(const std::string& user_id,
                             const type::v1::IsoWeek& week, absl::Time deadline,
                             DoneStatus done) = 0;
+
+  // The stored week view, if it was stored with the stamp the user's data
+  // has now. The stamp is `version` (of the computation), the workout
+  // change sequence, the current plan revision and the count of snapshots
+  // saved: any logged or changed workout, set, run, body or nutrition log,
+  // new plan revision or new snapshot changes it, so a view is never
+  // served stale.
+  virtual void ReadView(const Caller& caller, const std::string& version,
+                        absl::Time deadline, Done<ViewRead> done) = 0;
+  // Stores `view` under `stamp`: the stamp ReadView answered before the
+  // view was computed, so a change made meanwhile makes it stale at once.
+  virtual void SaveView(const Caller& caller, const std::string& stamp,
+                        const WeekView& view, absl::Time deadline,
+                        DoneStatus done) = 0;
 };
 
 // Two years of weekly snapshots: a year-on-year trend.
@@ -48,7 +76,9 @@ inline constexpr int kDefaultWeeksKept = 104;
 
 // Redis layout, in the user's slot:
 //   {u:<id>}:progress  HASH  <yyyy-Www> -> WeeklyProgress (serialized),
-//                            done:<yyyy-Www> -> 1 once the job finished it
+//                            done:<yyyy-Www> -> 1 once the job finished it,
+//                            saves -> snapshots saved (part of the stamp)
+//   {u:<id>}:weekview  HASH  stamp, zone, data (WeeklyProgress): the view
 // listed in {u:<id>}:keys so DeleteAccount removes it. Saving a week's
 // snapshot deletes the weeks more than `weeks_kept` before it
 // (--progress_weeks_kept of gracilis-weekly); a week no longer kept is
@@ -75,6 +105,11 @@ class RedisProgressStore final : public ProgressStore {
                   absl::Time deadline, Done<bool> done) override;
   void MarkWeekDone(const std::string& user_id, const type::v1::IsoWeek& week,
                     absl::Time deadline, DoneStatus done) override;
+  void ReadView(const Caller& caller, const std::string& version,
+                absl::Time deadline, Done<ViewRead> done) override;
+  void SaveView(const Caller& caller, const std::string& stamp,
+                const WeekView& view, absl::Time deadline,
+                DoneStatus done) override;
 
  private:
   void Save(const char* function, const std::string& user_id,

@@ -1,7 +1,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock/iso_week.h"
 #include "common/redis/keys.h"
+#include "services/plan/plan_store.h"
 #include "services/progress/progress_store.h"
+#include "services/workout/workout_store.h"
 
 namespace gracilis::progress {
 namespace {
@@ -23,12 +25,18 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 
 const FunctionLibrary& RedisProgressStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_progress", 4,
-      R"lua(-- Stores the week's snapshot unless one is (the first stays) and
+      "gracilis_progress", 5,
+      absl::StrCat(
+          workout::RedisWorkoutStore::ChangesStampLua(),
+          plan::RedisPlanStore::StampLua(),
+          R"lua(-- Stores the week's snapshot unless one is (the first stays) and
 -- returns the stored one. A new one also deletes the weeks (snapshots and
--- done markers) before the oldest kept: ISO week texts sort by time.
+-- done markers) before the oldest kept: ISO week texts sort by time; the
+-- count of saves (the field "saves", which sorts after every week) moves
+-- the week view's stamp.
 local function save(progress, registry, week, snapshot, oldest)
   if redis.call('HSETNX', progress, week, snapshot) == 1 then
+    redis.call('HINCRBY', progress, 'saves', 1)
     redis.call('SADD', registry, progress)
     for _, field in ipairs(redis.call('HKEYS', progress)) do
       local name = string.gsub(field, '^done:', '')
@@ -65,7 +73,32 @@ redis.register_function('progress_finish', function(keys, args)
   redis.call('HSET', keys[1], 'done:' .. args[1], 1)
   return stored
 end)
-)lua"));
+
+-- What a user's week view is computed from, now: see ReadView.
+local function view_stamp(prefix, version)
+  return table.concat({version, workout_changes_stamp(prefix),
+                       plan_stamp(prefix),
+                       redis.call('HGET', prefix .. 'progress', 'saves') or '0'},
+                      '|')
+end
+
+-- KEYS: weekview. ARGV: version. {stamp now, zone, data}, with zone and
+-- data only when the stored view has that stamp.
+register_user_function('progress_view', function(keys, args)
+  local stamp = view_stamp(string.sub(keys[1], 1, -9), args[1])
+  local got = redis.call('HMGET', keys[1], 'stamp', 'zone', 'data')
+  if got[1] == stamp then return {stamp, got[2], got[3]} end
+  return {stamp}
+end, {'no-writes'})
+
+-- KEYS: weekview, registry. ARGV: stamp, zone, data.
+register_user_function('progress_view_save', function(keys, args)
+  redis.call('HSET', keys[1], 'stamp', args[1], 'zone', args[2], 'data',
+             args[3])
+  redis.call('SADD', keys[2], keys[1])
+  return true
+end)
+)lua")));
   return *library;
 }
 
@@ -156,6 +189,46 @@ void RedisProgressStore::MarkWeekDone(const std::string& user_id,
                                       absl::Time deadline, DoneStatus done) {
   redis_.Call("progress_done", {ProgressKey(user_id), UserKeyRegistry(user_id)},
               {IsoWeekText(week)}, StatusOnly(std::move(done)), deadline);
+}
+
+void RedisProgressStore::ReadView(const Caller& caller,
+                                  const std::string& version,
+                                  absl::Time deadline, Done<ViewRead> done) {
+  caller.Call(
+      redis_, Functions(), "progress_view",
+      {UserKey(caller.user_id(), "weekview")}, {version},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        const auto& e = reply->elements;
+        if (e.empty()) {
+          return std::move(done)(
+              absl::InternalError("unexpected redis reply to progress_view"));
+        }
+        ViewRead read;
+        read.stamp = e[0].str;
+        if (e.size() == 3) {
+          WeekView view;
+          view.zone = e[1].str;
+          if (view.week.ParseFromString(e[2].str)) {
+            read.fresh = std::move(view);
+          }  // else unreadable: computed again, and replaced
+        }
+        std::move(done)(std::move(read));
+      },
+      deadline);
+}
+
+void RedisProgressStore::SaveView(const Caller& caller,
+                                  const std::string& stamp,
+                                  const WeekView& view, absl::Time deadline,
+                                  DoneStatus done) {
+  const std::string& user_id = caller.user_id();
+  caller.Call(redis_, Functions(), "progress_view_save",
+              {UserKey(user_id, "weekview"), UserKeyRegistry(user_id)},
+              {stamp, view.zone, view.week.SerializeAsString()},
+              StatusOnly(std::move(done)), deadline);
 }
 
 }  // namespace gracilis::progress

@@ -351,6 +351,15 @@ std::string DateId(const type::v1::Date& date) {
 
 }  // namespace
 
+absl::string_view RedisWorkoutStore::ChangesStampLua() {
+  // changeseq is INCRed by every write (log_change in the library).
+  return R"lua(
+local function workout_changes_stamp(prefix)
+  return redis.call('GET', prefix .. 'changeseq') or '0'
+end
+)lua";
+}
+
 void RedisWorkoutStore::Start(const Caller& caller, const v1::Workout& workout,
                               const std::string& upload, absl::Time now,
                               absl::Time deadline, Done<v1::Workout> done) {

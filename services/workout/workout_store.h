@@ -135,6 +135,12 @@ inline constexpr absl::Duration kTombstoneTtl = absl::Hours(24 * 30);
 class RedisWorkoutStore final : public WorkoutStore {
  public:
   static const FunctionLibrary& Functions();
+  // Published to other services' Lua (part of gracilis_workout's contract
+  // from version 3 on; the Lua that includes it needs that version): the
+  // function workout_changes_stamp(prefix), where prefix is the user's
+  // "{u:<id>}:". Its value changes with every write of the user's
+  // workouts, sets, runs, body measurements and nutrition logs.
+  static absl::string_view ChangesStampLua();
 
   explicit RedisWorkoutStore(RedisClient& redis) : redis_(redis) {}
 

@@ -196,6 +196,13 @@ TEST_F(RoundTripsTest, UserScopedCallsCheckTheSessionInTheirOwnRoundTrip) {
                              progress::v1::GetWeeklyProgressRequest(), t)
              .status();
        }},
+      // Nothing changed since: the week view answers (issue 20).
+      {"GetWeeklyProgress (unchanged)", 1,
+       [&] {
+         return SignedInCall(progress, &ProgressStub::GetWeeklyProgress,
+                             progress::v1::GetWeeklyProgressRequest(), t)
+             .status();
+       }},
   };
   for (const auto& [name, want, rpc] : rpcs) {
     const int got = RoundTrips(user.id, rpc);
