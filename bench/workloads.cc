@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "gracilis/internal/bench/v1/echo.grpc.pb.h"
@@ -262,14 +261,11 @@ std::unique_ptr<RpcWorkload> SyncWorkoutsWorkload(
 std::unique_ptr<RpcWorkload> GetWeeklyProgressWorkload(
     ChannelList channels, std::vector<std::string> tokens) {
   using progress::v1::ProgressService;
-  const type::v1::IsoWeek week =
-      WeekAt(absl::Now() - absl::Hours(24 * 7), absl::UTCTimeZone());
+  // The current week, as the app asks each time it opens (issue 20).
   return NewUnary<ProgressService, progress::v1::GetWeeklyProgressRequest,
                   progress::v1::WeeklyProgress>(
       channels, tokens, &ProgressService::Stub::async::GetWeeklyProgress,
-      [week](int64_t, progress::v1::GetWeeklyProgressRequest& request) {
-        *request.mutable_week() = week;
-      });
+      [](int64_t, progress::v1::GetWeeklyProgressRequest&) {});
 }
 
 const std::vector<std::string>& WorkloadNames() {

@@ -58,7 +58,7 @@ std::unique_ptr<RpcWorkload> LogSetWorkload(ChannelList channels,
 std::unique_ptr<RpcWorkload> SyncWorkoutsWorkload(
     ChannelList channels, std::vector<std::string> tokens, int batch);
 
-// ProgressService.GetWeeklyProgress of the last finished ISO week.
+// ProgressService.GetWeeklyProgress of the current week (the home screen).
 std::unique_ptr<RpcWorkload> GetWeeklyProgressWorkload(
     ChannelList channels, std::vector<std::string> tokens);
 

@@ -172,9 +172,12 @@ void ProgressReader::ReadView(const Caller& caller, absl::Time deadline,
 }
 
 void ProgressReader::SaveView(const Caller& caller, const std::string& stamp,
-                              const WeekView& view, absl::Time deadline,
+                              const std::string& zone,
+                              const v1::WeeklyProgress& week,
+                              const IsoWeek& oldest, absl::Time deadline,
                               DoneStatus done) {
-  snapshots_.SaveView(caller, stamp, view, deadline, std::move(done));
+  snapshots_.SaveView(caller, stamp, zone, week, oldest, deadline,
+                      std::move(done));
 }
 
 void ProgressReader::LoadHistory(const Caller& caller,

@@ -79,7 +79,9 @@ class ProgressReader {
   // computation's version: kViewVersion and the catalog's.
   void ReadView(const Caller& caller, absl::Time deadline, Done<ViewRead> done);
   void SaveView(const Caller& caller, const std::string& stamp,
-                const WeekView& view, absl::Time deadline, DoneStatus done);
+                const std::string& zone, const v1::WeeklyProgress& week,
+                const type::v1::IsoWeek& oldest, absl::Time deadline,
+                DoneStatus done);
 
   const plan::ExerciseCatalog& catalog() const { return catalog_; }
 

@@ -90,11 +90,14 @@ grpc::ServerUnaryReactor* ProgressService::GetWeeklyProgress(
             return call.Finish(view.status());
           }
           if (view->fresh.has_value()) {
-            const IsoWeek& stored = view->fresh->week.week();
-            if (SameWeek(stored, WeekAt(now, ZoneOrUtc(view->fresh->zone))) &&
-                (!request->has_week() || SameWeek(request->week(), stored))) {
-              *response = std::move(view->fresh->week);
-              return call.Finish(absl::OkStatus());
+            const IsoWeek current = WeekAt(now, ZoneOrUtc(view->fresh->zone));
+            const IsoWeek asked =
+                request->has_week() ? request->week() : current;
+            for (v1::WeeklyProgress& week : view->fresh->weeks) {
+              if (SameWeek(week.week(), asked) && !(current < asked)) {
+                *response = std::move(week);
+                return call.Finish(absl::OkStatus());
+              }
             }
           }
           ComputeWeek(call, caller, request, response, now,
@@ -120,22 +123,26 @@ void ProgressService::ComputeWeek(UnaryCall call, const Caller& caller,
             !status.ok()) {
           return call.Finish(status);
         }
-        const bool current = SameWeek(week, user->current_week);
+        // The view keeps the current week and the kViewWeeks - 1 before.
+        const IsoWeek oldest = AddWeeks(user->current_week, 1 - kViewWeeks);
+        const bool recent = !(week < oldest);
         reader_.Weeks(
             caller, *user, week, week, now, call.deadline(),
-            [this, call, caller, response, current, zone = user->zone.name(),
-             stamp = std::move(stamp)](
+            [this, call, caller, response, recent, oldest,
+             zone = user->zone.name(), stamp = std::move(stamp)](
                 absl::StatusOr<std::vector<v1::WeeklyProgress>> weeks) {
               if (!weeks.ok()) {
                 return call.Finish(weeks.status());
               }
               *response = weeks->front();
-              if (current) {
-                // Not waited for: a view not stored is computed next time.
-                reader_.SaveView(caller, stamp, {zone, weeks->front()},
-                                 call.deadline(), [](absl::Status) {});
+              if (!recent) {
+                return call.Finish(absl::OkStatus());
               }
-              call.Finish(absl::OkStatus());
+              // Answered once stored, so the caller's next read finds it;
+              // a view that could not be stored is computed next time.
+              reader_.SaveView(
+                  caller, stamp, zone, weeks->front(), oldest, call.deadline(),
+                  [call](absl::Status) { call.Finish(absl::OkStatus()); });
             });
       });
 }

@@ -5,8 +5,9 @@
 // caller's data: every key it touches carries the caller's user id.
 //
 // GetWeeklyProgress for the current week, what a phone asks each time the
-// app opens, is served from the week view (ProgressStore::ReadView) in one
-// round trip while nothing it was computed from has changed; after a
+// app opens, and the few weeks before it are served from the week view
+// (ProgressStore::ReadView) in one round trip while nothing they were
+// computed from has changed; after a
 // change it is computed as before and the view is stored again. The view
 // is keyed on the stamp of the data (the workout change sequence, the plan
 // revision, the snapshots saved) rather than maintained from each change,
@@ -53,7 +54,7 @@ class ProgressService final : public v1::ProgressService::CallbackService {
   grpc::ServerUnaryReactor* WithContext(UnaryCall call, absl::Status valid,
                                         Then then);
   // GetWeeklyProgress when the week view did not answer: computes the week
-  // and, for the current week, stores it as the view under `stamp`.
+  // and, if it is a recent one, adds it to the view under `stamp`.
   void ComputeWeek(UnaryCall call, const Caller& caller,
                    const v1::GetWeeklyProgressRequest* request,
                    v1::WeeklyProgress* response, absl::Time now,

@@ -16,12 +16,14 @@
 
 namespace gracilis::progress {
 
-// The week at a glance (issue 20): the user's current week as last
-// computed, with the time zone it was computed in.
+// The week at a glance (issue 20): the user's recent weeks (the current
+// one and up to kViewWeeks - 1 before it) as last computed, with the time
+// zone they were computed in.
 struct WeekView {
   std::string zone;
-  v1::WeeklyProgress week;
+  std::vector<v1::WeeklyProgress> weeks;
 };
+inline constexpr int kViewWeeks = 4;
 
 // What ReadView found: the stored view if nothing it was computed from has
 // changed since, and the stamp of what the data is now.
@@ -64,10 +66,13 @@ class ProgressStore {
   // served stale.
   virtual void ReadView(const Caller& caller, const std::string& version,
                         absl::Time deadline, Done<ViewRead> done) = 0;
-  // Stores `view` under `stamp`: the stamp ReadView answered before the
-  // view was computed, so a change made meanwhile makes it stale at once.
+  // Adds `week`, computed in `zone`, to the view stored under `stamp`:
+  // the stamp ReadView answered before the week was computed, so a change
+  // made meanwhile makes it stale at once. A view under another stamp is
+  // replaced; weeks before `oldest` are dropped.
   virtual void SaveView(const Caller& caller, const std::string& stamp,
-                        const WeekView& view, absl::Time deadline,
+                        const std::string& zone, const v1::WeeklyProgress& week,
+                        const type::v1::IsoWeek& oldest, absl::Time deadline,
                         DoneStatus done) = 0;
 };
 
@@ -78,7 +83,8 @@ inline constexpr int kDefaultWeeksKept = 104;
 //   {u:<id>}:progress  HASH  <yyyy-Www> -> WeeklyProgress (serialized),
 //                            done:<yyyy-Www> -> 1 once the job finished it,
 //                            saves -> snapshots saved (part of the stamp)
-//   {u:<id>}:weekview  HASH  stamp, zone, data (WeeklyProgress): the view
+//   {u:<id>}:weekview  HASH  stamp, zone, w:<yyyy-Www> -> WeeklyProgress:
+//                            the week view
 // listed in {u:<id>}:keys so DeleteAccount removes it. Saving a week's
 // snapshot deletes the weeks more than `weeks_kept` before it
 // (--progress_weeks_kept of gracilis-weekly); a week no longer kept is
@@ -108,7 +114,8 @@ class RedisProgressStore final : public ProgressStore {
   void ReadView(const Caller& caller, const std::string& version,
                 absl::Time deadline, Done<ViewRead> done) override;
   void SaveView(const Caller& caller, const std::string& stamp,
-                const WeekView& view, absl::Time deadline,
+                const std::string& zone, const v1::WeeklyProgress& week,
+                const type::v1::IsoWeek& oldest, absl::Time deadline,
                 DoneStatus done) override;
 
  private:

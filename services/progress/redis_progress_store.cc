@@ -82,19 +82,34 @@ local function view_stamp(prefix, version)
                       '|')
 end
 
--- KEYS: weekview. ARGV: version. {stamp now, zone, data}, with zone and
--- data only when the stored view has that stamp.
+-- KEYS: weekview. ARGV: version. {stamp now, zone, week...}, with the
+-- zone and the weeks only when the stored view has that stamp.
 register_user_function('progress_view', function(keys, args)
   local stamp = view_stamp(string.sub(keys[1], 1, -9), args[1])
-  local got = redis.call('HMGET', keys[1], 'stamp', 'zone', 'data')
-  if got[1] == stamp then return {stamp, got[2], got[3]} end
-  return {stamp}
+  local got = redis.call('HGETALL', keys[1])
+  local out = {stamp, false}
+  for i = 1, #got, 2 do
+    if got[i] == 'stamp' and got[i + 1] ~= stamp then return {stamp} end
+    if got[i] == 'zone' then out[2] = got[i + 1] end
+    if string.sub(got[i], 1, 2) == 'w:' then out[#out + 1] = got[i + 1] end
+  end
+  if not out[2] then return {stamp} end
+  return out
 end, {'no-writes'})
 
--- KEYS: weekview, registry. ARGV: stamp, zone, data.
+-- KEYS: weekview, registry. ARGV: stamp, zone, week, its data, oldest week
+-- kept. A view under another stamp is replaced.
 register_user_function('progress_view_save', function(keys, args)
-  redis.call('HSET', keys[1], 'stamp', args[1], 'zone', args[2], 'data',
-             args[3])
+  if redis.call('HGET', keys[1], 'stamp') ~= args[1] then
+    redis.call('DEL', keys[1])
+  end
+  redis.call('HSET', keys[1], 'stamp', args[1], 'zone', args[2],
+             'w:' .. args[3], args[4])
+  for _, field in ipairs(redis.call('HKEYS', keys[1])) do
+    if string.sub(field, 1, 2) == 'w:' and string.sub(field, 3) < args[5] then
+      redis.call('HDEL', keys[1], field)
+    end
+  end
   redis.call('SADD', keys[2], keys[1])
   return true
 end)
@@ -208,12 +223,15 @@ void RedisProgressStore::ReadView(const Caller& caller,
         }
         ViewRead read;
         read.stamp = e[0].str;
-        if (e.size() == 3) {
+        if (e.size() >= 2 && !e[1].is_nil()) {
           WeekView view;
           view.zone = e[1].str;
-          if (view.week.ParseFromString(e[2].str)) {
-            read.fresh = std::move(view);
-          }  // else unreadable: computed again, and replaced
+          for (size_t i = 2; i < e.size(); ++i) {
+            if (!view.weeks.emplace_back().ParseFromString(e[i].str)) {
+              view.weeks.pop_back();  // unreadable: computed again
+            }
+          }
+          read.fresh = std::move(view);
         }
         std::move(done)(std::move(read));
       },
@@ -222,12 +240,15 @@ void RedisProgressStore::ReadView(const Caller& caller,
 
 void RedisProgressStore::SaveView(const Caller& caller,
                                   const std::string& stamp,
-                                  const WeekView& view, absl::Time deadline,
-                                  DoneStatus done) {
+                                  const std::string& zone,
+                                  const v1::WeeklyProgress& week,
+                                  const type::v1::IsoWeek& oldest,
+                                  absl::Time deadline, DoneStatus done) {
   const std::string& user_id = caller.user_id();
   caller.Call(redis_, Functions(), "progress_view_save",
               {UserKey(user_id, "weekview"), UserKeyRegistry(user_id)},
-              {stamp, view.zone, view.week.SerializeAsString()},
+              {stamp, zone, IsoWeekText(week.week()), week.SerializeAsString(),
+               IsoWeekText(oldest)},
               StatusOnly(std::move(done)), deadline);
 }
 
