@@ -1,6 +1,6 @@
 // RedisWorkoutStore: the C++ side of workout_functions.lua. Each method is
 // one FCALL for its Caller (caller.h: the session is checked in the same
-// call), except ListChanges: the feed, then the changed resources.
+// call).
 
 #include <algorithm>
 #include <map>
@@ -743,21 +743,21 @@ void RedisWorkoutStore::Changes(const Caller& caller,
         "since_token", "must be empty or a next_token from ListChanges"));
   }
   caller.Call(
-      redis_, Functions(), "changes_since",
-      {UserKey(user_id, "changes"), UserKey(user_id, "changefloor")},
+      redis_, Functions(), "changes_page",
+      {UserKey(user_id, "changes"), UserKey(user_id, "changefloor"),
+       UserKey(user_id, "body"), UserKey(user_id, "nutrition")},
       {absl::StrCat(since), absl::StrCat(page_size)},
-      [this, caller, since, deadline,
+      [user_id, since,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        const std::string& user_id = caller.user_id();
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        if (reply->elements.empty()) {
-          return std::move(done)(Unexpected("changes_since"));
+        const auto& e = reply->elements;
+        if (e.empty() || e.size() % 3 != 1) {
+          return std::move(done)(Unexpected("changes_page"));
         }
         int64_t floor = 0;
-        if (since > 0 && absl::SimpleAtoi(reply->elements[0].str, &floor) &&
-            since < floor) {
+        if (since > 0 && absl::SimpleAtoi(e[0].str, &floor) && since < floor) {
           return std::move(done)(WithReason(
               absl::FailedPreconditionError(
                   "since_token is older than the changes kept (deleted "
@@ -765,48 +765,19 @@ void RedisWorkoutStore::Changes(const Caller& caller,
                   "again from the beginning with an empty since_token"),
               "SYNC_TOKEN_EXPIRED"));
         }
-        reply->elements.erase(reply->elements.begin());
-        std::vector<std::string> keys = {UserKey(user_id, "body"),
-                                         UserKey(user_id, "nutrition")};
-        std::vector<std::string> members;
-        int64_t last = since;
-        const auto& e = reply->elements;
-        for (size_t i = 0; i + 1 < e.size(); i += 2) {
-          members.push_back(e[i].str);
-          last = ScoreOf(e[i + 1]);
-          if (absl::StartsWith(e[i].str, "w:")) {
-            keys.push_back(WorkoutKey(user_id, e[i].str.substr(2)));
-          }
-        }
         ChangePage page;
-        page.next_token = absl::StrCat(last);
-        if (members.empty()) {
-          return std::move(done)(std::move(page));
+        int64_t last = since;
+        for (size_t i = 1; i + 2 < e.size(); i += 3) {
+          last = ScoreOf(e[i + 1]);
+          absl::StatusOr<v1::Change> change =
+              ChangeOf(user_id, e[i].str, e[i + 2]);
+          if (!change.ok()) {
+            return std::move(done)(change.status());
+          }
+          page.changes.push_back(*std::move(change));
         }
-        std::vector<std::string> args = members;
-        caller.Call(
-            redis_, Functions(), "changes_read", std::move(keys),
-            std::move(args),
-            [user_id, members = std::move(members), page = std::move(page),
-             done =
-                 std::move(done)](absl::StatusOr<RedisReply> contents) mutable {
-              if (!contents.ok()) {
-                return std::move(done)(contents.status());
-              }
-              if (contents->elements.size() != members.size()) {
-                return std::move(done)(Unexpected("changes_read"));
-              }
-              for (size_t i = 0; i < members.size(); ++i) {
-                absl::StatusOr<v1::Change> change =
-                    ChangeOf(user_id, members[i], contents->elements[i]);
-                if (!change.ok()) {
-                  return std::move(done)(change.status());
-                }
-                page.changes.push_back(*std::move(change));
-              }
-              std::move(done)(std::move(page));
-            },
-            deadline);
+        page.next_token = absl::StrCat(last);
+        std::move(done)(std::move(page));
       },
       deadline);
 }

@@ -178,7 +178,7 @@ TEST_F(RoundTripsTest, UserScopedCallsCheckTheSessionInTheirOwnRoundTrip) {
          return SignedInCall(accounts, &AccountStub::UpdateProfile, r, t)
              .status();
        }},
-      {"ListChanges", 0,
+      {"ListChanges", 1,
        [&] {
          return SignedInCall(workouts, &WorkoutStub::ListChanges,
                              wv1::ListChangesRequest(), t)
