@@ -3,7 +3,8 @@
 #
 #   podman build -f docker/infra.Dockerfile --target gateway -t gracilis/gateway .
 #
-# Targets: gateway (HAProxy), redis, redis-exporter, prometheus, pushgateway.
+# Targets: gateway (HAProxy), redis, redis-tls (stunnel4: the services' TLS
+# sidecar toward an external Redis), redis-exporter, prometheus, pushgateway.
 ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS gateway
@@ -31,6 +32,18 @@ VOLUME /data
 EXPOSE 6379
 ENTRYPOINT ["redis-server", "/etc/gracilis/redis.conf", "--dir", "/data", \
             "--bind", "0.0.0.0", "--protected-mode", "no"]
+
+# TLS toward an external Redis, which hiredis 0.14 cannot speak: a sidecar
+# listening in plain TCP on the pod's loopback (deploy/redis-tls/stunnel-client
+# says how it is configured). The CA comes from a mounted Secret or ConfigMap.
+FROM ${BASE_IMAGE} AS redis-tls
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends stunnel4 \
+    && rm -rf /var/lib/apt/lists/*
+COPY deploy/redis-tls/stunnel-client /usr/local/bin/stunnel-client
+USER stunnel4
+EXPOSE 6379
+ENTRYPOINT ["stunnel-client"]
 
 FROM ${BASE_IMAGE} AS prometheus
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \

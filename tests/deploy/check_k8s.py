@@ -2,7 +2,8 @@
 """Checks the Kubernetes manifests of deploy/k8s, as rendered for each
 overlay: every workload hardened and probed with requests and limits, a
 disruption budget and an autoscaler per service, the weekly CronJob, Redis as
-a StatefulSet with a volume in dev and external in prod, and network policies
+a StatefulSet with a volume in dev and external in prod (reached over TLS
+through a sidecar in every pod that uses it), and network policies
 that let only the gateway reach the services and only the services reach
 Redis. Renders with `kubectl kustomize` when a kubectl is installed;
 otherwise reads the overlay's files as they are (patches not applied) and
@@ -70,7 +71,7 @@ def check_workload(overlay, doc):
         problem(overlay, f"{name}: pod securityContext.runAsNonRoot is not true")
     if not isinstance(pod_security.get("runAsUser"), int) or pod_security["runAsUser"] == 0:
         problem(overlay, f"{name}: no non-zero numeric runAsUser")
-    for container in spec["containers"]:
+    for container in spec["containers"] + spec.get("initContainers", []):
         where = f'{name} container {container["name"]}'
         security = container.get("securityContext", {})
         if security.get("readOnlyRootFilesystem") is not True:
@@ -84,11 +85,12 @@ def check_workload(overlay, doc):
             for resource in ("cpu", "memory"):
                 if resource not in resources.get(kind, {}):
                     problem(overlay, f"{where}: no {resource} {kind}")
-        if doc["kind"] != "CronJob":
+        if doc["kind"] != "CronJob" and container in spec["containers"]:
             for probe in ("readinessProbe", "livenessProbe"):
                 if probe not in container:
                     problem(overlay, f"{where}: no {probe}")
-        if template["metadata"]["labels"].get("app.kubernetes.io/component") == "service":
+        if template["metadata"]["labels"].get("app.kubernetes.io/component") == "service" and \
+                container is spec["containers"][0]:
             if "grpc" not in container.get("readinessProbe", {}):
                 problem(overlay, f"{where}: readiness is not a gRPC health probe")
 
@@ -109,6 +111,43 @@ def policy_sources(policies, labels, port):
             for peer in rule.get("from", []):
                 sources.append(peer.get("podSelector", {}).get("matchLabels", {}))
     return sources
+
+
+def check_redis_tls(overlay, workloads, config):
+    """Issue 21: TLS to an external Redis. Every pod that reads the Redis
+    settings reaches Redis through the same redis-tls sidecar (a native one,
+    so the weekly Job's pods still complete), which verifies the server
+    against the mounted CA; the services point at the pod's loopback."""
+    if not config.get("GRACILIS_REDIS", "").startswith("127.0.0.1:"):
+        problem(overlay, f"services point at {config.get('GRACILIS_REDIS')!r}, not the TLS sidecar")
+    upstream = config.get("GRACILIS_REDIS_TLS_CONNECT", "")
+    if not upstream or upstream.startswith(("127.", "localhost")):
+        problem(overlay, f"the TLS sidecar connects to {upstream!r}")
+    sidecars = []
+    for doc in workloads:
+        spec = pod_spec(doc)["spec"]
+        uses_redis = any(source.get("configMapRef", {}).get("name") == "gracilis-redis"
+                         for c in spec["containers"] for source in c.get("envFrom", []))
+        if not uses_redis:
+            continue
+        name = f'{doc["kind"]}/{doc["metadata"]["name"]}'
+        tls = [c for c in spec.get("initContainers", []) if c["name"] == "redis-tls"]
+        if not tls:
+            problem(overlay, f"{name} reaches Redis without the redis-tls sidecar")
+            continue
+        sidecar = tls[0]
+        sidecars.append(sidecar)
+        if sidecar.get("restartPolicy") != "Always":
+            problem(overlay, f"{name}: redis-tls is not a native sidecar (restartPolicy Always)")
+        if "redis-tls" not in sidecar.get("image", ""):
+            problem(overlay, f"{name}: redis-tls runs {sidecar.get('image')!r}")
+        mounts = {m["name"]: m["mountPath"] for m in sidecar.get("volumeMounts", [])}
+        ca = [v for v in spec.get("volumes", []) if v["name"] in mounts and
+              v.get("configMap", {}).get("name") == "gracilis-redis-ca"]
+        if not ca or mounts[ca[0]["name"]] != "/etc/gracilis/redis-tls":
+            problem(overlay, f"{name}: redis-tls has no CA (ConfigMap gracilis-redis-ca) mounted")
+    if any(s != sidecars[0] for s in sidecars):
+        problem(overlay, "the redis-tls sidecars differ between pods")
 
 
 def check(overlay):
@@ -171,6 +210,7 @@ def check(overlay):
             problem(overlay, f"services point at {address!r}, not an external Redis")
         if not redis_config or redis_config[0]["data"].get("GRACILIS_REDIS_REQUIRE_PASSWORD") != "1":
             problem(overlay, "an external Redis without a required password")
+        check_redis_tls(overlay, workloads, redis_config[0]["data"] if redis_config else {})
 
     # Network policies: default deny, the gateway open, the services only
     # from the gateway (and the named exceptions), Redis only from them.
