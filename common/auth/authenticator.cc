@@ -12,7 +12,9 @@ namespace gracilis {
 std::string BearerToken(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
+  // Two tokens are refused, not chosen between (the gateway refuses them
+  // too): which user such a call acts for would be a guess.
+  if (it == metadata.end() || metadata.count("authorization") != 1) {
     return "";
   }
   absl::string_view value(it->second.data(), it->second.size());
@@ -54,9 +56,10 @@ std::string ClientAddress(const grpc::CallbackServerContext& context,
 }
 
 absl::Status Authenticator::MissingToken() {
-  return WithReason(absl::UnauthenticatedError(
-                        "missing metadata 'authorization: Bearer <token>'"),
-                    "SESSION_INVALID");
+  return WithReason(
+      absl::UnauthenticatedError(
+          "send one metadata entry 'authorization: Bearer <token>'"),
+      "SESSION_INVALID");
 }
 
 }  // namespace gracilis

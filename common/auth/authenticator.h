@@ -15,7 +15,7 @@
 
 namespace gracilis {
 
-// The bearer token of a call, or empty.
+// The bearer token of a call, or empty (none, or more than one).
 std::string BearerToken(const grpc::CallbackServerContext& context);
 
 // The calling client's IP address: the gateway's `x-client-address` header

@@ -254,6 +254,19 @@ TEST_F(GatewayTest, GatewayAnswersAreGrpcAndDuplicateTokensUnauthenticated) {
       "/gracilis.account.v1.AccountService/GetProfile"));
   EXPECT_THAT(twice.output, HasSubstr("grpc-status: 16"));
   EXPECT_THAT(twice.output, HasSubstr("content-type: application/grpc"));
+
+  // Straight to the service too, even with a valid token given twice (an
+  // empty GetProfileRequest as the body).
+  v1::RegisterResponse ana;
+  ASSERT_THAT(Register(stack_.GatewayChannel(), "ana@example.com", &ana),
+              IsOk());
+  const std::string bearer =
+      absl::StrCat("-H 'authorization: Bearer ", ana.session().token(), "' ");
+  const CommandResult direct = RunCommand(absl::StrCat(
+      "printf '\\0\\0\\0\\0\\0' | ", curl, "--data-binary @- ", bearer, bearer,
+      "http://", stack_.service_address("gracilis-account"),
+      "/gracilis.account.v1.AccountService/GetProfile"));
+  EXPECT_THAT(direct.output, HasSubstr("grpc-status: 16")) << direct.output;
 }
 
 // Issue 21: invalid UTF-8 in a string field (here RegisterRequest.email,

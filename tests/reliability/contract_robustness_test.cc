@@ -5,19 +5,23 @@
 // extreme numbers, unknown enum values, out-of-range timestamps and dates),
 // sent directly to the service and through the gateway with a valid
 // session. Every answer must be a documented code with a documented reason,
-// bounded in size, and in time; every service must still be serving after.
+// bounded in size, and in time; a call refused must have stored nothing
+// (the user's keys and the store's key count unchanged); every service must
+// still be serving after.
 
 #include <cmath>
 #include <limits>
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/raw_call.h"
+#include "common/testing/signed_in_call.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gracilis/type/v1/errors.pb.h"
@@ -31,6 +35,7 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+using ::gracilis::FieldViolation;
 using testing::IsOk;
 using testing::TestStack;
 
@@ -45,6 +50,9 @@ const std::set<std::string> kSkipped = {"Logout", "DeleteAccount"};
 struct Mutation {
   std::string name;  // "email: invalid UTF-8"
   std::string bytes;
+  // Set for the oversized mutations (100,000 characters, 5,000 items): the
+  // field's path ("profile.equipment"), which the answer must name.
+  std::string oversized_field;
 };
 
 // One field of `prototype`'s type changed in each way its type allows.
@@ -57,7 +65,10 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
     const auto add = [&](const std::string& what, const auto& change) {
       std::unique_ptr<Message> m(prototype.New());
       change(*m, field);
-      out.push_back({absl::StrCat(path, ": ", what), m->SerializeAsString()});
+      const bool oversized =
+          what == "100,000 characters" || what == "5,000 items";
+      out.push_back({absl::StrCat(path, ": ", what), m->SerializeAsString(),
+                     oversized ? path : ""});
     };
     if (field->is_repeated()) {
       add("5,000 items", [](Message& m, const FieldDescriptor* f) {
@@ -149,7 +160,10 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
             Message* child = m->GetReflection()->MutableMessage(m.get(), field);
             child->ParsePartialFromString(n.bytes);
             out.push_back({absl::StrCat(path, ".", n.name),
-                           m->SerializePartialAsString()});
+                           m->SerializePartialAsString(),
+                           n.oversized_field.empty()
+                               ? ""
+                               : absl::StrCat(path, ".", n.oversized_field)});
           }
         }
         break;
@@ -158,6 +172,15 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
         break;
     }
   }
+}
+
+// A violation of `violation_field` names `field` ("profile.equipment"):
+// the field itself, an item of it, or the field it is part of.
+bool Names(absl::string_view violation_field, absl::string_view field) {
+  return violation_field == field ||
+         absl::StartsWith(violation_field, absl::StrCat(field, ".")) ||
+         absl::StartsWith(violation_field, absl::StrCat(field, "[")) ||
+         absl::StartsWith(field, absl::StrCat(violation_field, "."));
 }
 
 bool Documented(grpc::StatusCode code) {
@@ -191,7 +214,22 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
       {"gracilis.workout.v1.WorkoutService", "gracilis-workout"},
       {"gracilis.progress.v1.ProgressService", "gracilis-progress"},
   };
-  int sent = 0, documented = 0, hung = 0, oversized = 0, methods = 0;
+  int sent = 0, documented = 0, hung = 0, oversized = 0, stored = 0,
+      methods = 0, oversized_sent = 0, oversized_named = 0;
+  // The user's data as of the last call that succeeded. The digest sees a
+  // change: a set logged moves it.
+  std::string digest = UserDataDigest(stack, *user);
+  workout::v1::LogSetRequest log_set;
+  log_set.set_workout("users/me/workouts/live");
+  *log_set.mutable_set() = SumoSquat("digest-check");
+  ASSERT_THAT(testing::SignedInCall(*clients.workouts,
+                                    &workout::v1::WorkoutService::Stub::LogSet,
+                                    log_set, user->token)
+                  .status(),
+              IsOk());
+  const std::string after_set = UserDataDigest(stack, *user);
+  ASSERT_NE(after_set, digest) << "the digest did not see a logged set";
+  digest = after_set;
   std::map<int, int> codes;
   for (const auto& [service_name, binary] : services) {
     const auto* service =
@@ -244,7 +282,27 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
             EXPECT_TRUE(has_reason) << status.error_message();
             ok = ok && has_reason;
           }
+          if (!mutation.oversized_field.empty()) {
+            // Never accepted; named when validation reaches it (an empty
+            // request may fail an earlier check first, or authorization).
+            ++oversized_sent;
+            EXPECT_FALSE(status.ok()) << "an oversized value was accepted";
+            for (const FieldViolation& v :
+                 FieldViolationsOf(FromGrpcStatus(status))) {
+              if (Names(v.field, mutation.oversized_field)) {
+                ++oversized_named;
+                break;
+              }
+            }
+          }
           documented += ok ? 1 : 0;
+          const std::string now = UserDataDigest(stack, *user);
+          if (!status.ok() && now != digest) {
+            ++stored;
+            ADD_FAILURE() << "refused with " << status.error_code()
+                          << " but the user's data changed";
+          }
+          digest = now;
         }
       }
     }
@@ -267,9 +325,15 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
                                             "DeleteAccount)"));
   Figure("robustness.calls",
          absl::StrFormat("%d sent (direct and through the gateway), %d "
-                         "answered as documented, %d hung, %d oversized",
-                         sent, documented, hung, oversized));
+                         "answered as documented, %d hung, %d oversized, %d "
+                         "refused yet stored something",
+                         sent, documented, hung, oversized, stored));
   Figure("robustness.codes", by_code);
+  Figure(
+      "robustness.oversized",
+      absl::StrFormat("%d oversized strings or lists sent, %d refused naming "
+                      "the field (or its parent), 0 accepted",
+                      oversized_sent, oversized_named));
   EXPECT_GT(sent, 300);
   EXPECT_EQ(documented, sent);
 }

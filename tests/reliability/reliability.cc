@@ -192,6 +192,33 @@ std::map<std::string, std::string> UserKeys(testing::TestStack& stack,
   return dump;
 }
 
+std::string UserDataDigest(testing::TestStack& stack, const User& user) {
+  // SCAN inside the script runs on the node that owns the user's slot
+  // (redis-cli -c follows the key); keys are deduplicated, as SCAN may
+  // return one twice, and sorted.
+  static constexpr absl::string_view kScript =
+      "local seen, keys, cursor = {}, {}, '0' "
+      "repeat "
+      "  local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) "
+      "  cursor = r[1] "
+      "  for _, k in ipairs(r[2]) do "
+      "    if not seen[k] and not string.find(k, ':session', 1, true) then "
+      "      seen[k] = true; keys[#keys + 1] = k "
+      "    end "
+      "  end "
+      "until cursor == '0' "
+      "table.sort(keys) "
+      "local parts = {} "
+      "for i, k in ipairs(keys) do parts[i] = k .. '=' .. redis.call('DUMP', "
+      "k) end "
+      "return redis.sha1hex(table.concat(parts, '\\n'))";
+  const std::string tag = absl::StrCat("{u:", user.id, "}");
+  return absl::StrCat(
+      stack.redis().Cli("DBSIZE"), " keys, user ",
+      stack.redis().Cli(absl::StrCat("EVAL \"", kScript, "\" 1 '", tag,
+                                     ":profile' '", tag, ":*'")));
+}
+
 std::string Spread(std::vector<absl::Duration> samples) {
   if (samples.empty()) {
     return "none";

@@ -68,6 +68,12 @@ absl::StatusOr<User> NewTrainingUser(Clients& clients,
 std::map<std::string, std::string> UserKeys(testing::TestStack& stack,
                                             const User& user);
 
+// One line that changes whenever any of `user`'s data changes: a hash of
+// every key of the user's slot but the sessions (each call touches its
+// session) with its DUMP, and the number of keys in the whole store, in
+// one redis-cli call (cheap enough to take after every call).
+std::string UserDataDigest(testing::TestStack& stack, const User& user);
+
 // A valid strength set with this id, performed a minute ago.
 workout::v1::StrengthSet SumoSquat(const std::string& set_id, int reps = 10);
 
