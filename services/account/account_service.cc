@@ -363,6 +363,10 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
   return authenticator_.ServeCaller(
       UnaryCall(context, delete_account_metrics_),
       [this, request](UnaryCall call, Caller caller) {
+        // Like Login: a password no account can have is simply wrong.
+        if (request->password().size() > kMaxPasswordBytes) {
+          return call.Finish(InvalidCredentials());
+        }
         store_.GetProfile(
             caller, call.deadline(),
             [this, call, request,

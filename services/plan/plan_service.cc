@@ -60,8 +60,10 @@ absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
   if (request.page_size() < 0 || request.page_size() > 100) {
     bad.Add("page_size", "must be 0-100");
   }
+  // (10: an int fits; the contract states it.)
   if (!request.page_token().empty() &&
-      (!absl::SimpleAtoi(request.page_token(), &page.offset) ||
+      (request.page_token().size() > 10 ||
+       !absl::SimpleAtoi(request.page_token(), &page.offset) ||
        page.offset < 0)) {
     bad.Add("page_token", "must be a token from a previous page");
   }

@@ -239,7 +239,9 @@ absl::StatusOr<Cursor> ParseCursor(const std::string& token) {
     return cursor;
   }
   std::vector<std::string> parts = absl::StrSplit(token, ':');
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor.score) ||
+  // (64: two int64s and a colon fit; the contract states it.)
+  if (token.size() > 64 || parts.size() != 2 ||
+      !absl::SimpleAtoi(parts[0], &cursor.score) ||
       !absl::SimpleAtoi(parts[1], &cursor.skip) || cursor.skip < 0) {
     return InvalidField("page_token", "must be a token from a previous page");
   }
@@ -737,8 +739,10 @@ void RedisWorkoutStore::Changes(const Caller& caller,
                                 absl::Time deadline, Done<ChangePage> done) {
   const std::string& user_id = caller.user_id();
   int64_t since = 0;
+  // (20: an int64 fits; the contract states it.)
   if (!since_token.empty() &&
-      (!absl::SimpleAtoi(since_token, &since) || since < 0)) {
+      (since_token.size() > 20 || !absl::SimpleAtoi(since_token, &since) ||
+       since < 0)) {
     return std::move(done)(InvalidField(
         "since_token", "must be empty or a next_token from ListChanges"));
   }

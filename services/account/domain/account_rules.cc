@@ -36,9 +36,11 @@ bool IsOutputOnly(absl::string_view path) {
 
 void CheckTimeZone(const std::string& zone, Violations& v) {
   absl::TimeZone tz;
-  if (!absl::LoadTimeZone(zone, &tz)) {
+  // Bounded before the lookup (IANA names are at most 32 characters).
+  if (zone.size() > 64 || !absl::LoadTimeZone(zone, &tz)) {
     v.Add("profile.time_zone",
-          "must be an IANA time zone such as Europe/Berlin");
+          "must be an IANA time zone such as Europe/Berlin (at most 64 "
+          "characters)");
   }
 }
 

@@ -106,6 +106,20 @@ absl::StatusOr<ExerciseCatalog> ExerciseCatalog::Parse(
         !catalog.index_.emplace(exercise.id(), i).second) {
       v.Add(absl::StrCat("exercises[", i, "].id"), "must be set and unique");
     }
+    // The contract promises apps that exercise ids and variants are at most
+    // 64 characters (so requests naming longer ones are simply wrong).
+    if (exercise.id().size() > kMaxCatalogIdChars) {
+      v.Add(
+          absl::StrCat("exercises[", i, "].id"),
+          absl::StrCat("must be at most ", kMaxCatalogIdChars, " characters"));
+    }
+    for (const auto& step : exercise.ladder()) {
+      if (step.variant().size() > kMaxCatalogIdChars) {
+        v.Add(absl::StrCat(exercise.id(), ".ladder"),
+              absl::StrCat("variants must be at most ", kMaxCatalogIdChars,
+                           " characters"));
+      }
+    }
   }
   for (const CatalogExercise& exercise : catalog.catalog_.exercises()) {
     const std::string& id = exercise.id();

@@ -37,6 +37,10 @@ bool Allows(
     const google::protobuf::RepeatedPtrField<v1::EquipmentOption>& options,
     const EquipmentSet& have);
 
+// Exercise ids and ladder variants are at most this long (the contract
+// states it).
+inline constexpr size_t kMaxCatalogIdChars = 64;
+
 class ExerciseCatalog {
  public:
   // Exercises the plan generator places by id; a catalog must have them.

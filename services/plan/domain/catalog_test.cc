@@ -64,6 +64,12 @@ TEST(ExerciseCatalogTest, BrokenCatalogsAreRefusedWithTheRuleNamed) {
       FieldViolationsOf(unknown_substitute.status()),
       Contains(Field(&FieldViolation::field, "cable_adduction.substitutes")));
 
+  auto long_variant = ExerciseCatalog::Parse(absl::StrReplaceAll(
+      good, {{"variant: \"deficit\"",
+              absl::StrCat("variant: \"", std::string(65, 'd'), "\"")}}));
+  EXPECT_THAT(FieldViolationsOf(long_variant.status()),
+              Contains(Field(&FieldViolation::field, "sumo_squat.ladder")));
+
   auto no_required = ExerciseCatalog::Parse(
       absl::StrReplaceAll(good, {{"id: \"sprints\"", "id: \"sprint\""}}));
   EXPECT_THAT(no_required.status().message(),
