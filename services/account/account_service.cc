@@ -22,18 +22,19 @@ absl::Status EmailTaken() {
 }
 
 // Whether `record` closes the throttle, and then the answer: from this
-// address, or (rarely) from everywhere at once.
+// address, or (rarely) from every address the owner never logged in from.
 std::optional<absl::Status> LoginThrottled(const LoginRecord& record,
                                            const LoginThrottle& throttle) {
-  if (record.recent_failures >= throttle.max_failures) {
+  if (record.address_blocked_for > absl::ZeroDuration()) {
     return WithRetryDelay(
         WithReason(absl::ResourceExhaustedError(
                        "too many failed logins for this email from this "
                        "address; wait before trying again"),
                    "LOGIN_THROTTLED"),
-        record.failure_window_left);
+        record.address_blocked_for);
   }
-  if (record.account_failures >= throttle.max_account_failures) {
+  if (!record.known_address &&
+      record.account_failures >= throttle.max_account_failures) {
     return WithRetryDelay(
         WithReason(absl::ResourceExhaustedError(
                        "too many failed logins for this email from many "

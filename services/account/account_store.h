@@ -39,12 +39,14 @@ struct RegisterResult {
 struct LoginRecord {
   std::optional<Credentials> credentials;  // nullopt: unknown email
   bool unfinished = false;                 // its registration has not finished
-  // Failures from this client address in the window before this attempt.
-  int recent_failures = 0;
-  absl::Duration failure_window_left;  // until recent_failures resets
-  // Failures from every address in the window before this attempt.
+  // How long this client address is still blocked (zero: not blocked).
+  absl::Duration address_blocked_for;
+  // Failures from every address but the owner's known ones in the window
+  // before this attempt.
   int account_failures = 0;
   absl::Duration account_window_left;
+  // The owner logged in from this address before (kKnownAddressesKept).
+  bool known_address = false;
 };
 
 struct StoredProfile {
@@ -69,13 +71,12 @@ class AccountStore {
                              const v1::Profile& profile, absl::Time deadline,
                              Done<StoredProfile> done) = 0;
   // Starts a password check for `email` (Login, DeleteAccount) from the
-  // client at `client_address`: its credentials and the failures counted in
-  // the throttle window before this attempt, from that address and from
-  // all. Unless the throttle is closed already (either count at its limit),
-  // this attempt is counted as a failure up front, in the same step, so
-  // that guesses sent in parallel cannot all be checked before the first
-  // failure is counted; ClearLoginFailures undoes it for the address when
-  // the password was right.
+  // client at `client_address`: its credentials and the throttle's state
+  // before this attempt (LoginThrottle). Unless the throttle is closed
+  // already, this attempt is counted as a failure up front, in the same
+  // step, so that guesses sent in parallel cannot all be checked before the
+  // first failure is counted; ClearLoginFailures undoes it for the address
+  // when the password was right, and remembers the address as the owner's.
   virtual void BeginPasswordCheck(const std::string& email,
                                   const std::string& client_address,
                                   absl::Time deadline,
@@ -97,24 +98,38 @@ class AccountStore {
                              absl::Time deadline, DoneStatus done) = 0;
 };
 
-// Failed password checks are counted per email and client address, so a
-// third party guessing from elsewhere cannot lock the owner out; a much
-// higher count from all addresses together stops a guesser who spreads
-// over many addresses (then everyone waits for the window).
+// Failed password checks are throttled per email and client address, so a
+// third party guessing from elsewhere cannot lock the owner out: from the
+// max_failures-th failure in a row, each failure blocks that address for a
+// delay that doubles (first_delay, 2x, 4x, ... max_delay). A much higher
+// count from all addresses together (max_account_failures in the window)
+// stops a guesser who spreads over many addresses: then every address
+// waits for the window, except those the owner logged in from before.
 struct LoginThrottle {
-  int max_failures = 5;            // per email and client address
-  int max_account_failures = 100;  // per email, all addresses
+  int max_failures = 5;  // per email and client address, before delays
+  absl::Duration first_delay = absl::Seconds(30);
+  absl::Duration max_delay = absl::Hours(1);
+  int max_account_failures = 100;  // per email, unknown addresses
+  // Failures are forgotten after a window without any.
   absl::Duration window = absl::Minutes(15);
   // Peers whose x-client-address header (the gateway's) names the client;
   // address prefixes.
   std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
 };
 
+// The addresses an owner logged in from that the account's limit does not
+// close: the newest few, each for a while after its last login.
+inline constexpr int kKnownAddressesKept = 10;
+inline constexpr absl::Duration kKnownAddressLifetime = absl::Hours(24 * 90);
+
 // Keys:
 //   {e:<email>}:login    HASH user_id, password_hash, request_id
-//   {e:<email>}:fails    failed logins in the window, all addresses
-//                        (TTL = window)
-//   {e:<email>}:fails:<address>  the same from one client address
+//   {e:<email>}:fails    failed logins in the window from addresses not
+//                        known (TTL = window)
+//   {e:<email>}:throttle:<address>  HASH n (failures in a row), until_ms
+//                        (blocked until); TTL window + the last delay
+//   {e:<email>}:known    ZSET addresses the owner logged in from -> last
+//                        success ms (TTL kKnownAddressLifetime)
 //   {u:<id>}:profile     HASH data (serialized Profile), version
 //   {u:<id>}:keys        SET of the user's keys, for DeleteAccount
 //   {u:<id>}:deleted     marker left by DeleteAccount for 10 minutes

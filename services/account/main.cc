@@ -24,10 +24,19 @@ int main(int argc, char** argv) {
   account::LoginThrottle throttle;
   throttle.max_failures = static_cast<int>(
       source.Int("login_max_failures", throttle.max_failures, 1, 1000,
-                 "failed logins per email before RESOURCE_EXHAUSTED"));
+                 "failed logins in a row per email and address before delays"));
+  throttle.first_delay = source.Duration(
+      "login_first_delay", throttle.first_delay, absl::Milliseconds(1),
+      absl::Hours(1),
+      "how long an address waits after login_max_failures failures in a row "
+      "(each further failure doubles it)");
+  throttle.max_delay = source.Duration(
+      "login_max_delay", throttle.max_delay, absl::Milliseconds(1),
+      absl::Hours(24), "the longest an address is made to wait");
   throttle.max_account_failures = static_cast<int>(source.Int(
       "login_max_account_failures", throttle.max_account_failures, 1, 100000,
-      "failed logins per email from all addresses before RESOURCE_EXHAUSTED"));
+      "failed logins per email from addresses its owner never logged in "
+      "from before those wait for the window"));
   throttle.window =
       source.Duration("login_failure_window", throttle.window, absl::Seconds(1),
                       absl::Hours(24), "how long failed logins are counted");

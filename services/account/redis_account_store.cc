@@ -12,9 +12,16 @@ std::string LoginKey(const std::string& email) {
 std::string FailsKey(const std::string& email) {
   return EmailKey(email, "fails");
 }
-std::string AddressFailsKey(const std::string& email,
-                            const std::string& client_address) {
-  return EmailKey(email, absl::StrCat("fails:", client_address));
+// The throttle of one client address for one email (HASH n, until_ms).
+// (Library version 3 kept a plain count under "fails:<address>"; those
+// keys expire with their window.)
+std::string AddressThrottleKey(const std::string& email,
+                               const std::string& client_address) {
+  return EmailKey(email, absl::StrCat("throttle:", client_address));
+}
+// Addresses the owner logged in from (ZSET address -> last success ms).
+std::string KnownAddressesKey(const std::string& email) {
+  return EmailKey(email, "known");
 }
 std::string ProfileKey(const std::string& user_id) {
   return UserKey(user_id, "profile");
@@ -54,7 +61,7 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
 
 const FunctionLibrary& RedisAccountStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_account", 3, R"lua(local function now_ms()
+      "gracilis_account", 4, R"lua(local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -99,6 +106,8 @@ redis.register_function('profile_create', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
 end)
 
+-- Used by pods built for library version 3 only (login_attempt replaced
+-- it); kept so that they work during a rollout. Remove at version 5.
 -- KEYS: login, address fails, account fails.
 -- ARGV: window_ms, max per address, max per account.
 -- {user_id|false, password_hash|false, request_id|false,
@@ -122,6 +131,60 @@ redis.register_function('login_begin', function(keys, args)
           all, redis.call('PTTL', keys[3]), have[4]}
 end)
 
+-- KEYS: login, address throttle, account fails, known addresses.
+-- ARGV: address, window_ms, max per address, first delay ms, max delay ms,
+--       max per account.
+-- {user_id|false, password_hash|false, request_id|false,
+--  unfinished_since|false, address blocked ms, account fails before this
+--  attempt, their ttl_ms, known address 0|1}
+-- Unless the address is blocked (or, for an address the owner never logged
+-- in from, the account's count is at its limit), this attempt is counted up
+-- front. From the max-th failure in a row on, each one blocks the address
+-- for a delay that doubles (first delay, 2x, 4x, ... up to max delay); the
+-- record is forgotten after a window with no failure. Failures from a
+-- known address do not count toward the account's limit, which does not
+-- apply to it: a guesser spread over many addresses cannot lock the owner
+-- out of the places they log in from.
+redis.register_function('login_attempt', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash',
+                          'request_id', 'unfinished_since')
+  local now = now_ms()
+  local known = redis.call('ZSCORE', keys[4], args[1]) and 1 or 0
+  local state = redis.call('HMGET', keys[2], 'n', 'until_ms')
+  local n = tonumber(state[1] or '0')
+  local blocked = math.max(tonumber(state[2] or '0') - now, 0)
+  local all = tonumber(redis.call('GET', keys[3]) or '0')
+  local closed = known == 0 and all >= tonumber(args[6])
+  if blocked == 0 and not closed then
+    n = n + 1
+    local delay = 0
+    if n >= tonumber(args[3]) then
+      delay = math.floor(math.min(
+          tonumber(args[4]) * 2 ^ (n - tonumber(args[3])), tonumber(args[5])))
+    end
+    redis.call('HSET', keys[2], 'n', n, 'until_ms', now + delay)
+    redis.call('PEXPIRE', keys[2], tonumber(args[2]) + delay)
+    if known == 0 and redis.call('INCR', keys[3]) == 1 then
+      redis.call('PEXPIRE', keys[3], args[2])
+    end
+  end
+  return {have[1], have[2], have[3], have[4], blocked, all,
+          redis.call('PTTL', keys[3]), known}
+end)
+
+-- KEYS: address throttle, known addresses. ARGV: address, keep, keep_ms.
+-- The password was right: the address's failures are forgotten and it is
+-- remembered as the owner's (the newest `keep`, for keep_ms). The account's
+-- count stays: a right password from one address does not reopen the
+-- account to a guesser spread over many.
+redis.register_function('login_succeeded', function(keys, args)
+  redis.call('DEL', keys[1])
+  redis.call('ZADD', keys[2], now_ms(), args[1])
+  redis.call('ZREMRANGEBYRANK', keys[2], 0, -tonumber(args[2]) - 1)
+  redis.call('PEXPIRE', keys[2], args[3])
+  return 1
+end)
+
 -- KEYS: profile. {data, version}, nil for no profile.
 register_user_function('profile_read', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
@@ -135,12 +198,14 @@ register_user_function('profile_replace', function(keys, args)
   return version + 1
 end)
 
--- KEYS: login, account fails. ARGV: user_id. Removes the email claim if it
--- is that user's, and the email's failure count (counts from other
--- addresses expire with their window).
+-- KEYS: login, account fails[, known addresses]. ARGV: user_id. Removes
+-- the email claim if it is that user's, the email's failure count and the
+-- addresses its owner logged in from (counts from other addresses expire
+-- with their window).
 redis.register_function('login_release', function(keys, args)
   if redis.call('HGET', keys[1], 'user_id') == args[1] then
     redis.call('DEL', keys[1], keys[2])
+    if keys[3] then redis.call('DEL', keys[3]) end
   end
   return 1
 end)
@@ -229,11 +294,14 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
                                            absl::Time deadline,
                                            Done<LoginRecord> done) {
   redis_.Call(
-      "login_begin",
-      {LoginKey(email), AddressFailsKey(email, client_address),
-       FailsKey(email)},
-      {absl::StrCat(absl::ToInt64Milliseconds(throttle_.window)),
+      "login_attempt",
+      {LoginKey(email), AddressThrottleKey(email, client_address),
+       FailsKey(email), KnownAddressesKey(email)},
+      {client_address,
+       absl::StrCat(absl::ToInt64Milliseconds(throttle_.window)),
        absl::StrCat(throttle_.max_failures),
+       absl::StrCat(absl::ToInt64Milliseconds(throttle_.first_delay)),
+       absl::StrCat(absl::ToInt64Milliseconds(throttle_.max_delay)),
        absl::StrCat(throttle_.max_account_failures)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
@@ -241,19 +309,18 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
         }
         const auto& e = reply->elements;
         if (e.size() != 8) {
-          return std::move(done)(Unexpected("login_begin"));
+          return std::move(done)(Unexpected("login_attempt"));
         }
         LoginRecord record;
         if (!e[0].is_nil()) {
           record.credentials = Credentials{e[0].str, e[1].str, e[2].str};
         }
-        record.recent_failures = static_cast<int>(e[3].integer);
-        record.failure_window_left =
-            absl::Milliseconds(std::max<long long>(e[4].integer, 0));
+        record.unfinished = !e[3].is_nil();
+        record.address_blocked_for = absl::Milliseconds(e[4].integer);
         record.account_failures = static_cast<int>(e[5].integer);
         record.account_window_left =
             absl::Milliseconds(std::max<long long>(e[6].integer, 0));
-        record.unfinished = !e[7].is_nil();
+        record.known_address = e[7].integer == 1;
         std::move(done)(std::move(record));
       },
       deadline);
@@ -263,10 +330,12 @@ void RedisAccountStore::ClearLoginFailures(const std::string& email,
                                            const std::string& client_address,
                                            absl::Time deadline,
                                            DoneStatus done) {
-  // The account-wide count stays: a right password from one address does
-  // not reopen the account to a guesser spread over many.
-  redis_.Execute({"DEL", AddressFailsKey(email, client_address)},
-                 StatusOnly(std::move(done)), deadline);
+  redis_.Call(
+      "login_succeeded",
+      {AddressThrottleKey(email, client_address), KnownAddressesKey(email)},
+      {client_address, absl::StrCat(kKnownAddressesKept),
+       absl::StrCat(absl::ToInt64Milliseconds(kKnownAddressLifetime))},
+      StatusOnly(std::move(done)), deadline);
 }
 
 void RedisAccountStore::GetProfile(const Caller& caller, absl::Time deadline,
@@ -307,7 +376,9 @@ void RedisAccountStore::DeleteAccount(const Caller& caller,
   // login that leads to a missing user; a retry (the session still works
   // until the purge) finishes the job.
   redis_.Call(
-      "login_release", {LoginKey(email), FailsKey(email)}, {caller.user_id()},
+      "login_release",
+      {LoginKey(email), FailsKey(email), KnownAddressesKey(email)},
+      {caller.user_id()},
       [this, caller, deadline,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) {
