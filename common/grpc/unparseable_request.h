@@ -5,7 +5,10 @@
 // callback API then answers UNIMPLEMENTED with no message, which a phone
 // cannot act on. This server interceptor turns that answer, for a method the
 // server has, into INVALID_ARGUMENT (reason REQUEST_UNPARSEABLE) naming the
-// message that could not be parsed. Unknown methods stay UNIMPLEMENTED.
+// message that could not be parsed, and the field holding invalid UTF-8
+// when protobuf said which (a BadRequest field violation). Unknown methods
+// stay UNIMPLEMENTED. Protobuf's own log lines go to the services' log
+// format through the handler this installs.
 
 #include "grpcpp/support/server_interceptor.h"
 
@@ -14,6 +17,8 @@ namespace gracilis {
 class UnparseableRequestInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  // Installs protobuf's log handler (once per process).
+  UnparseableRequestInterceptorFactory();
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 };

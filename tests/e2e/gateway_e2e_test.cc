@@ -23,6 +23,7 @@ namespace {
 namespace v1 = gracilis::account::v1;
 using ::testing::AllOf;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -270,10 +271,13 @@ TEST_F(GatewayTest, GatewayAnswersAreGrpcAndDuplicateTokensUnauthenticated) {
 }
 
 // Issue 21: invalid UTF-8 in a string field (here RegisterRequest.email,
-// field 2) answers INVALID_ARGUMENT saying what could not be parsed, direct
-// and through the gateway; an unknown method stays UNIMPLEMENTED.
+// field 2, and a set's id nested in LogSetRequest) answers INVALID_ARGUMENT
+// naming the field, direct and through the gateway; bytes that are not the
+// message at all name the message; an unknown method stays UNIMPLEMENTED.
 TEST_F(GatewayTest, UnparseableRequestsAreInvalidArgument) {
   const std::string email_not_utf8 = std::string("\x12\x04\xff\xfe@x", 6);
+  // LogSetRequest.set (2) = StrengthSet{set_id (1) = "\xff"}.
+  const std::string set_id_not_utf8 = std::string("\x12\x03\x0a\x01\xff", 5);
   for (const auto& channel :
        {stack_.GatewayChannel(),
         grpc::CreateChannel(stack_.service_address("gracilis-account"),
@@ -285,6 +289,24 @@ TEST_F(GatewayTest, UnparseableRequestsAreInvalidArgument) {
                                  HasSubstr("gracilis.account.v1."
                                            "RegisterRequest")));
     EXPECT_EQ(ReasonOf(status), "REQUEST_UNPARSEABLE");
+    EXPECT_THAT(FieldViolationsOf(status),
+                ElementsAre(Field(&FieldViolation::field, "email")));
+
+    const absl::Status garbage = FromGrpcStatus(RawUnaryCall(
+        channel, "/gracilis.account.v1.AccountService/Register", "\xff\xff"));
+    EXPECT_THAT(garbage, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("are not that message")));
+  }
+  for (const auto& channel :
+       {stack_.GatewayChannel(),
+        grpc::CreateChannel(stack_.service_address("gracilis-workout"),
+                            grpc::InsecureChannelCredentials())}) {
+    const absl::Status nested = FromGrpcStatus(
+        RawUnaryCall(channel, "/gracilis.workout.v1.WorkoutService/LogSet",
+                     set_id_not_utf8));
+    EXPECT_THAT(FieldViolationsOf(nested),
+                ElementsAre(Field(&FieldViolation::field,
+                                  "gracilis.workout.v1.StrengthSet.set_id")));
   }
   const grpc::Status unknown = RawUnaryCall(
       grpc::CreateChannel(stack_.service_address("gracilis-account"),

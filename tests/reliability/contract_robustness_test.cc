@@ -53,6 +53,8 @@ struct Mutation {
   // Set for the oversized mutations (100,000 characters, 5,000 items): the
   // field's path ("profile.equipment"), which the answer must name.
   std::string oversized_field;
+  // Set for invalid UTF-8: the field's path ("set.set_id").
+  std::string utf8_field;
 };
 
 // One field of `prototype`'s type changed in each way its type allows.
@@ -68,7 +70,8 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
       const bool oversized =
           what == "100,000 characters" || what == "5,000 items";
       out.push_back({absl::StrCat(path, ": ", what), m->SerializeAsString(),
-                     oversized ? path : ""});
+                     oversized ? path : "",
+                     what == "invalid UTF-8" ? path : ""});
     };
     if (field->is_repeated()) {
       add("5,000 items", [](Message& m, const FieldDescriptor* f) {
@@ -159,11 +162,13 @@ void MutationsOf(const Message& prototype, const std::string& prefix, int depth,
             std::unique_ptr<Message> m(prototype.New());
             Message* child = m->GetReflection()->MutableMessage(m.get(), field);
             child->ParsePartialFromString(n.bytes);
-            out.push_back({absl::StrCat(path, ".", n.name),
-                           m->SerializePartialAsString(),
-                           n.oversized_field.empty()
-                               ? ""
-                               : absl::StrCat(path, ".", n.oversized_field)});
+            out.push_back(
+                {absl::StrCat(path, ".", n.name), m->SerializePartialAsString(),
+                 n.oversized_field.empty()
+                     ? ""
+                     : absl::StrCat(path, ".", n.oversized_field),
+                 n.utf8_field.empty() ? ""
+                                      : absl::StrCat(path, ".", n.utf8_field)});
           }
         }
         break;
@@ -215,7 +220,8 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
       {"gracilis.progress.v1.ProgressService", "gracilis-progress"},
   };
   int sent = 0, documented = 0, hung = 0, oversized = 0, stored = 0,
-      methods = 0, oversized_sent = 0, oversized_named = 0;
+      methods = 0, oversized_sent = 0, oversized_named = 0, utf8_sent = 0,
+      utf8_named = 0;
   // The user's data as of the last call that succeeded. The digest sees a
   // change: a set logged moves it.
   std::string digest = UserDataDigest(stack, *user);
@@ -295,6 +301,23 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
               }
             }
           }
+          if (!mutation.utf8_field.empty()) {
+            // Named by its path from the request, or, nested, by its
+            // message type ("gracilis.workout.v1.StrengthSet.set_id").
+            ++utf8_sent;
+            const std::string leaf = absl::StrCat(
+                ".",
+                mutation.utf8_field.substr(mutation.utf8_field.rfind('.') + 1));
+            bool named = false;
+            for (const FieldViolation& v :
+                 FieldViolationsOf(FromGrpcStatus(status))) {
+              named = named || v.field == mutation.utf8_field ||
+                      absl::EndsWith(v.field, leaf);
+            }
+            utf8_named += named ? 1 : 0;
+            EXPECT_TRUE(named)
+                << "invalid UTF-8 not named: " << status.error_message();
+          }
           documented += ok ? 1 : 0;
           const std::string now = UserDataDigest(stack, *user);
           if (!status.ok() && now != digest) {
@@ -329,6 +352,10 @@ TEST(ContractRobustnessTest, EveryMutatedRequestGetsABoundedDocumentedAnswer) {
                          "refused yet stored something",
                          sent, documented, hung, oversized, stored));
   Figure("robustness.codes", by_code);
+  Figure("robustness.invalid_utf8",
+         absl::StrFormat("%d strings with invalid UTF-8 sent, %d answered "
+                         "naming the field",
+                         utf8_sent, utf8_named));
   Figure(
       "robustness.oversized",
       absl::StrFormat("%d oversized strings or lists sent, %d refused naming "
