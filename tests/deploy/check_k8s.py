@@ -24,8 +24,41 @@ def problem(overlay, text):
     problems.append(f"{overlay}: {text}")
 
 
+def merge(base, patch):
+    """A strategic merge as these patches need it: maps merged, lists of
+    named items merged by name, other lists appended."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        elif isinstance(value, list) and isinstance(base.get(key), list):
+            for item in value:
+                same = [b for b in base[key] if isinstance(item, dict) and
+                        isinstance(b, dict) and "name" in item and b.get("name") == item["name"]]
+                if same:
+                    merge(same[0], item)
+                else:
+                    base[key].append(item)
+        else:
+            base[key] = value
+
+
+def targeted(doc, target):
+    if target.get("kind") not in (None, doc["kind"]):
+        return False
+    if target.get("name") not in (None, doc["metadata"]["name"]):
+        return False
+    selector = target.get("labelSelector")
+    if selector:  # "key=value" only
+        key, value = selector.split("=", 1)
+        if doc["metadata"].get("labels", {}).get(key) != value:
+            return False
+    return True
+
+
 def load_files(directory):
-    """Resources of a kustomization without a renderer: its files, recursively."""
+    """Resources of a kustomization without a renderer: its files,
+    recursively, with the strategic-merge patches given by file (inline
+    JSON patches are not applied)."""
     with open(os.path.join(directory, "kustomization.yaml")) as f:
         kustomization = yaml.safe_load(f)
     docs = []
@@ -42,6 +75,25 @@ def load_files(directory):
     return docs
 
 
+def apply_file_patches(directory, docs):
+    """The strategic-merge patches by file of a kustomization and of the
+    components it uses, on the rendered documents."""
+    with open(os.path.join(directory, "kustomization.yaml")) as f:
+        kustomization = yaml.safe_load(f)
+    for entry in kustomization.get("resources", []) + kustomization.get("components", []):
+        path = os.path.normpath(os.path.join(directory, entry))
+        if os.path.isdir(path):
+            apply_file_patches(path, docs)
+    for patch in kustomization.get("patches", []):
+        if "path" not in patch:
+            continue
+        with open(os.path.join(directory, patch["path"])) as f:
+            content = yaml.safe_load(f)
+        for doc in docs:
+            if targeted(doc, patch.get("target", {})):
+                merge(doc, {k: v for k, v in content.items() if k not in ("metadata", "apiVersion", "kind")})
+
+
 def render(overlay):
     directory = os.path.join(ROOT, "overlays", overlay)
     kubectl = shutil.which("kubectl")
@@ -49,7 +101,9 @@ def render(overlay):
         out = subprocess.run([kubectl, "kustomize", directory], check=True,
                              capture_output=True, text=True).stdout
         return [d for d in yaml.safe_load_all(out) if d], "kubectl kustomize"
-    return load_files(directory), "files as written (no kubectl: patches not applied)"
+    docs = load_files(directory)
+    apply_file_patches(directory, docs)
+    return docs, "files as written (no kubectl: patches by file applied, inline ones not)"
 
 
 def pod_spec(doc):
