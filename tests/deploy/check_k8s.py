@@ -6,8 +6,9 @@ a StatefulSet with a volume in dev and external in prod (reached over TLS
 through a sidecar in every pod that uses it), and network policies
 that let only the gateway reach the services and only the services reach
 Redis. Renders with `kubectl kustomize` when a kubectl is installed;
-otherwise reads the overlay's files as they are (patches not applied) and
-says so. Exit status 0 when every check holds."""
+otherwise reads the overlay's files and applies the strategic-merge patches
+given by file (not the inline JSON patches, such as prod's replica counts)
+and says so. Exit status 0 when every check holds."""
 
 import os
 import shutil
