@@ -107,5 +107,50 @@ TEST(ContractDocsTest, EveryStringAndListARequestCarriesStatesItsMaximum) {
       << list;
 }
 
+// Issue 22: the contract is ready for code generation in the languages
+// phones and tools use: every public file says its Java/Kotlin, Swift,
+// Objective-C, Go and C# names, by one rule. Objective-C and Swift have no
+// packages, so one prefix serves all: no two public top-level types may
+// share a name. (ContractCodeGeneration runs protoc's own generators.)
+TEST(ContractDocsTest, EveryPublicFileNamesItsPackageForEveryLanguage) {
+  FileDescriptorSet files;
+  std::ifstream in(GRACILIS_CONTRACT_DESCRIPTORS, std::ios::binary);
+  ASSERT_TRUE(files.ParseFromIstream(&in)) << GRACILIS_CONTRACT_DESCRIPTORS;
+  std::set<std::string> top_level;
+  int checked = 0;
+  for (const auto& file : files.file()) {
+    const std::string& package = file.package();
+    if (package.rfind("gracilis.", 0) != 0 ||
+        package.rfind("gracilis.internal.", 0) == 0) {
+      continue;
+    }
+    ++checked;
+    SCOPED_TRACE(file.name());
+    // "gracilis.account.v1" -> "account"
+    const std::string name = package.substr(9, package.rfind('.') - 9);
+    std::string title = name;
+    title[0] = static_cast<char>(std::toupper(title[0]));
+    const auto& o = file.options();
+    EXPECT_EQ(o.java_package(), "app." + package);
+    EXPECT_TRUE(o.java_multiple_files());
+    EXPECT_FALSE(o.java_outer_classname().empty());
+    EXPECT_EQ(o.csharp_namespace(), "Gracilis." + title + ".V1");
+    EXPECT_EQ(o.go_package(),
+              "gracilis.app/gen/go/gracilis/" + name + "/v1;" + name + "v1");
+    EXPECT_EQ(o.objc_class_prefix(), "GRC");
+    EXPECT_EQ(o.swift_prefix(), "GRC");
+    for (const auto& message : file.message_type()) {
+      EXPECT_TRUE(top_level.insert(message.name()).second) << message.name();
+    }
+    for (const auto& type : file.enum_type()) {
+      EXPECT_TRUE(top_level.insert(type.name()).second) << type.name();
+    }
+    for (const auto& service : file.service()) {
+      EXPECT_TRUE(top_level.insert(service.name()).second) << service.name();
+    }
+  }
+  EXPECT_GE(checked, 8);
+}
+
 }  // namespace
 }  // namespace gracilis
