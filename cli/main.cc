@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/cli.h"
 #include "common/config/config.h"
+#include "common/config/version.h"
 
 namespace {
 
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
     for (Command& command : more) {
       commands.push_back(std::move(command));
     }
+  }
+  if (source.version_requested()) {
+    std::cout << "gracilis " << gracilis::BuildVersion() << " (commit "
+              << gracilis::BuildCommit() << ")\n";
+    return gracilis::cli::kExitOk;
   }
   if (source.help_requested() || words.empty() || words[0] == "help") {
     PrintHelp(commands, source.Usage());

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/config/version.h"
 
 namespace gracilis {
 
@@ -34,6 +35,10 @@ ConfigSource::ConfigSource(std::vector<std::string> args, EnvLookup env)
     absl::string_view rest = arg;
     if (rest == "--help" || rest == "-h") {
       help_requested_ = true;
+      continue;
+    }
+    if (rest == "--version") {
+      version_requested_ = true;
       continue;
     }
     if (!absl::ConsumePrefix(&rest, "--")) {
@@ -166,6 +171,11 @@ void ExitOnConfigError(const ConfigSource& source, absl::string_view program) {
   if (source.help_requested()) {
     std::cout << "usage: " << program << " [--setting=value ...]\n"
               << source.Usage() << "\n";
+    std::exit(0);
+  }
+  if (source.version_requested()) {
+    std::cout << program << " " << BuildVersion() << " (commit "
+              << BuildCommit() << ")\n";
     std::exit(0);
   }
   if (absl::Status status = source.Check(); !status.ok()) {

@@ -56,6 +56,8 @@ class ConfigSource {
 
   // True when --help was given.
   bool help_requested() const { return help_requested_; }
+  // True when --version was given.
+  bool version_requested() const { return version_requested_; }
   // One line per setting read so far.
   std::string Usage() const;
   // Errors from values read so far, plus unknown flags. Call after every
@@ -70,13 +72,15 @@ class ConfigSource {
   std::map<std::string, std::string, std::less<>> flags_;
   EnvLookup env_;
   bool help_requested_ = false;
+  bool version_requested_ = false;
   std::vector<std::string> usage_;
   std::vector<std::string> errors_;
   std::vector<std::string> known_;
 };
 
-// Prints usage (--help, exit 0) or the configuration errors (exit 2) and
-// stops the process; returns only when the configuration is valid.
+// Prints usage (--help, exit 0), the version (--version, exit 0) or the
+// configuration errors (exit 2) and stops the process; returns only when
+// the configuration is valid.
 void ExitOnConfigError(const ConfigSource& source, absl::string_view program);
 
 }  // namespace gracilis

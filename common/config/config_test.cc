@@ -48,6 +48,14 @@ TEST(ConfigSourceTest, BadValuesAreReportedTogetherNamingTheSetting) {
                      HasSubstr("unknown setting --bogus"))));
 }
 
+TEST(ConfigSourceTest, VersionIsAFlagOfItsOwn) {
+  ConfigSource source({"--version"}, Env({}));
+  EXPECT_TRUE(source.version_requested());
+  EXPECT_FALSE(source.help_requested());
+  EXPECT_THAT(source.Check(), IsOk());
+  EXPECT_FALSE(ConfigSource({}, Env({})).version_requested());
+}
+
 TEST(ConfigSourceTest, MalformedArgumentsAreErrors) {
   ConfigSource source({"positional", "--novalue"}, Env({}));
   EXPECT_THAT(source.Check(),

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "absl/strings/str_cat.h"
+#include "common/config/version.h"
 
 namespace gracilis {
 
@@ -25,6 +26,14 @@ absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
     return absl::UnavailableError(absl::StrCat(
         "cannot serve metrics on ", listen.ToString(), ": ", e.what()));
   }
+  // gracilis_build_info{version, commit} 1: which build answers here.
+  prometheus::BuildGauge()
+      .Name("gracilis_build_info")
+      .Help("The build of this process: version and commit labels, value 1")
+      .Register(*metrics->registry_)
+      .Add({{"version", std::string(BuildVersion())},
+            {"commit", std::string(BuildCommit())}})
+      .Set(1);
   metrics->exposer_->RegisterCollectable(metrics->registry_);
   std::vector<int> ports = metrics->exposer_->GetListeningPorts();
   metrics->port_ = ports.empty() ? listen.port : ports.front();

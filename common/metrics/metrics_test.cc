@@ -1,5 +1,7 @@
 #include "common/metrics/metrics.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/config/version.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
 
@@ -64,7 +66,24 @@ TEST(ServiceMetricsTest, RecordsRpcAndRedisFamiliesUnlessTurnedOff) {
   EXPECT_EQ((*off)->rpc(), nullptr);
   EXPECT_EQ((*off)->redis(), nullptr);
   EXPECT_GT((*off)->port(), 0);
-  EXPECT_EQ(Render((*off)->registry()), "");
+  // Only which build this is.
+  const std::string off_text = Render((*off)->registry());
+  EXPECT_EQ(off_text.find("gracilis_rpc"), std::string::npos);
+  EXPECT_EQ(off_text.find("gracilis_redis"), std::string::npos);
+}
+
+// Every metrics endpoint says which build answers (issue 22).
+TEST(MetricsExposerTest, ExportsTheBuild) {
+  auto metrics = MetricsExposer::Start({"127.0.0.1", 0});
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  const std::string text = Render((*metrics)->registry());
+  EXPECT_NE(
+      text.find(absl::StrCat("gracilis_build_info{commit=\"", BuildCommit(),
+                             "\",version=\"", BuildVersion(), "\"} 1")),
+      std::string::npos)
+      << text;
+  EXPECT_FALSE(BuildVersion().empty());
+  EXPECT_FALSE(BuildCommit().empty());
 }
 
 }  // namespace
