@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "common/clock/iso_week.h"
 #include "common/clock/timestamp.h"
+#include "common/grpc/page_size.h"
 #include "common/grpc/resource_name.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
@@ -47,7 +48,7 @@ absl::StatusOr<std::string> PlanIdOf(const std::string& name,
   return id;
 }
 
-// A list request's page: page_size 1-100 (0: the default), page_token the
+// A list request's page: PageSize's rule with at most 100, page_token the
 // offset a previous page handed out.
 struct Page {
   int offset = 0;
@@ -57,8 +58,10 @@ template <typename ListRequest>
 absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
   Violations bad;
   Page page;
-  if (request.page_size() < 0 || request.page_size() > 100) {
-    bad.Add("page_size", "must be 0-100");
+  const absl::StatusOr<int> size =
+      PageSize(request.page_size(), default_size, 100, "page_size");
+  for (FieldViolation& v : FieldViolationsOf(size.status())) {
+    bad.Add(std::move(v.field), std::move(v.rule));
   }
   // (10: an int fits; the contract states it.)
   if (!request.page_token().empty() &&
@@ -68,7 +71,7 @@ absl::StatusOr<Page> PageOf(const ListRequest& request, int default_size) {
     bad.Add("page_token", "must be a token from a previous page");
   }
   RETURN_IF_ERROR(bad.ToStatus());
-  page.size = request.page_size() == 0 ? default_size : request.page_size();
+  page.size = *size;
   return page;
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock/timestamp.h"
+#include "common/grpc/page_size.h"
 #include "common/grpc/resource_name.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
@@ -22,15 +23,6 @@ absl::StatusOr<std::string> WorkoutIdOf(const std::string& name,
     return InvalidField(field, rule);
   }
   return id;
-}
-
-// page_size 1-max, 0 for the default.
-absl::StatusOr<int> PageSize(int requested, int default_size, int max_size,
-                             const char* field) {
-  if (requested < 0 || requested > max_size) {
-    return InvalidField(field, absl::StrCat("must be 0-", max_size));
-  }
-  return requested == 0 ? default_size : requested;
 }
 
 // A store callback that answers the call with the value or the error.

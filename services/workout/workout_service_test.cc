@@ -386,8 +386,10 @@ TEST_F(WorkoutServiceTest, HistoryPagesNewestFirstWithinATimeRange) {
   EXPECT_THAT(
       List(alice_, 0, "garbage").status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  // Over the cap is the cap (AIP-158); negative is refused.
+  EXPECT_THAT(List(alice_, 101, "").status(), IsOk());
   EXPECT_THAT(
-      List(alice_, 101, "").status(),
+      List(alice_, -1, "").status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
   EXPECT_TRUE(AllWorkoutIds(bob_, 3).empty());
   v1::ListWorkoutsRequest far;
