@@ -245,7 +245,7 @@ grpc::ServerUnaryReactor* AccountService::Login(
             return call.Finish(InvalidCredentials());
           }
           const std::string user_id = record.credentials->user_id;
-          store_.ClearLoginFailures(email, client, call.deadline(),
+          store_.RecordLoginSuccess(email, client, call.deadline(),
                                     [](absl::Status) {});
           response->set_user(UserName(user_id));
           // Register writes the login and the profile in two steps (they
@@ -401,7 +401,7 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
                           !VerifyPassword(hash, request->password())) {
                         return call.Finish(InvalidCredentials());
                       }
-                      store_.ClearLoginFailures(email, client, call.deadline(),
+                      store_.RecordLoginSuccess(email, client, call.deadline(),
                                                 [](absl::Status) {});
                       store_.DeleteAccount(caller, email, call.deadline(),
                                            [call](absl::Status deleted) {

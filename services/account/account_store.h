@@ -75,13 +75,13 @@ class AccountStore {
   // before this attempt (LoginThrottle). Unless the throttle is closed
   // already, this attempt is counted as a failure up front, in the same
   // step, so that guesses sent in parallel cannot all be checked before the
-  // first failure is counted; ClearLoginFailures undoes it for the address
+  // first failure is counted; RecordLoginSuccess undoes it for the address
   // when the password was right, and remembers the address as the owner's.
   virtual void BeginPasswordCheck(const std::string& email,
                                   const std::string& client_address,
                                   absl::Time deadline,
                                   Done<LoginRecord> done) = 0;
-  virtual void ClearLoginFailures(const std::string& email,
+  virtual void RecordLoginSuccess(const std::string& email,
                                   const std::string& client_address,
                                   absl::Time deadline, DoneStatus done) = 0;
   // NOT_FOUND if the user has no profile. The calls for a Caller check its
@@ -147,7 +147,7 @@ class RedisAccountStore final : public AccountStore {
   void BeginPasswordCheck(const std::string& email,
                           const std::string& client_address,
                           absl::Time deadline, Done<LoginRecord> done) override;
-  void ClearLoginFailures(const std::string& email,
+  void RecordLoginSuccess(const std::string& email,
                           const std::string& client_address,
                           absl::Time deadline, DoneStatus done) override;
   void GetProfile(const Caller& caller, absl::Time deadline,

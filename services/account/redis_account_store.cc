@@ -326,7 +326,7 @@ void RedisAccountStore::BeginPasswordCheck(const std::string& email,
       deadline);
 }
 
-void RedisAccountStore::ClearLoginFailures(const std::string& email,
+void RedisAccountStore::RecordLoginSuccess(const std::string& email,
                                            const std::string& client_address,
                                            absl::Time deadline,
                                            DoneStatus done) {
