@@ -1,4 +1,7 @@
-// gracilis register | login | logout | profile | delete-account
+// gracilis register | login | logout | profile | password | sessions |
+// delete-account
+
+#include <unistd.h>
 
 #include <iostream>
 
@@ -31,6 +34,13 @@ std::string Expiry(const account::Session& session) {
       absl::UTCTimeZone());
 }
 
+// How the CLI names itself in the account's session list.
+std::string DeviceName() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(absl::StrCat("gracilis CLI on ", host).substr(0, 64));
+}
+
 int Usage(const std::string& usage) {
   std::cerr << "usage: gracilis " << usage << "\n";
   return kExitUsage;
@@ -61,6 +71,7 @@ int Register(const Cli& cli, const std::vector<std::string>& args) {
     return cli.Fail(password.status());
   }
   request.set_password(*password);
+  request.set_device_name(DeviceName());
   auto context = cli.NewContext();
   account::RegisterResponse response;
   grpc::Status status = account::AccountService::NewStub(cli.channel())
@@ -83,6 +94,7 @@ int Login(const Cli& cli, const std::vector<std::string>& args) {
     return cli.Fail(password.status());
   }
   request.set_password(*password);
+  request.set_device_name(DeviceName());
   auto context = cli.NewContext();
   account::LoginResponse response;
   grpc::Status status = account::AccountService::NewStub(cli.channel())
@@ -180,6 +192,98 @@ int DeleteAccount(const Cli& cli, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int ChangePassword(const Cli& cli, const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return Usage("password");
+  }
+  auto context = cli.NewSignedInContext();
+  if (!context.ok()) {
+    return cli.Fail(context.status());
+  }
+  account::ChangePasswordRequest request;
+  absl::StatusOr<std::string> current = cli.ReadPassword("current password");
+  if (!current.ok()) {
+    return cli.Fail(current.status());
+  }
+  absl::StatusOr<std::string> next =
+      cli.ReadPassword("new password", "GRACILIS_NEW_PASSWORD");
+  if (!next.ok()) {
+    return cli.Fail(next.status());
+  }
+  request.set_current_password(*current);
+  request.set_new_password(*next);
+  google::protobuf::Empty empty;
+  grpc::Status status = account::AccountService::NewStub(cli.channel())
+                            ->ChangePassword(context->get(), request, &empty);
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  std::cout << "password changed; every other session has ended\n";
+  return kExitOk;
+}
+
+std::string Minute(const google::protobuf::Timestamp& time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M",
+                          absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+int Sessions(const Cli& cli, const std::vector<std::string>& args) {
+  const std::string usage =
+      "sessions | sessions revoke <session id> | sessions revoke-others";
+  const bool list = args.empty();
+  const bool revoke = args.size() == 2 && args[0] == "revoke";
+  const bool others = args.size() == 1 && args[0] == "revoke-others";
+  if (!list && !revoke && !others) {
+    return Usage(usage);
+  }
+  auto context = cli.NewSignedInContext();
+  if (!context.ok()) {
+    return cli.Fail(context.status());
+  }
+  auto stub = account::AccountService::NewStub(cli.channel());
+  grpc::Status status;
+  if (revoke) {
+    account::RevokeSessionRequest request;
+    request.set_name(absl::StrCat("users/me/sessions/", args[1]));
+    google::protobuf::Empty empty;
+    status = stub->RevokeSession(context->get(), request, &empty);
+    if (status.ok()) {
+      std::cout << "session " << args[1] << " ended\n";
+    }
+  } else if (others) {
+    account::RevokeOtherSessionsResponse response;
+    status = stub->RevokeOtherSessions(
+        context->get(), account::RevokeOtherSessionsRequest(), &response);
+    if (status.ok()) {
+      std::cout << response.revoked_count()
+                << " other session(s) ended; this one stays signed in\n";
+    }
+  } else {
+    account::ListSessionsResponse response;
+    status = stub->ListSessions(context->get(), account::ListSessionsRequest(),
+                                &response);
+    if (status.ok()) {
+      std::cout << absl::StrFormat("%-16s  %-16s  %-16s  %-18s  %s\n", "id",
+                                   "signed in (UTC)", "last used", "network",
+                                   "device");
+      for (const account::SessionInfo& session : response.sessions()) {
+        const std::string& name = session.name();
+        std::cout << absl::StrFormat(
+            "%-16s  %-16s  %-16s  %-18s  %s%s\n",
+            name.substr(name.rfind('/') + 1), Minute(session.create_time()),
+            Minute(session.last_use_time()), session.client_address(),
+            session.device_name().empty() ? "(unnamed)" : session.device_name(),
+            session.current() ? "  <- this one" : "");
+      }
+    }
+  }
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<Command> AccountCommands() {
@@ -192,6 +296,12 @@ std::vector<Command> AccountCommands() {
       {"logout", "logout", "revoke the session and forget the token", Logout},
       {"profile", "profile get | profile set key=value...",
        "show or change body weight, height, equipment, goal, ...", Profile},
+      {"password", "password",
+       "change the password (current, then new: GRACILIS_PASSWORD and "
+       "GRACILIS_NEW_PASSWORD, or two lines on stdin); other sessions end",
+       ChangePassword},
+      {"sessions", "sessions | sessions revoke <id> | sessions revoke-others",
+       "list where you are signed in, or end a session", Sessions},
       {"delete-account", "delete-account",
        "delete the account and every piece of its data", DeleteAccount},
   };

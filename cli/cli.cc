@@ -158,8 +158,9 @@ void Cli::ForgetToken() const {
   std::filesystem::remove(options_.token_file, ignored);
 }
 
-absl::StatusOr<std::string> Cli::ReadPassword(const std::string& prompt) const {
-  if (const char* password = std::getenv("GRACILIS_PASSWORD")) {
+absl::StatusOr<std::string> Cli::ReadPassword(const std::string& prompt,
+                                              const char* env_var) const {
+  if (const char* password = std::getenv(env_var)) {
     return std::string(password);
   }
   if (isatty(STDIN_FILENO)) {
@@ -169,8 +170,8 @@ absl::StatusOr<std::string> Cli::ReadPassword(const std::string& prompt) const {
   {
     NoEcho no_echo;
     if (!std::getline(std::cin, password)) {
-      return absl::InvalidArgumentError(
-          "no password: type it, pipe it on stdin, or set GRACILIS_PASSWORD");
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no ", prompt, ": type it, pipe it on stdin, or set ", env_var));
     }
   }
   return password;

@@ -49,9 +49,11 @@ class Cli {
   void ForgetToken() const;
   const std::string& token_file() const { return options_.token_file; }
 
-  // GRACILIS_PASSWORD if set, else one line from stdin (not echoed when
-  // stdin is a terminal).
-  absl::StatusOr<std::string> ReadPassword(const std::string& prompt) const;
+  // `env_var` (GRACILIS_PASSWORD) if set, else one line from stdin (not
+  // echoed when stdin is a terminal).
+  absl::StatusOr<std::string> ReadPassword(
+      const std::string& prompt,
+      const char* env_var = "GRACILIS_PASSWORD") const;
 
   // Prints "gracilis: <ErrorLine>" to stderr and returns kExitFailed.
   int Fail(const absl::Status& status) const;

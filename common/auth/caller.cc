@@ -16,7 +16,9 @@ constexpr absl::string_view kPrelude = R"lua(
 -- holds its absolute expiry (unix ms) and expires itself after the idle
 -- timeout. Live if present and not past its expiry; the idle TTL is pushed
 -- back only when it has lost more than `granularity` ms, so most calls
--- write nothing for it. An ended session is deleted.
+-- write nothing for it. The TTL is the whole idle timeout even near the
+-- expiry (the value ends the session then), so that it always tells when
+-- the session was last used (ListSessions). An ended session is deleted.
 local function session_live(key, now, idle, granularity)
   local expire = redis.call('GET', key)
   if not expire then return false end
@@ -25,9 +27,8 @@ local function session_live(key, now, idle, granularity)
     redis.call('DEL', key)
     return false
   end
-  local want = math.min(idle, expire - now)
-  if want - redis.call('PTTL', key) > granularity then
-    redis.call('PEXPIRE', key, want)
+  if idle - redis.call('PTTL', key) > granularity then
+    redis.call('PEXPIRE', key, idle)
   end
   return true
 end

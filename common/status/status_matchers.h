@@ -1,7 +1,8 @@
 #pragma once
 
 // IsOk() and StatusIs(code[, message_matcher]) for absl::Status and
-// absl::StatusOr<T>; the Debian abseil ships no status matchers.
+// absl::StatusOr<T>, and IsOkAndHolds(matcher) for absl::StatusOr<T>; the
+// Debian abseil ships no status matchers.
 
 #include <ostream>
 #include <string>
@@ -42,6 +43,14 @@ inline auto StatusIs(absl::StatusCode code) {
 template <typename M>
 auto StatusIs(absl::StatusCode code, M message_matcher) {
   return StatusIsImpl(code, ::testing::Matcher<std::string>(message_matcher));
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace gracilis::testing

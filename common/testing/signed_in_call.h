@@ -21,7 +21,7 @@ inline std::string IssueSession(SessionStore& sessions,
                                 const std::string& user_id) {
   absl::Notification done;
   std::string token;
-  sessions.Create(user_id, absl::InfiniteFuture(),
+  sessions.Create(user_id, {"test", "local"}, absl::InfiniteFuture(),
                   [&](absl::StatusOr<IssuedSession> session) {
                     if (session.ok()) {
                       token = session->token;

@@ -49,7 +49,7 @@ std::string UserName(const std::string& user_id) {
   return absl::StrCat("users/", user_id);
 }
 
-// A profile request may name the caller only: "", "users/me" or its own name.
+// A request may name the caller only: "", "users/me" or its own name.
 absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
                           absl::string_view field) {
   if (name.empty() || name == "users/me" || name == UserName(user_id)) {
@@ -59,7 +59,7 @@ absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
     return InvalidField(std::string(field),
                         "must be users/me or users/{user_id}");
   }
-  return absl::PermissionDeniedError("a user can only see their own profile");
+  return absl::PermissionDeniedError("a user can only reach their own account");
 }
 
 }  // namespace
@@ -78,7 +78,12 @@ AccountService::AccountService(AccountStore& store, SessionStore& sessions,
       logout_metrics_(MethodMetrics(rpc, "Logout")),
       get_profile_metrics_(MethodMetrics(rpc, "GetProfile")),
       update_profile_metrics_(MethodMetrics(rpc, "UpdateProfile")),
-      delete_account_metrics_(MethodMetrics(rpc, "DeleteAccount")) {}
+      delete_account_metrics_(MethodMetrics(rpc, "DeleteAccount")),
+      change_password_metrics_(MethodMetrics(rpc, "ChangePassword")),
+      list_sessions_metrics_(MethodMetrics(rpc, "ListSessions")),
+      revoke_session_metrics_(MethodMetrics(rpc, "RevokeSession")),
+      revoke_other_sessions_metrics_(
+          MethodMetrics(rpc, "RevokeOtherSessions")) {}
 
 RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
                                                   const char* name) {
@@ -95,8 +100,12 @@ void AccountService::OffThread(const UnaryCall& call,
 }
 
 void AccountService::IssueSession(UnaryCall call, const std::string& user_id,
+                                  const std::string& device_name,
                                   v1::Session* out) {
-  sessions_.Create(user_id, call.deadline(),
+  const SessionOrigin origin{
+      device_name,
+      CoarseAddress(ClientAddress(*call.context(), throttle_.trusted_proxies))};
+  sessions_.Create(user_id, origin, call.deadline(),
                    [call, out](absl::StatusOr<IssuedSession> session) {
                      if (absl::IsNotFound(session.status())) {
                        // Deleted between the password check and now.
@@ -135,6 +144,12 @@ grpc::ServerUnaryReactor* AccountService::Register(
     call.Finish(valid);
     return call.reactor();
   }
+  if (absl::Status valid =
+          ValidateDeviceName("device_name", request->device_name());
+      !valid.ok()) {
+    call.Finish(valid);
+    return call.reactor();
+  }
   const std::string email = NormalizeEmail(request->email());
   OffThread(call, [this, call, request, response, email] {
     absl::StatusOr<std::string> hash = HashPassword(request->password());
@@ -155,19 +170,19 @@ grpc::ServerUnaryReactor* AccountService::Register(
           const Credentials stored = result->stored;
           // The profile in the user's slot, then the claim in the email's
           // marked finished, then a session (account_store.h).
-          auto create_profile_and_session = [this, call, response, email,
-                                             stored] {
+          auto create_profile_and_session = [this, call, request, response,
+                                             email, stored] {
             store_.CreateProfile(
                 stored.user_id, NewProfile(stored.user_id, email),
                 call.deadline(),
-                [this, call, response, email,
+                [this, call, request, response, email,
                  stored](absl::StatusOr<StoredProfile> created) {
                   if (!created.ok()) {
                     return call.Finish(created.status());
                   }
                   store_.FinishRegistration(
                       email, stored.user_id, call.deadline(),
-                      [this, call, response, stored,
+                      [this, call, request, response, stored,
                        created = *std::move(created)](
                           absl::StatusOr<bool> finished) mutable {
                         if (!finished.ok()) {
@@ -179,6 +194,7 @@ grpc::ServerUnaryReactor* AccountService::Register(
                         *response->mutable_profile() =
                             std::move(created.profile);
                         IssueSession(call, stored.user_id,
+                                     request->device_name(),
                                      response->mutable_session());
                       });
                 });
@@ -215,6 +231,12 @@ grpc::ServerUnaryReactor* AccountService::Login(
     v1::LoginResponse* response) {
   UnaryCall call(context, login_metrics_);
   const std::string email = NormalizeEmail(request->email());
+  if (absl::Status valid =
+          ValidateDeviceName("device_name", request->device_name());
+      !valid.ok()) {
+    call.Finish(valid);
+    return call.reactor();
+  }
   if (email.empty() || request->password().empty() ||
       request->password().size() > kMaxPasswordBytes) {
     call.Finish(InvalidCredentials());
@@ -256,7 +278,7 @@ grpc::ServerUnaryReactor* AccountService::Login(
           const bool unfinished = record.unfinished;
           store_.CreateProfile(
               user_id, NewProfile(user_id, email), call.deadline(),
-              [this, call, response, user_id, email,
+              [this, call, request, response, user_id, email,
                unfinished](absl::StatusOr<StoredProfile> profile) {
                 if (absl::IsNotFound(profile.status())) {
                   return call.Finish(InvalidCredentials());
@@ -265,12 +287,12 @@ grpc::ServerUnaryReactor* AccountService::Login(
                   return call.Finish(profile.status());
                 }
                 if (!unfinished) {
-                  return IssueSession(call, user_id,
+                  return IssueSession(call, user_id, request->device_name(),
                                       response->mutable_session());
                 }
                 store_.FinishRegistration(
                     email, user_id, call.deadline(),
-                    [this, call, response,
+                    [this, call, request, response,
                      user_id](absl::StatusOr<bool> finished) {
                       if (!finished.ok()) {
                         return call.Finish(finished.status());
@@ -278,7 +300,8 @@ grpc::ServerUnaryReactor* AccountService::Login(
                       if (!*finished) {  // taken over meanwhile
                         return call.Finish(InvalidCredentials());
                       }
-                      IssueSession(call, user_id, response->mutable_session());
+                      IssueSession(call, user_id, request->device_name(),
+                                   response->mutable_session());
                     });
               });
         });
@@ -358,58 +381,206 @@ grpc::ServerUnaryReactor* AccountService::UpdateProfile(
       });
 }
 
+void AccountService::ConfirmPassword(UnaryCall call, const Caller& caller,
+                                     const std::string* password,
+                                     Confirmed next) {
+  // Like Login: a password no account can have is simply wrong.
+  if (password->empty() || password->size() > kMaxPasswordBytes) {
+    return call.Finish(InvalidCredentials());
+  }
+  store_.GetProfile(
+      caller, call.deadline(),
+      [this, call, password,
+       next = std::move(next)](absl::StatusOr<StoredProfile> profile) {
+        if (!profile.ok()) {
+          return call.Finish(profile.status());
+        }
+        const std::string email = profile->profile.email();
+        // Throttled like Login: a stolen session must not become a way to
+        // guess the password.
+        const std::string client =
+            ClientAddress(*call.context(), throttle_.trusted_proxies);
+        store_.BeginPasswordCheck(
+            email, client, call.deadline(),
+            [this, call, password, email, client,
+             next](absl::StatusOr<LoginRecord> record) {
+              if (!record.ok()) {
+                return call.Finish(record.status());
+              }
+              if (auto throttled = LoginThrottled(*record, throttle_)) {
+                return call.Finish(*throttled);
+              }
+              std::string hash = record->credentials.has_value()
+                                     ? record->credentials->password_hash
+                                     : "";
+              OffThread(
+                  call, [this, call, password, email, client, hash, next] {
+                    if (!hash.empty() && !VerifyPassword(hash, *password)) {
+                      return call.Finish(InvalidCredentials());
+                    }
+                    store_.RecordLoginSuccess(email, client, call.deadline(),
+                                              [](absl::Status) {});
+                    next(email, hash);
+                  });
+            });
+      });
+}
+
 grpc::ServerUnaryReactor* AccountService::DeleteAccount(
     grpc::CallbackServerContext* context,
     const v1::DeleteAccountRequest* request, google::protobuf::Empty*) {
   return authenticator_.ServeCaller(
       UnaryCall(context, delete_account_metrics_),
       [this, request](UnaryCall call, Caller caller) {
-        // Like Login: a password no account can have is simply wrong.
-        if (request->password().size() > kMaxPasswordBytes) {
-          return call.Finish(InvalidCredentials());
-        }
-        store_.GetProfile(
-            caller, call.deadline(),
-            [this, call, request,
-             caller](absl::StatusOr<StoredProfile> profile) {
-              if (!profile.ok()) {
-                return call.Finish(profile.status());
-              }
-              const std::string email = profile->profile.email();
-              // Throttled like Login: a stolen session must not become a
-              // way to guess the password.
-              const std::string client =
-                  ClientAddress(*call.context(), throttle_.trusted_proxies);
-              store_.BeginPasswordCheck(
-                  email, client, call.deadline(),
-                  [this, call, request, caller, email,
-                   client](absl::StatusOr<LoginRecord> record) {
-                    if (!record.ok()) {
-                      return call.Finish(record.status());
-                    }
-                    if (auto throttled = LoginThrottled(*record, throttle_)) {
-                      return call.Finish(*throttled);
-                    }
-                    // Missing credentials mean an earlier deletion got half
-                    // way; the session proves who this is, so finish it.
-                    std::string hash = record->credentials.has_value()
-                                           ? record->credentials->password_hash
-                                           : "";
-                    OffThread(call, [this, call, request, caller, email, client,
-                                     hash] {
-                      if (!hash.empty() &&
-                          !VerifyPassword(hash, request->password())) {
-                        return call.Finish(InvalidCredentials());
-                      }
-                      store_.RecordLoginSuccess(email, client, call.deadline(),
-                                                [](absl::Status) {});
-                      store_.DeleteAccount(caller, email, call.deadline(),
-                                           [call](absl::Status deleted) {
-                                             call.Finish(deleted);
-                                           });
-                    });
-                  });
+        ConfirmPassword(
+            call, caller, &request->password(),
+            // A missing hash means an earlier deletion got half way; the
+            // session proves who this is, so finish it.
+            [this, call, caller](const std::string& email, const std::string&) {
+              store_.DeleteAccount(
+                  caller, email, call.deadline(),
+                  [call](absl::Status deleted) { call.Finish(deleted); });
             });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::ChangePassword(
+    grpc::CallbackServerContext* context,
+    const v1::ChangePasswordRequest* request, google::protobuf::Empty*) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, change_password_metrics_),
+      [this, request](UnaryCall call, Caller caller) {
+        if (absl::Status valid =
+                ValidateNewPassword("new_password", request->new_password());
+            !valid.ok()) {
+          return call.Finish(valid);
+        }
+        ConfirmPassword(
+            call, caller, &request->current_password(),
+            [this, call, request, caller](const std::string& email,
+                                          const std::string& old_hash) {
+              if (old_hash.empty()) {  // the account is being deleted
+                return call.Finish(InvalidCredentials());
+              }
+              absl::StatusOr<std::string> new_hash =
+                  HashPassword(request->new_password());
+              if (!new_hash.ok()) {
+                return call.Finish(new_hash.status());
+              }
+              // The other sessions end before the password changes and
+              // again after: a call cut short between the steps leaves them
+              // ended (and the old password, so a retry works), and one
+              // issued in between by someone with the old password ends
+              // too.
+              const std::string token = BearerToken(*call.context());
+              auto revoke_others = [this, call, token](auto then) {
+                sessions_.RevokeOthers(token, call.deadline(),
+                                       [call, then = std::move(then)](
+                                           absl::StatusOr<int> ended) mutable {
+                                         if (!ended.ok()) {
+                                           return call.Finish(ended.status());
+                                         }
+                                         then();
+                                       });
+              };
+              revoke_others([this, call, caller, email, old_hash,
+                             new_hash = *new_hash, revoke_others] {
+                store_.SetPasswordHash(
+                    email, caller.user_id(), old_hash, new_hash,
+                    call.deadline(),
+                    [call, revoke_others](absl::StatusOr<bool> changed) {
+                      if (!changed.ok()) {
+                        return call.Finish(changed.status());
+                      }
+                      if (!*changed) {
+                        return call.Finish(absl::AbortedError(
+                            "the password was changed by another call "
+                            "meanwhile; sign in with the new one"));
+                      }
+                      revoke_others([call] { call.Finish(absl::OkStatus()); });
+                    });
+              });
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::ListSessions(
+    grpc::CallbackServerContext* context, const v1::ListSessionsRequest*,
+    v1::ListSessionsResponse* response) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, list_sessions_metrics_),
+      [this, response](UnaryCall call, Caller caller) {
+        sessions_.List(
+            BearerToken(*call.context()), call.deadline(),
+            [call, response, user_id = caller.user_id()](
+                absl::StatusOr<std::vector<SessionRecord>> sessions) {
+              if (!sessions.ok()) {
+                return call.Finish(sessions.status());
+              }
+              for (const SessionRecord& record : *sessions) {
+                v1::SessionInfo* info = response->add_sessions();
+                info->set_name(
+                    absl::StrCat(UserName(user_id), "/sessions/", record.id));
+                info->set_device_name(record.origin.device_name);
+                *info->mutable_create_time() = ToTimestamp(record.create_time);
+                *info->mutable_last_use_time() =
+                    ToTimestamp(record.last_use_time);
+                *info->mutable_expire_time() = ToTimestamp(record.expire_time);
+                info->set_client_address(record.origin.client_address);
+                info->set_current(record.current);
+              }
+              call.Finish(absl::OkStatus());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::RevokeSession(
+    grpc::CallbackServerContext* context,
+    const v1::RevokeSessionRequest* request, google::protobuf::Empty*) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, revoke_session_metrics_),
+      [this, request](UnaryCall call, Caller caller) {
+        // "users/{me or own id}/sessions/{16 hex digits}".
+        constexpr absl::string_view kRule =
+            "must be users/me/sessions/{session_id} as ListSessions names it "
+            "(at most 64 characters)";
+        const std::string& name = request->name();
+        const size_t slash = name.rfind("/sessions/");
+        if (name.size() > 64 || slash == std::string::npos ||
+            !IsValidSessionId(name.substr(slash + 10))) {
+          return call.Finish(InvalidField("name", std::string(kRule)));
+        }
+        if (absl::Status own =
+                CheckOwnName(name.substr(0, slash), caller.user_id(), "name");
+            !own.ok() || slash == 0) {
+          return call.Finish(own.ok() ? InvalidField("name", std::string(kRule))
+                                      : own);
+        }
+        sessions_.RevokeById(
+            BearerToken(*call.context()), name.substr(slash + 10),
+            call.deadline(), [call](absl::StatusOr<bool> ended) {
+              if (ended.ok() && !*ended) {
+                return call.Finish(
+                    absl::NotFoundError("no such session: it has ended"));
+              }
+              call.Finish(ended.status());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::RevokeOtherSessions(
+    grpc::CallbackServerContext* context, const v1::RevokeOtherSessionsRequest*,
+    v1::RevokeOtherSessionsResponse* response) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, revoke_other_sessions_metrics_),
+      [this, response](UnaryCall call, Caller) {
+        sessions_.RevokeOthers(BearerToken(*call.context()), call.deadline(),
+                               [call, response](absl::StatusOr<int> ended) {
+                                 if (ended.ok()) {
+                                   response->set_revoked_count(*ended);
+                                 }
+                                 call.Finish(ended.status());
+                               });
       });
 }
 

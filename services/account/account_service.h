@@ -3,6 +3,9 @@
 // AccountService RPC adapter: validates requests, runs the account rules,
 // the store and the session store, and maps status once at the edge.
 
+#include <functional>
+#include <string>
+
 #include "common/auth/authenticator.h"
 #include "common/clock/clock.h"
 #include "common/metrics/metrics.h"
@@ -38,8 +41,30 @@ class AccountService final : public v1::AccountService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::DeleteAccountRequest* request,
       google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ChangePassword(
+      grpc::CallbackServerContext* context,
+      const v1::ChangePasswordRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListSessions(
+      grpc::CallbackServerContext* context,
+      const v1::ListSessionsRequest* request,
+      v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSession(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeSessionRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* RevokeOtherSessions(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeOtherSessionsRequest* request,
+      v1::RevokeOtherSessionsResponse* response) override;
 
  private:
+  // What a signed-in caller who typed the password again may do next
+  // (ChangePassword, DeleteAccount): runs on a password worker thread with
+  // the account's email and stored password hash (empty when the email
+  // claim is gone: an earlier deletion got half way).
+  using Confirmed =
+      std::function<void(const std::string& email, const std::string& hash)>;
   RpcMetrics::Method* MethodMetrics(RpcMetrics* rpc, const char* name);
   // Runs `job` on the password workers, or finishes `call` with
   // RESOURCE_EXHAUSTED when their queue is full.
@@ -49,7 +74,12 @@ class AccountService final : public v1::AccountService::CallbackService {
                          const std::string& email) const;
   // Issues a session for `user_id` into `session`, then finishes `call`.
   void IssueSession(UnaryCall call, const std::string& user_id,
-                    v1::Session* session);
+                    const std::string& device_name, v1::Session* session);
+  // Checks `password` (which outlives the call) for `caller`'s account,
+  // throttled like Login, then runs `next`; a wrong one finishes `call`
+  // with CREDENTIALS_INVALID.
+  void ConfirmPassword(UnaryCall call, const Caller& caller,
+                       const std::string* password, Confirmed next);
 
   AccountStore& store_;
   SessionStore& sessions_;
@@ -63,6 +93,10 @@ class AccountService final : public v1::AccountService::CallbackService {
   RpcMetrics::Method* get_profile_metrics_;
   RpcMetrics::Method* update_profile_metrics_;
   RpcMetrics::Method* delete_account_metrics_;
+  RpcMetrics::Method* change_password_metrics_;
+  RpcMetrics::Method* list_sessions_metrics_;
+  RpcMetrics::Method* revoke_session_metrics_;
+  RpcMetrics::Method* revoke_other_sessions_metrics_;
 };
 
 }  // namespace gracilis::account

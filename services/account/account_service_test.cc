@@ -3,6 +3,7 @@
 #include "services/account/account_service.h"
 
 #include <future>
+#include <map>
 
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
@@ -115,10 +116,12 @@ class AccountServiceTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::LoginResponse> Login(const std::string& email,
-                                          const std::string& password) {
+                                          const std::string& password,
+                                          const std::string& device = "") {
     v1::LoginRequest request;
     request.set_email(email);
     request.set_password(password);
+    request.set_device_name(device);
     v1::LoginResponse response;
     absl::Status status =
         Call(&v1::AccountService::Stub::Login, request, &response);
@@ -149,6 +152,37 @@ class AccountServiceTest : public ::testing::Test {
     request.mutable_update_mask()->add_paths("body_weight");
     v1::Profile response;
     return Call(&v1::AccountService::Stub::UpdateProfile, request, &response,
+                token);
+  }
+
+  absl::Status ChangePassword(const std::string& token,
+                              const std::string& current,
+                              const std::string& next) {
+    v1::ChangePasswordRequest request;
+    request.set_current_password(current);
+    request.set_new_password(next);
+    google::protobuf::Empty empty;
+    return Call(&v1::AccountService::Stub::ChangePassword, request, &empty,
+                token);
+  }
+
+  absl::StatusOr<v1::ListSessionsResponse> ListSessions(
+      const std::string& token) {
+    v1::ListSessionsResponse response;
+    absl::Status status = Call(&v1::AccountService::Stub::ListSessions,
+                               v1::ListSessionsRequest(), &response, token);
+    if (!status.ok()) {
+      return status;
+    }
+    return response;
+  }
+
+  absl::Status RevokeSession(const std::string& token,
+                             const std::string& name) {
+    v1::RevokeSessionRequest request;
+    request.set_name(name);
+    google::protobuf::Empty empty;
+    return Call(&v1::AccountService::Stub::RevokeSession, request, &empty,
                 token);
   }
 
@@ -409,6 +443,170 @@ TEST_F(AccountServiceTest, DeleteAccountRemovesEveryKeyAndSession) {
   EXPECT_THAT(GetProfile(keep->session().token()), IsOk());
   // The email can be registered afresh.
   EXPECT_THAT(Register("gone@example.com", "r2"), IsOk());
+}
+
+TEST_F(AccountServiceTest, ChangePasswordEndsEveryOtherSession) {
+  absl::StatusOr<v1::RegisterResponse> ann = Register("ann@example.com", "r");
+  ASSERT_THAT(ann, IsOk());
+  const std::string& here = ann->session().token();
+  absl::StatusOr<v1::LoginResponse> elsewhere =
+      Login("ann@example.com", kPassword, "old tablet");
+  ASSERT_THAT(elsewhere, IsOk());
+  const std::string next = "a brand new passphrase";
+
+  absl::Status short_one = ChangePassword(here, kPassword, "short");
+  EXPECT_THAT(short_one, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(short_one.message(), HasSubstr("new_password"));
+  EXPECT_THAT(ChangePassword(here, "not the password", next),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(ChangePassword(here, "", next),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(GetProfile(elsewhere->session().token()), IsOk());
+
+  ASSERT_THAT(ChangePassword(here, kPassword, next), IsOk());
+  EXPECT_THAT(GetProfile(here), IsOk());
+  EXPECT_THAT(GetProfile(elsewhere->session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Login("ann@example.com", kPassword),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(Login("ann@example.com", next), IsOk());
+  // Only a live session may change it.
+  EXPECT_THAT(ChangePassword(elsewhere->session().token(), next, kPassword),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // The hash changed; the password itself is nowhere.
+  EXPECT_THAT(redis_server_.Cli("HGET '{e:ann@example.com}:login' "
+                                "password_hash"),
+              Not(HasSubstr(next)));
+}
+
+TEST_F(AccountServiceTest, ChangePasswordIsThrottledLikeLogin) {
+  absl::StatusOr<v1::RegisterResponse> ann = Register("ann@example.com", "r");
+  ASSERT_THAT(ann, IsOk());
+  client_address_ = "198.51.100.7";
+  for (int i = 0; i < throttle_.max_failures; ++i) {
+    EXPECT_THAT(ChangePassword(ann->session().token(), "a wrong guess",
+                               "a brand new passphrase"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+  }
+  absl::Status throttled = ChangePassword(ann->session().token(), kPassword,
+                                          "a brand new passphrase");
+  EXPECT_THAT(throttled, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(ReasonOf(throttled), "LOGIN_THROTTLED");
+  client_address_ = "198.51.100.8";
+  EXPECT_THAT(Login("ann@example.com", kPassword), IsOk());  // unchanged
+}
+
+TEST_F(AccountServiceTest, TheOwnerSeesAndEndsTheirSessions) {
+  v1::RegisterRequest request;
+  request.set_email("ann@example.com");
+  request.set_password(kPassword);
+  request.set_request_id("r");
+  request.set_device_name("Ann's phone");
+  client_address_ = "203.0.113.77";
+  v1::RegisterResponse phone;
+  ASSERT_THAT(Call(&v1::AccountService::Stub::Register, request, &phone),
+              IsOk());
+  client_address_ = "2001:db8:1:2:3::9";
+  absl::StatusOr<v1::LoginResponse> laptop =
+      Login("ann@example.com", kPassword, "laptop");
+  absl::StatusOr<v1::LoginResponse> tablet =
+      Login("ann@example.com", kPassword, "");
+  ASSERT_THAT(laptop, IsOk());
+  ASSERT_THAT(tablet, IsOk());
+  const std::string user = laptop->user();
+
+  absl::StatusOr<v1::ListSessionsResponse> listed =
+      ListSessions(phone.session().token());
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->sessions_size(), 3);
+  std::map<std::string, v1::SessionInfo> by_device;
+  for (const v1::SessionInfo& session : listed->sessions()) {
+    EXPECT_THAT(session.name(), HasSubstr(user + "/sessions/"));
+    EXPECT_EQ(session.name().size(), user.size() + 10 + 16);
+    by_device[session.device_name()] = session;
+  }
+  EXPECT_TRUE(by_device["Ann's phone"].current());
+  EXPECT_EQ(by_device["Ann's phone"].client_address(), "203.0.113.0/24");
+  EXPECT_FALSE(by_device["laptop"].current());
+  EXPECT_EQ(by_device["laptop"].client_address(), "2001:db8:1::/48");
+  EXPECT_GT(by_device["laptop"].expire_time().seconds(),
+            by_device["laptop"].create_time().seconds());
+  EXPECT_EQ(by_device.count(""), 1u);
+  // Newest first.
+  EXPECT_EQ(listed->sessions(0).device_name(), "");
+  // No token or token hash is shown.
+  for (const std::string& token :
+       {phone.session().token(), laptop->session().token()}) {
+    EXPECT_THAT(listed->DebugString(), Not(HasSubstr(token.substr(25))));
+  }
+
+  const std::string laptop_name = by_device["laptop"].name();
+  const std::string laptop_id = laptop_name.substr(laptop_name.rfind('/') + 1);
+  EXPECT_THAT(
+      RevokeSession(phone.session().token(), "users/me/sessions/" + laptop_id),
+      IsOk());
+  EXPECT_THAT(GetProfile(laptop->session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(RevokeSession(phone.session().token(), laptop_name),
+              StatusIs(absl::StatusCode::kNotFound));
+  for (const std::string& bad :
+       {std::string("sessions/") + laptop_id, std::string("users/me"),
+        std::string("users/me/sessions/XYZ"),
+        "users/me/sessions/" + laptop_id + "0"}) {
+    absl::Status status = RevokeSession(phone.session().token(), bad);
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("name")) << bad;
+  }
+  // Another user's session is not reachable, even by its right id.
+  absl::StatusOr<v1::RegisterResponse> bob = Register("bob@example.com", "r");
+  ASSERT_THAT(bob, IsOk());
+  EXPECT_THAT(RevokeSession(bob->session().token(), by_device[""].name()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  const std::string tablet_id =
+      by_device[""].name().substr(by_device[""].name().rfind('/') + 1);
+  EXPECT_THAT(
+      RevokeSession(bob->session().token(), "users/me/sessions/" + tablet_id),
+      StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(GetProfile(tablet->session().token()), IsOk());
+
+  v1::RevokeOtherSessionsResponse ended;
+  ASSERT_THAT(
+      Call(&v1::AccountService::Stub::RevokeOtherSessions,
+           v1::RevokeOtherSessionsRequest(), &ended, phone.session().token()),
+      IsOk());
+  EXPECT_EQ(ended.revoked_count(), 1);
+  EXPECT_THAT(GetProfile(tablet->session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  listed = ListSessions(phone.session().token());
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->sessions_size(), 1);
+  EXPECT_TRUE(listed->sessions(0).current());
+  // Revoking the calling session is a logout.
+  EXPECT_THAT(
+      RevokeSession(phone.session().token(), listed->sessions(0).name()),
+      IsOk());
+  EXPECT_THAT(ListSessions(phone.session().token()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AccountServiceTest, ABadDeviceNameIsRefusedAndNothingIsStored) {
+  for (const std::string& name :
+       {std::string(65, 'x'), std::string("tab\there"), std::string("a\nb")}) {
+    v1::RegisterRequest request;
+    request.set_email("ann@example.com");
+    request.set_password(kPassword);
+    request.set_request_id("r");
+    request.set_device_name(name);
+    v1::RegisterResponse response;
+    absl::Status status =
+        Call(&v1::AccountService::Stub::Register, request, &response);
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(status.message(), HasSubstr("device_name"));
+  }
+  EXPECT_EQ(redis_server_.Cli("DBSIZE"), "0");
+  ASSERT_THAT(Register("ann@example.com", "r"), IsOk());
+  EXPECT_THAT(Login("ann@example.com", kPassword, std::string(65, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(AccountServiceTest, LoginCompletesARegistrationThatStoppedHalfway) {

@@ -93,6 +93,14 @@ class AccountStore {
   virtual void ReplaceProfile(const Caller& caller, const v1::Profile& profile,
                               int64_t expected_version, absl::Time deadline,
                               Done<int64_t> done) = 0;
+  // Replaces the password hash of `email`'s claim if it is still
+  // `user_id`'s with `old_hash`: false if not (changed or deleted
+  // meanwhile).
+  virtual void SetPasswordHash(const std::string& email,
+                               const std::string& user_id,
+                               const std::string& old_hash,
+                               const std::string& new_hash, absl::Time deadline,
+                               Done<bool> done) = 0;
   // Removes the email claim, then every key of the user, sessions included.
   virtual void DeleteAccount(const Caller& caller, const std::string& email,
                              absl::Time deadline, DoneStatus done) = 0;
@@ -155,6 +163,9 @@ class RedisAccountStore final : public AccountStore {
   void ReplaceProfile(const Caller& caller, const v1::Profile& profile,
                       int64_t expected_version, absl::Time deadline,
                       Done<int64_t> done) override;
+  void SetPasswordHash(const std::string& email, const std::string& user_id,
+                       const std::string& old_hash, const std::string& new_hash,
+                       absl::Time deadline, Done<bool> done) override;
   void DeleteAccount(const Caller& caller, const std::string& email,
                      absl::Time deadline, DoneStatus done) override;
 

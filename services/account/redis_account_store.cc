@@ -61,7 +61,7 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
 
 const FunctionLibrary& RedisAccountStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_account", 4, R"lua(local function now_ms()
+      "gracilis_account", 5, R"lua(local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -185,6 +185,15 @@ redis.register_function('login_succeeded', function(keys, args)
   return 1
 end)
 
+-- KEYS: login. ARGV: user_id, old hash, new hash. 1 if the claim was
+-- that user's with the old hash and now has the new one, else 0.
+redis.register_function('login_set_password', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash')
+  if have[1] ~= args[1] or have[2] ~= args[2] then return 0 end
+  redis.call('HSET', keys[1], 'password_hash', args[3])
+  return 1
+end)
+
 -- KEYS: profile. {data, version}, nil for no profile.
 register_user_function('profile_read', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
@@ -210,7 +219,8 @@ redis.register_function('login_release', function(keys, args)
   return 1
 end)
 
--- KEYS: registry, sessions index, deleted marker. ARGV: user_id, marker_ms.
+-- KEYS: registry, sessions index, deleted marker[, session devices].
+-- ARGV: user_id, marker_ms.
 -- Deletes every key of the user: registered keys and each session; leaves
 -- only the short-lived deleted marker.
 register_user_function('account_purge', function(keys, args)
@@ -221,6 +231,7 @@ register_user_function('account_purge', function(keys, args)
     redis.call('DEL', key)
   end
   redis.call('DEL', keys[1], keys[2])
+  if keys[4] then redis.call('DEL', keys[4]) end
   redis.call('SET', keys[3], '1', 'PX', args[2])
   return 1
 end)
@@ -369,6 +380,22 @@ void RedisAccountStore::ReplaceProfile(const Caller& caller,
       deadline);
 }
 
+void RedisAccountStore::SetPasswordHash(const std::string& email,
+                                        const std::string& user_id,
+                                        const std::string& old_hash,
+                                        const std::string& new_hash,
+                                        absl::Time deadline, Done<bool> done) {
+  redis_.Call(
+      "login_set_password", {LoginKey(email)}, {user_id, old_hash, new_hash},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        std::move(done)(reply->integer == 1);
+      },
+      deadline);
+}
+
 void RedisAccountStore::DeleteAccount(const Caller& caller,
                                       const std::string& email,
                                       absl::Time deadline, DoneStatus done) {
@@ -388,7 +415,7 @@ void RedisAccountStore::DeleteAccount(const Caller& caller,
         caller.Call(
             redis_, Functions(), "account_purge",
             {RegistryKey(user_id), SessionIndexKey(user_id),
-             DeletedKey(user_id)},
+             DeletedKey(user_id), SessionDevicesKey(user_id)},
             {user_id,
              absl::StrCat(absl::ToInt64Milliseconds(kDeletedMarkerLifetime))},
             StatusOnly(std::move(done)), deadline);

@@ -73,7 +73,7 @@ end
 
 const FunctionLibrary& RedisPlanStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_plan", 3, R"lua(local function resolve(plans, pid)
+      "gracilis_plan", 4, R"lua(local function resolve(plans, pid)
   if pid == 'current' then return redis.call('HGET', plans, 'current') end
   if redis.call('HEXISTS', plans, pid .. ':latest') == 1 then return pid end
   return false

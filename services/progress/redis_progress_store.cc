@@ -25,7 +25,7 @@ absl::StatusOr<v1::WeeklyProgress> ParseSnapshot(const std::string& bytes) {
 
 const FunctionLibrary& RedisProgressStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_progress", 5,
+      "gracilis_progress", 6,
       absl::StrCat(
           workout::RedisWorkoutStore::ChangesStampLua(),
           plan::RedisPlanStore::StampLua(),

@@ -186,6 +186,26 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   EXPECT_EQ(bad_trend.exit_code, 1);
   EXPECT_THAT(bad_trend.output, HasSubstr("exercise_id"));
 
+  // Register's session and Login's, both named after the CLI's host; the
+  // network is the gateway's view of loopback.
+  CommandResult sessions = Cli("sessions");
+  ASSERT_EQ(sessions.exit_code, 0) << sessions.output;
+  EXPECT_THAT(sessions.output,
+              AllOf(HasSubstr("gracilis CLI on "), HasSubstr("<- this one"),
+                    HasSubstr("127.0.0.0/24")));
+  CommandResult others = Cli("sessions revoke-others");
+  ASSERT_EQ(others.exit_code, 0) << others.output;
+  EXPECT_THAT(others.output, HasSubstr("1 other session(s) ended"));
+  CommandResult no_such = Cli("sessions revoke 0123456789abcdef");
+  EXPECT_EQ(no_such.exit_code, 1);
+  EXPECT_THAT(no_such.output, HasSubstr("NOT_FOUND"));
+  CommandResult changed = RunCommand(absl::StrCat(
+      "GRACILIS_PASSWORD='", kPassword, "' GRACILIS_NEW_PASSWORD='", kPassword,
+      " again' ", GRACILIS_CLI_BINARY, " --gateway=", stack_.gateway_address(),
+      " --token_file=", stack_.dir(), "/token password"));
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_THAT(changed.output, HasSubstr("password changed"));
+
   CommandResult out = Cli("logout");
   EXPECT_EQ(out.exit_code, 0) << out.output;
   CommandResult after = Cli("profile get");

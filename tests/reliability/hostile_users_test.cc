@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/auth/session_store.h"
+#include "common/auth/session_token.h"
 #include "common/clock/timestamp.h"
 #include "common/status/status_matchers.h"
 #include "common/testing/signed_in_call.h"
@@ -47,6 +49,7 @@ struct Target {
   std::string owner;
   std::string profile;
   std::string plan_id;
+  std::string session_id;  // one of the owner's sessions
 };
 using ObjectCall =
     std::function<absl::Status(const Target& target, const std::string& token)>;
@@ -66,6 +69,13 @@ std::vector<std::pair<std::string, ObjectCall>> ObjectCalls(
     return absl::StrCat(prefix, absl::ToUnixNanos(absl::Now()));
   };
   return {
+      {"RevokeSession",
+       [&accounts](const Target& x, const std::string& t) {
+         av1::RevokeSessionRequest r;
+         r.set_name(absl::StrCat(x.owner, "/sessions/", x.session_id));
+         return SignedInCall(accounts, &AccountStub::RevokeSession, r, t)
+             .status();
+       }},
       {"GetProfile",
        [&accounts](const Target& x, const std::string& t) {
          av1::GetProfileRequest r;
@@ -220,6 +230,8 @@ TEST_F(HostileUsersTest, AnotherUsersObjectsAreNeverReachable) {
   const std::vector<std::string> plan_parts = absl::StrSplit(bob.plan, '/');
   ASSERT_EQ(plan_parts.size(), 4u);
   const std::string& plan_id = plan_parts[3];
+  const std::string bob_session =
+      SessionId(ParseSessionToken(bob.token)->secret_hash);
   // Bob's objects by his user id, and as if they were Mallory's ("me").
   const std::vector<std::string> owners = {bob_user, "users/me"};
   const std::vector<std::pair<std::string, ObjectCall>> attempts =
@@ -230,7 +242,7 @@ TEST_F(HostileUsersTest, AnotherUsersObjectsAreNeverReachable) {
       const std::string& owner = owners[i % owners.size()];
       // The profile is named by id only: "me" would be Mallory's own.
       const absl::Status status =
-          attempt(Target{owner, bob_user, plan_id}, mallory.token);
+          attempt(Target{owner, bob_user, plan_id, bob_session}, mallory.token);
       // "me" names Mallory's own objects: the workout "live" and "done"
       // exist for her too, so that attempt may succeed on hers. Success is
       // only a breach when Bob's keys change, checked below; with Bob's id
@@ -529,6 +541,26 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
          return SignedInCall(*accounts_, &AccountStub::DeleteAccount, r, t)
              .status();
        }},
+      {"ChangePassword",
+       [&](const std::string& t) {
+         av1::ChangePasswordRequest r;
+         r.set_current_password(kPassword);
+         r.set_new_password("a password the probe sets");
+         return SignedInCall(*accounts_, &AccountStub::ChangePassword, r, t)
+             .status();
+       }},
+      {"ListSessions",
+       [&](const std::string& t) {
+         return SignedInCall(*accounts_, &AccountStub::ListSessions,
+                             av1::ListSessionsRequest(), t)
+             .status();
+       }},
+      {"RevokeOtherSessions",
+       [&](const std::string& t) {
+         return SignedInCall(*accounts_, &AccountStub::RevokeOtherSessions,
+                             av1::RevokeOtherSessionsRequest(), t)
+             .status();
+       }},
       {"GeneratePlan",
        [&](const std::string& t) {
          pv1::GeneratePlanRequest r;
@@ -645,7 +677,7 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
        }},
   };
   // And every call that names one of her objects.
-  const Target own{"users/me", "", plan_id};
+  const Target own{"users/me", "", plan_id, "0123456789abcdef"};
   for (auto& [rpc, call] : ObjectCalls(clients_)) {
     rpcs.push_back({rpc, [own, call = std::move(call)](const std::string& t) {
                       return call(own, t);

@@ -1,5 +1,9 @@
 #include "services/account/domain/account_rules.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -32,6 +36,17 @@ const std::vector<std::string>& WritablePaths() {
 bool IsOutputOnly(absl::string_view path) {
   return path == "name" || path == "email" || path == "create_time" ||
          path == "update_time";
+}
+
+void CheckNewPassword(absl::string_view field, absl::string_view password,
+                      Violations& v) {
+  if (password.size() < kMinPasswordLength) {
+    v.Add(std::string(field),
+          absl::StrCat("must be at least ", kMinPasswordLength, " characters"));
+  } else if (password.size() > kMaxPasswordBytes) {
+    v.Add(std::string(field),
+          absl::StrCat("must be at most ", kMaxPasswordBytes, " bytes"));
+  }
 }
 
 void CheckTimeZone(const std::string& zone, Violations& v) {
@@ -73,14 +88,49 @@ absl::Status ValidateRegistration(absl::string_view request_id,
           "must be an address like name@example.com (3-254 characters, one @, "
           "a dot in the domain, no spaces or braces)");
   }
-  if (password.size() < kMinPasswordLength) {
-    v.Add("password",
-          absl::StrCat("must be at least ", kMinPasswordLength, " characters"));
-  } else if (password.size() > kMaxPasswordBytes) {
-    v.Add("password",
-          absl::StrCat("must be at most ", kMaxPasswordBytes, " bytes"));
-  }
+  CheckNewPassword("password", password, v);
   return v.ToStatus();
+}
+
+absl::Status ValidateNewPassword(absl::string_view field,
+                                 absl::string_view password) {
+  Violations v;
+  CheckNewPassword(field, password, v);
+  return v.ToStatus();
+}
+
+absl::Status ValidateDeviceName(absl::string_view field,
+                                absl::string_view name) {
+  const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_iscntrl(static_cast<unsigned char>(c));
+  });
+  if (name.size() > kMaxDeviceNameBytes || control) {
+    return InvalidField(std::string(field),
+                        absl::StrCat("must be at most ", kMaxDeviceNameBytes,
+                                     " bytes with no control characters"));
+  }
+  return absl::OkStatus();
+}
+
+std::string CoarseAddress(absl::string_view address) {
+  const std::string text(address.substr(0, 64));
+  unsigned char bytes[16] = {};
+  char out[INET6_ADDRSTRLEN] = {};
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) {
+    bytes[3] = 0;
+    inet_ntop(AF_INET, bytes, out, sizeof(out));
+    return absl::StrCat(out, "/24");
+  }
+  if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) {
+    if (IN6_IS_ADDR_V4MAPPED(reinterpret_cast<const in6_addr*>(bytes))) {
+      inet_ntop(AF_INET, bytes + 12, out, sizeof(out));
+      return CoarseAddress(out);
+    }
+    std::fill(bytes + 6, bytes + 16, 0);
+    inet_ntop(AF_INET6, bytes, out, sizeof(out));
+    return absl::StrCat(out, "/48");
+  }
+  return text;
 }
 
 absl::StatusOr<v1::Profile> ApplyProfileUpdate(

@@ -29,6 +29,7 @@ inline constexpr int kMaxEquipmentItems = 16;
 inline constexpr int kMaxTrainingDays = 6;
 inline constexpr size_t kMinPasswordLength = 10;
 inline constexpr size_t kMaxPasswordBytes = 512;
+inline constexpr size_t kMaxDeviceNameBytes = 64;
 
 // Lower-cased, trimmed email.
 std::string NormalizeEmail(absl::string_view email);
@@ -37,6 +38,22 @@ std::string NormalizeEmail(absl::string_view email);
 absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view email,
                                   absl::string_view password);
+
+// INVALID_ARGUMENT naming `field` unless `password` may be an account's
+// password (Register, ChangePassword).
+absl::Status ValidateNewPassword(absl::string_view field,
+                                 absl::string_view password);
+
+// INVALID_ARGUMENT naming `field` unless `name` may name a device: at most
+// kMaxDeviceNameBytes, no control characters.
+absl::Status ValidateDeviceName(absl::string_view field,
+                                absl::string_view name);
+
+// A client address as its owner sees it in ListSessions, coarsened so that
+// it tells the network, not the household: an IPv4 address's /24
+// ("203.0.113.0/24"), an IPv6 address's /48 ("2001:db8:1::/48"). Anything
+// else (a test's "local") is kept as it is, up to 64 bytes.
+std::string CoarseAddress(absl::string_view address);
 
 // Applies `update` to `current` for the paths in `mask` (every writable
 // field when empty), checking each changed value. `current_year` bounds the

@@ -171,6 +171,37 @@ TEST(ApplyProfileUpdateTest, OversizedListsAreRefusedWhole) {
   EXPECT_LT(long_path[0].rule.size(), 100u);
 }
 
+TEST(AccountRulesTest, NewPasswordsFollowTheRegistrationRule) {
+  EXPECT_THAT(ValidateNewPassword("new_password", "long enough now"), IsOk());
+  EXPECT_EQ(FieldsOf(ValidateNewPassword("new_password", "short")),
+            (std::vector<std::string>{"new_password"}));
+  EXPECT_EQ(
+      FieldsOf(ValidateNewPassword("new_password", std::string(513, 'p'))),
+      (std::vector<std::string>{"new_password"}));
+}
+
+TEST(AccountRulesTest, DeviceNamesAreShortAndPrintable) {
+  EXPECT_THAT(ValidateDeviceName("device_name", ""), IsOk());
+  EXPECT_THAT(ValidateDeviceName("device_name", "Ann's iPhone 15 \xc3\xa9"),
+              IsOk());
+  EXPECT_THAT(ValidateDeviceName("device_name", std::string(64, 'd')), IsOk());
+  for (const std::string& bad :
+       {std::string(65, 'd'), std::string("a\tb"), std::string("a\x7f")}) {
+    EXPECT_EQ(FieldsOf(ValidateDeviceName("device_name", bad)),
+              (std::vector<std::string>{"device_name"}))
+        << bad;
+  }
+}
+
+TEST(AccountRulesTest, ClientAddressesAreCoarsenedToTheirNetwork) {
+  EXPECT_EQ(CoarseAddress("203.0.113.77"), "203.0.113.0/24");
+  EXPECT_EQ(CoarseAddress("2001:db8:1:2:3::9"), "2001:db8:1::/48");
+  EXPECT_EQ(CoarseAddress("::ffff:198.51.100.9"), "198.51.100.0/24");
+  EXPECT_EQ(CoarseAddress("::1"), "::/48");
+  EXPECT_EQ(CoarseAddress("local"), "local");
+  EXPECT_EQ(CoarseAddress(std::string(100, 'x')).size(), 64u);
+}
+
 TEST(PasswordTest, Argon2idHashVerifies) {
   absl::StatusOr<std::string> hash = HashPassword("correct horse battery");
   ASSERT_THAT(hash, IsOk());
