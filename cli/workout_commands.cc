@@ -2,9 +2,13 @@
 // gracilis workouts: the live-workout flow a phone has, on the command line.
 // Ids are generated here, as a phone would, so a repeated call is a retry.
 
+#include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -13,6 +17,7 @@
 #include "cli/arguments.h"
 #include "cli/cli.h"
 #include "common/clock/timestamp.h"
+#include "common/compress/gzip.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -33,6 +38,8 @@ constexpr char kLogUsage[] =
     "[rpe=1-10] [side=left|right|both]\n"
     "       gracilis log run type=easy|intervals|hill_repeats|sprints "
     "distance=5km duration=30m\n"
+    "       gracilis log run file=morning.gpx [type=easy]   (a watch's run, "
+    "as a workout of its own)\n"
     "       gracilis log planned   (every set and run the active workout's "
     "planned session prescribes)";
 
@@ -360,9 +367,60 @@ int WorkoutCommand(const Cli& cli, const std::vector<std::string>& args) {
   return status.ok() ? kExitOk : cli.Fail(status);
 }
 
+// `log run file=...`: the GPX file, gzipped, to ImportRun.
+absl::Status ImportGpx(const WorkoutCalls& calls,
+                       const std::vector<std::string>& args) {
+  ASSIGN_OR_RETURN(auto values, KeyValues(args));
+  v1::ImportRunRequest request;
+  std::string path;
+  for (const auto& [key, text] : values) {
+    if (key == "file") {
+      path = text;
+    } else if (key == "type") {
+      ASSIGN_OR_RETURN(int type,
+                       ParseEnum(*type::v1::RunType_descriptor(), key, text));
+      request.set_type(static_cast<type::v1::RunType>(type));
+    } else {
+      return InvalidField(key, "expected file or type");
+    }
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << file.rdbuf();
+  if (!file) {
+    return InvalidField("file", absl::StrCat("cannot read ", path));
+  }
+  request.set_gpx(Gzip(bytes.str()));
+  v1::ImportRunResponse imported;
+  RETURN_IF_ERROR(calls.Call(calls.workouts(), &WorkoutStub::ImportRun, request,
+                             &imported));
+  const v1::Workout& workout = imported.workout();
+  std::cout << "imported " << path << " as workout " << workout.workout_id()
+            << ": " << RunText(workout.runs(0))
+            << absl::StrFormat(" moving, %d:%02d in all, +%.0f m, %d points",
+                               imported.elapsed_seconds() / 60,
+                               imported.elapsed_seconds() % 60,
+                               imported.elevation_gain_m(), imported.points())
+            << "\n";
+  for (int i = 0; i < workout.runs(0).segments_size(); ++i) {
+    const v1::RunSegment& split = workout.runs(0).segments(i);
+    std::cout << absl::StrFormat(
+        "  split %d: %.2f km in %d:%02d, +%.0f m\n", i + 1,
+        split.distance_m() / 1000, split.duration_seconds() / 60,
+        split.duration_seconds() % 60, split.elevation_gain_m());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunLog(const WorkoutCalls& calls,
                     const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "run" &&
+      std::any_of(rest.begin(), rest.end(), [](const std::string& arg) {
+        return absl::StartsWith(arg, "file=");
+      })) {
+    return ImportGpx(calls, rest);
+  }
   // Arguments are checked before anything is sent.
   absl::StatusOr<v1::StrengthSet> set = v1::StrengthSet();
   absl::StatusOr<v1::Run> run = v1::Run();

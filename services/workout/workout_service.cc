@@ -7,6 +7,7 @@
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "services/workout/domain/gpx.h"
 
 namespace gracilis::workout {
 namespace {
@@ -81,7 +82,8 @@ WorkoutService::WorkoutService(const plan::ExerciseCatalog& catalog,
       log_body_measurement_metrics_(Metrics("LogBodyMeasurement")),
       log_nutrition_metrics_(Metrics("LogNutrition")),
       list_body_measurements_metrics_(Metrics("ListBodyMeasurements")),
-      list_nutrition_logs_metrics_(Metrics("ListNutritionLogs")) {}
+      list_nutrition_logs_metrics_(Metrics("ListNutritionLogs")),
+      import_run_metrics_(Metrics("ImportRun")) {}
 
 RpcMetrics::Method* WorkoutService::Metrics(const char* name) {
   return metrics_ == nullptr
@@ -460,6 +462,55 @@ grpc::ServerUnaryReactor* WorkoutService::ListNutritionLogs(
             caller, request->page_token(), *size, call.deadline(),
             AnswerPage<v1::NutritionLog>(
                 call, response, &v1::ListNutritionLogsResponse::add_logs));
+      });
+}
+
+grpc::ServerUnaryReactor* WorkoutService::ImportRun(
+    grpc::CallbackServerContext* context, const v1::ImportRunRequest* request,
+    v1::ImportRunResponse* response) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, import_run_metrics_),
+      [this, request, response](UnaryCall call, Caller caller) {
+        absl::StatusOr<std::string> xml = UnpackGpx(request->gpx(), "gpx");
+        if (!xml.ok()) {
+          return call.Finish(xml.status());
+        }
+        absl::StatusOr<GpxRun> track = ParseGpxRun(*xml, "gpx");
+        if (!track.ok()) {
+          return call.Finish(track.status());
+        }
+        // A synced workout, as a phone would upload it after the run: the
+        // same file always makes the same upload, so the sync's idempotency
+        // makes a second import a no-op.
+        v1::Workout upload =
+            ImportedWorkout(*track, GpxContentId(*xml), request->type());
+        const absl::Time now = clock_.Now();
+        absl::StatusOr<v1::Workout> workout = rules_.Synced(upload, "gpx", now);
+        if (!workout.ok()) {
+          return call.Finish(workout.status());
+        }
+        response->set_elevation_gain_m(track->elevation_gain_m);
+        response->set_elapsed_seconds(
+            absl::ToInt64Seconds(track->end_time - track->start_time));
+        response->set_points(track->points);
+        std::vector<SyncItem> items;
+        items.push_back({*std::move(workout), upload.SerializeAsString()});
+        store_.Sync(
+            caller, std::move(items), now, call.deadline(),
+            [call,
+             response](absl::StatusOr<std::vector<absl::StatusOr<v1::Workout>>>
+                           stored) {
+              if (!stored.ok()) {
+                return call.Finish(stored.status());
+              }
+              if (stored->size() != 1 || !stored->front().ok()) {
+                return call.Finish(stored->empty()
+                                       ? absl::InternalError("nothing stored")
+                                       : stored->front().status());
+              }
+              *response->mutable_workout() = *std::move(stored->front());
+              call.Finish(absl::OkStatus());
+            });
       });
 }
 

@@ -75,6 +75,9 @@ class WorkoutService final : public v1::WorkoutService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListNutritionLogsRequest* request,
       v1::ListNutritionLogsResponse* response) override;
+  grpc::ServerUnaryReactor* ImportRun(grpc::CallbackServerContext* context,
+                                      const v1::ImportRunRequest* request,
+                                      v1::ImportRunResponse* response) override;
 
  private:
   RpcMetrics::Method* Metrics(const char* name);
@@ -100,6 +103,7 @@ class WorkoutService final : public v1::WorkoutService::CallbackService {
   RpcMetrics::Method* log_nutrition_metrics_;
   RpcMetrics::Method* list_body_measurements_metrics_;
   RpcMetrics::Method* list_nutrition_logs_metrics_;
+  RpcMetrics::Method* import_run_metrics_;
 };
 
 }  // namespace gracilis::workout

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "common/compress/gzip.h"
 #include "common/grpc/service_host.h"
 #include "common/status/errors.h"
 #include "common/status/status_matchers.h"
@@ -12,6 +13,7 @@
 #include "common/testing/signed_in_call.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "services/workout/domain/gpx_testing.h"
 
 namespace gracilis::workout {
 namespace {
@@ -361,6 +363,69 @@ TEST_F(WorkoutServiceTest, OfflineBatchesInAnyOrderRetriedAndPartlyBad) {
   EXPECT_THAT(Sync(alice_, too_many).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("workouts: must be at most 50")));
+}
+
+// A watch's run imported from its GPX file (made by gpx_testing::OutAndBack:
+// 5 km along a meridian with a 27 m climb and a 2-minute stop), gzipped as
+// an app would send it.
+TEST_F(WorkoutServiceTest, ARunImportedFromAWatchIsStoredOnce) {
+  const std::string gpx = gpx_testing::Gpx({gpx_testing::OutAndBack()});
+  v1::ImportRunRequest request;
+  request.set_gpx(Gzip(gpx));
+  request.set_type(type::v1::RUN_TYPE_EASY);
+  absl::StatusOr<v1::ImportRunResponse> imported =
+      Rpc(&Stub::ImportRun, request, alice_);
+  ASSERT_THAT(imported.status(), IsOk());
+  EXPECT_EQ(imported->points(), 425);
+  EXPECT_EQ(imported->elapsed_seconds(), 2120);
+  EXPECT_NEAR(imported->elevation_gain_m(), 27, 1e-9);
+  const v1::Workout& workout = imported->workout();
+  EXPECT_EQ(workout.workout_id().substr(0, 4), "gpx-");
+  EXPECT_EQ(workout.state(), v1::Workout::STATE_FINISHED);
+  ASSERT_EQ(workout.runs_size(), 1);
+  EXPECT_NEAR(workout.runs(0).distance_m(), 5000, 0.5);
+  EXPECT_EQ(workout.runs(0).duration_seconds(), 2000);
+  EXPECT_EQ(workout.runs(0).segments_size(), 5);
+
+  // The same file again, packed or not, changes nothing.
+  const std::string before = redis_server_.Cli("DBSIZE");
+  request.set_gpx(gpx);
+  absl::StatusOr<v1::ImportRunResponse> again =
+      Rpc(&Stub::ImportRun, request, alice_);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_EQ(again->workout().workout_id(), workout.workout_id());
+  EXPECT_EQ(again->workout().version(), workout.version());
+  EXPECT_EQ(AllWorkoutIds(alice_, 10),
+            (std::vector<std::string>{workout.workout_id()}));
+  EXPECT_EQ(redis_server_.Cli("DBSIZE"), before);
+  // Bob's copy of the file is his own workout; Alice's is not his.
+  absl::StatusOr<v1::ImportRunResponse> bobs =
+      Rpc(&Stub::ImportRun, request, bob_);
+  ASSERT_THAT(bobs.status(), IsOk());
+  EXPECT_EQ(AllWorkoutIds(bob_, 10),
+            (std::vector<std::string>{workout.workout_id()}));
+  EXPECT_EQ(AllWorkoutIds(alice_, 10).size(), 1u);
+}
+
+TEST_F(WorkoutServiceTest, BadGpxFilesAreRefusedAndNothingIsStored) {
+  const std::string before = redis_server_.Cli("DBSIZE");
+  std::vector<gpx_testing::Pt> backwards = gpx_testing::OutAndBack();
+  std::swap(backwards[10], backwards[11]);
+  std::vector<gpx_testing::Pt> too_far = {{0, 0, 0}, {500'000, 36'000, 0}};
+  for (const std::string& file :
+       {std::string("PK\x03\x04 a zip, not a GPX"),
+        std::string("<gpx version=\"1.1\"></gpx>"),
+        gpx_testing::Gpx({backwards}), gpx_testing::Gpx({too_far}),
+        Gzip("<html/>"), std::string()}) {
+    v1::ImportRunRequest request;
+    request.set_gpx(file);
+    absl::Status status = Rpc(&Stub::ImportRun, request, alice_).status();
+    EXPECT_THAT(status,
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("gpx")))
+        << file.substr(0, 40);
+  }
+  EXPECT_EQ(redis_server_.Cli("DBSIZE"), before);
+  EXPECT_TRUE(AllWorkoutIds(alice_, 10).empty());
 }
 
 TEST_F(WorkoutServiceTest, HistoryPagesNewestFirstWithinATimeRange) {

@@ -2,6 +2,7 @@
 // in front of the real service binaries and redis-server, called by gRPC
 // stubs and by the `gracilis` CLI as a user would.
 
+#include <fstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -15,6 +16,7 @@
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "services/workout/domain/gpx_testing.h"
 #include "tests/e2e/test_stack.h"
 
 namespace gracilis::testing {
@@ -165,6 +167,27 @@ TEST_F(GatewayTest, CliJourneyRegisterLoginSetAndGetProfile) {
   CommandResult trend = Cli("progress trend sumo_squat weeks=4");
   ASSERT_EQ(trend.exit_code, 0) << trend.output;
   EXPECT_THAT(trend.output, HasSubstr("sumo_squat (reps)"));
+
+  // A watch's run from its GPX file (5 km out and back, 27 m up, a stop),
+  // twice: the second import changes nothing.
+  const std::string gpx_path = absl::StrCat(stack_.dir(), "/morning.gpx");
+  {
+    std::ofstream file(gpx_path);
+    file << workout::gpx_testing::Gpx({workout::gpx_testing::OutAndBack()});
+  }
+  CommandResult imported = Cli(absl::StrCat("log run file=", gpx_path));
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_THAT(imported.output,
+              AllOf(HasSubstr("as workout gpx-"),
+                    HasSubstr("easy run 5.00 km in 33:20 moving, 35:20 in all, "
+                              "+27 m, 425 points"),
+                    HasSubstr("split 5: 1.00 km in 6:40")));
+  CommandResult again = Cli(absl::StrCat("log run file=", gpx_path));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  CommandResult not_gpx =
+      Cli(absl::StrCat("log run file=", stack_.dir(), "/token"));
+  EXPECT_EQ(not_gpx.exit_code, 1);
+  EXPECT_THAT(not_gpx.output, HasSubstr("INVALID_ARGUMENT: gpx:"));
 
   // Asking for a change, and reading what changed.
   CommandResult easier = Cli("plan change too-easy sumo_squat week=2");

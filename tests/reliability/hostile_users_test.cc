@@ -23,6 +23,7 @@
 #include "gracilis/plan/v1/plan.grpc.pb.h"
 #include "gracilis/progress/v1/progress.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "services/workout/domain/gpx_testing.h"
 #include "tests/e2e/test_stack.h"
 #include "tests/reliability/reliability.h"
 
@@ -547,6 +548,14 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
          r.set_current_password(kPassword);
          r.set_new_password("a password the probe sets");
          return SignedInCall(*accounts_, &AccountStub::ChangePassword, r, t)
+             .status();
+       }},
+      {"ImportRun",
+       [&](const std::string& t) {
+         wv1::ImportRunRequest r;
+         r.set_gpx(
+             workout::gpx_testing::Gpx({workout::gpx_testing::OutAndBack()}));
+         return SignedInCall(*workouts_, &WorkoutStub::ImportRun, r, t)
              .status();
        }},
       {"ListSessions",
