@@ -283,6 +283,16 @@ absl::StatusOr<GpxRun> ParseGpxRun(absl::string_view xml,
     }
   }
   run.splits = splits.Take();
+  for (size_t i = 0; i < run.splits.size(); ++i) {
+    if (run.splits[i].elevation_gain_m > kMaxElevationGainM) {
+      return Bad(field,
+                 absl::StrFormat("climbs %.0f m within split %d; a run climbs "
+                                 "at most %.0f m in one, so its elevation "
+                                 "data cannot be right",
+                                 run.splits[i].elevation_gain_m, i + 1,
+                                 kMaxElevationGainM));
+    }
+  }
   if (run.end_time - run.start_time > absl::Seconds(kMaxRunSeconds)) {
     return Bad(field, "spans more than 24 hours; a run is at most 24 h");
   }

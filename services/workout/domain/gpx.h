@@ -56,7 +56,8 @@ absl::StatusOr<std::string> UnpackGpx(absl::string_view bytes,
 // The run a GPX document's tracks record. INVALID_ARGUMENT naming `field`
 // with the reason: not XML, not GPX, no track points, a point without a
 // valid position or time, time going backwards, more than kMaxGpxPoints
-// points, or a track longer than a run may be (300 km, 24 h).
+// points, a track longer than a run may be (300 km, 24 h), or a split
+// climbing more than a run segment may (2000 m: broken elevation data).
 absl::StatusOr<GpxRun> ParseGpxRun(absl::string_view xml,
                                    absl::string_view field);
 

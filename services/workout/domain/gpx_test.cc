@@ -117,6 +117,9 @@ TEST(GpxTest, BadFilesSayWhy) {
   EXPECT_THAT(why(Gpx({{{0, 0, 0}, {500'000, 36'000, 0}}})),
               HasSubstr("track of 500.0 km; a run is at most 300 km"));
   EXPECT_THAT(why(Gpx({{{0, 0, 0}, {0, 600, 0}}})), HasSubstr("never moves"));
+  // Found by fuzz_gpx: a glitch of 10 km in altitude.
+  EXPECT_THAT(why(Gpx({{{0, 0, 100}, {100, 40, 10'710}, {200, 80, 100}}})),
+              HasSubstr("climbs 10610 m within split 1"));
   std::vector<Pt> many;
   for (int i = 0; i <= kMaxGpxPoints; ++i) {
     many.push_back({0.1 * i, 0.1 * i, 0});
