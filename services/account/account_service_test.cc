@@ -445,6 +445,41 @@ TEST_F(AccountServiceTest, DeleteAccountRemovesEveryKeyAndSession) {
   EXPECT_THAT(Register("gone@example.com", "r2"), IsOk());
 }
 
+// AIP-134: with no mask, an update changes what it sets and nothing else.
+TEST_F(AccountServiceTest, AnUpdateWithNoMaskChangesWhatItSets) {
+  absl::StatusOr<v1::RegisterResponse> ann = Register("ann@example.com", "r");
+  ASSERT_THAT(ann, IsOk());
+  const std::string& token = ann->session().token();
+  ASSERT_THAT(UpdateWeight(token, 64), IsOk());
+  absl::StatusOr<v1::Profile> read = GetProfile(token);
+  ASSERT_THAT(read, IsOk());
+  // The profile as read, with one change and no mask: the output-only
+  // fields it carries back are ignored.
+  v1::UpdateProfileRequest request;
+  *request.mutable_profile() = *read;
+  request.mutable_profile()->set_time_zone("Europe/Berlin");
+  v1::Profile updated;
+  ASSERT_THAT(
+      Call(&v1::AccountService::Stub::UpdateProfile, request, &updated, token),
+      IsOk());
+  EXPECT_EQ(updated.time_zone(), "Europe/Berlin");
+  EXPECT_EQ(updated.body_weight().value(), 64);
+  // Only the time zone, still no mask.
+  request.Clear();
+  request.mutable_profile()->set_time_zone("America/New_York");
+  ASSERT_THAT(
+      Call(&v1::AccountService::Stub::UpdateProfile, request, &updated, token),
+      IsOk());
+  EXPECT_EQ(updated.time_zone(), "America/New_York");
+  EXPECT_EQ(updated.body_weight().value(), 64);
+  EXPECT_EQ(GetProfile(token)->body_weight().value(), 64);
+  // An output-only field named in a mask is still refused.
+  request.mutable_update_mask()->add_paths("email");
+  EXPECT_THAT(
+      Call(&v1::AccountService::Stub::UpdateProfile, request, &updated, token),
+      StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(AccountServiceTest, ChangePasswordEndsEveryOtherSession) {
   absl::StatusOr<v1::RegisterResponse> ann = Register("ann@example.com", "r");
   ASSERT_THAT(ann, IsOk());

@@ -505,6 +505,24 @@ TEST_F(WorkoutServiceTest, UpdatesFollowTheMaskAndTheVersion) {
   ASSERT_THAT(replaced.status(), IsOk());
   ASSERT_EQ(replaced->sets_size(), 1);
   EXPECT_EQ(replaced->sets(0).set_id(), "only");
+
+  // No mask (AIP-134): what the request's workout sets changes; its
+  // output-only fields, as read back, are ignored.
+  v1::UpdateWorkoutRequest implied;
+  *implied.mutable_workout() = *replaced;
+  implied.mutable_workout()->set_notes("no mask needed");
+  absl::StatusOr<v1::Workout> noted =
+      Rpc(&Stub::UpdateWorkout, implied, alice_);
+  ASSERT_THAT(noted.status(), IsOk());
+  EXPECT_EQ(noted->notes(), "no mask needed");
+  EXPECT_EQ(noted->sets_size(), 1);
+  implied.Clear();
+  implied.mutable_workout()->set_name(kW1);
+  implied.mutable_workout()->set_notes("only the notes");
+  noted = Rpc(&Stub::UpdateWorkout, implied, alice_);
+  ASSERT_THAT(noted.status(), IsOk());
+  EXPECT_EQ(noted->notes(), "only the notes");
+  EXPECT_EQ(noted->sets_size(), 1);
 }
 
 TEST_F(WorkoutServiceTest, DeletionLeavesATombstoneOtherDevicesSee) {

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc/field_mask.h"
 #include "common/status/errors.h"
 #include "common/units/unit_rules.h"
 
@@ -18,24 +19,15 @@ namespace {
 using type::v1::Equipment;
 using type::v1::ExperienceLevel;
 
-const std::vector<std::string>& WritablePaths() {
-  static const auto* paths =
-      new std::vector<std::string>{"body_weight",
-                                   "height",
-                                   "birth_year",
-                                   "sex",
-                                   "experience_level",
-                                   "equipment",
-                                   "training_days_per_week",
-                                   "goal",
-                                   "time_zone",
-                                   "readiness"};
+const std::vector<std::string>& OutputOnlyPaths() {
+  static const auto* paths = new std::vector<std::string>{
+      "name", "email", "create_time", "update_time"};
   return *paths;
 }
 
 bool IsOutputOnly(absl::string_view path) {
-  return path == "name" || path == "email" || path == "create_time" ||
-         path == "update_time";
+  const std::vector<std::string>& paths = OutputOnlyPaths();
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
 void CheckNewPassword(absl::string_view field, absl::string_view password,
@@ -74,8 +66,9 @@ absl::Status ValidateRegistration(absl::string_view request_id,
   }
   const std::string e = NormalizeEmail(email);
   const size_t at = e.find('@');
-  bool email_ok = e.size() >= 3 && e.size() <= 254 && at != std::string::npos &&
-                  at > 0 && e.find('@', at + 1) == std::string::npos &&
+  bool email_ok = e.size() >= 3 && e.size() <= kMaxEmailLength &&
+                  at != std::string::npos && at > 0 &&
+                  e.find('@', at + 1) == std::string::npos &&
                   e.find('.', at) != std::string::npos && e.back() != '.';
   for (char c : e) {
     if (absl::ascii_isspace(c) || absl::ascii_iscntrl(c) || c == '{' ||
@@ -142,7 +135,13 @@ absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     return InvalidField("update_mask", absl::StrCat("must name at most ",
                                                     kMaxMaskPaths, " paths"));
   }
-  const std::vector<std::string>& paths = mask.empty() ? WritablePaths() : mask;
+  const std::vector<std::string> paths =
+      UpdatePaths(mask, update, OutputOnlyPaths());
+  // Output-only fields are ignored, but bounded like any request string.
+  if (update.email().size() > kMaxEmailLength) {
+    v.Add("profile.email", absl::StrCat("is output only, and at most ",
+                                        kMaxEmailLength, " characters"));
+  }
   v1::Profile next = current;
   std::set<std::string> seen;
   for (const std::string& path : paths) {

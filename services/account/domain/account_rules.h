@@ -30,6 +30,7 @@ inline constexpr int kMaxTrainingDays = 6;
 inline constexpr size_t kMinPasswordLength = 10;
 inline constexpr size_t kMaxPasswordBytes = 512;
 inline constexpr size_t kMaxDeviceNameBytes = 64;
+inline constexpr size_t kMaxEmailLength = 254;
 
 // Lower-cased, trimmed email.
 std::string NormalizeEmail(absl::string_view email);
@@ -55,9 +56,10 @@ absl::Status ValidateDeviceName(absl::string_view field,
 // else (a test's "local") is kept as it is, up to 64 bytes.
 std::string CoarseAddress(absl::string_view address);
 
-// Applies `update` to `current` for the paths in `mask` (every writable
-// field when empty), checking each changed value. `current_year` bounds the
-// birth year. Output-only paths and unknown paths are INVALID_ARGUMENT.
+// Applies `update` to `current` for the paths in `mask` (when empty, the
+// fields `update` sets: UpdatePaths, AIP-134), checking each changed value.
+// `current_year` bounds the birth year. Output-only paths and unknown paths
+// in a mask are INVALID_ARGUMENT.
 absl::StatusOr<v1::Profile> ApplyProfileUpdate(
     const v1::Profile& current, const v1::Profile& update,
     const std::vector<std::string>& mask, int current_year);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock/timestamp.h"
+#include "common/grpc/field_mask.h"
 #include "common/status/client_id.h"
 #include "common/status/errors.h"
 #include "common/units/unit_rules.h"
@@ -306,10 +307,10 @@ absl::StatusOr<v1::Workout> WorkoutRules::Updated(
     const google::protobuf::FieldMask& mask, absl::Time now) const {
   Checker check(catalog_, now);
   v1::Workout next = current;
-  if (mask.paths().empty()) {
-    check.violations().Add("update_mask", "must name at least one field");
-  }
-  for (const std::string& path : mask.paths()) {
+  const std::vector<std::string> paths =
+      UpdatePaths({mask.paths().begin(), mask.paths().end()}, patch,
+                  {"name", "workout_id", "state", "update_time", "version"});
+  for (const std::string& path : paths) {
     if (path == "planned_session_id") {
       next.set_planned_session_id(patch.planned_session_id());
     } else if (path == "start_time") {

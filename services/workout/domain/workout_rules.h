@@ -56,8 +56,9 @@ class WorkoutRules {
   absl::StatusOr<v1::Workout> Synced(const v1::Workout& workout,
                                      const std::string& field,
                                      absl::Time now) const;
-  // `current` with the masked fields of `patch` applied. Output-only fields
-  // and unknown paths are INVALID_ARGUMENT; an empty mask is too.
+  // `current` with the masked fields of `patch` applied (with no mask, the
+  // fields `patch` sets: UpdatePaths, AIP-134). Output-only fields and
+  // unknown paths in a mask are INVALID_ARGUMENT.
   absl::StatusOr<v1::Workout> Updated(const v1::Workout& current,
                                       const v1::Workout& patch,
                                       const google::protobuf::FieldMask& mask,

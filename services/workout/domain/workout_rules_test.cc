@@ -263,9 +263,15 @@ TEST_F(WorkoutRulesTest, UpdatesWriteOnlyWritableFields) {
                                HasSubstr("'state' is set by the server")));
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
                                HasSubstr("'colour' is not a field")));
-  EXPECT_THAT(
-      rules_.Updated(*current, patch, {}, kNow).status(),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  // No mask (AIP-134): the fields the patch sets, its server-owned ones
+  // ignored.
+  patch.set_state(v1::Workout::STATE_ABANDONED);
+  patch.set_version(99);
+  next = rules_.Updated(*current, patch, {}, kNow);
+  ASSERT_THAT(next.status(), IsOk());
+  EXPECT_EQ(next->notes(), "felt strong");
+  EXPECT_EQ(next->state(), v1::Workout::STATE_FINISHED);
+  EXPECT_EQ(next->sets_size(), 1);
 }
 
 TEST_F(WorkoutRulesTest, UpdatedSetsAreCheckedLikeNewOnes) {
