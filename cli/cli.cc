@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/grpc/service_config.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 
@@ -88,8 +89,9 @@ std::string ErrorLine(const absl::Status& status) {
 
 Cli::Cli(CliOptions options)
     : options_(std::move(options)),
-      channel_(grpc::CreateChannel(options_.gateway,
-                                   CredentialsFor(options_.tls_ca))) {}
+      // Retries and timeouts as the published service config says.
+      channel_(ChannelWithServiceConfig(options_.gateway,
+                                        CredentialsFor(options_.tls_ca))) {}
 
 std::unique_ptr<grpc::ClientContext> Cli::NewContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
