@@ -66,8 +66,11 @@ absl::StatusOr<Point> ReadPoint(const pugi::xml_node& node, int n,
                                    " has no <time>: a run needs the time of "
                                    "each point"));
   }
+  // xsd:dateTime; a time without a zone (some exporters write one) is UTC.
   if (!absl::ParseTime(absl::RFC3339_full, time.child_value(), &point.time,
-                       &error)) {
+                       &error) &&
+      !absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S", time.child_value(),
+                       absl::UTCTimeZone(), &point.time, &error)) {
     return Bad(field, absl::StrCat("track point ", n,
                                    ": <time> must be ISO 8601 such as "
                                    "2026-11-30T06:12:03Z"));

@@ -53,6 +53,19 @@ TEST(GpxTest, AnOutAndBackWithAHillAndAStop) {
   EXPECT_NEAR(run->splits[4].elevation_gain_m, 0, 1e-9);  // downhill
 }
 
+TEST(GpxTest, TimesMayHaveAnOffsetFractionsOrNoZone) {
+  absl::StatusOr<GpxRun> run = ParseGpxRun(
+      "<gpx><trk><trkseg>"
+      "<trkpt lat=\"45\" lon=\"7\"><time>2025-11-30T07:00:00+01:00</time>"
+      "</trkpt><trkpt lat=\"45.001\" lon=\"7\"><time>2025-11-30T06:01:00.5"
+      "</time></trkpt><trkpt lat=\"45.002\" lon=\"7\"><time>"
+      "2025-11-30T06:02:00.500Z</time></trkpt></trkseg></trk></gpx>",
+      "gpx");
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->start_time, absl::FromUnixSeconds(1764482400));
+  EXPECT_EQ(run->end_time - run->start_time, absl::Milliseconds(120'500));
+}
+
 TEST(GpxTest, APausedRecordingsGapIsNotDistance) {
   std::vector<Pt> first;
   std::vector<Pt> second;
