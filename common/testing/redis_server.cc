@@ -45,6 +45,13 @@ int EphemeralLow() {
   return range >> low && low > 1024 ? low : 32768;
 }
 
+ABSL_CONST_INIT absl::Mutex port_mu(absl::kConstInit);
+// Ports handed out (or reserved) in this process.
+std::set<int>& GivenPorts() {
+  static auto* given = new std::set<int>;
+  return *given;
+}
+
 }  // namespace
 
 // Test servers get ports below the ephemeral range. A port picked inside it
@@ -53,8 +60,8 @@ int EphemeralLow() {
 // runs with "Address already in use". Each port is handed out once per
 // process; the start is random so parallel test processes spread out.
 int PickFreePort() {
-  static absl::Mutex mu(absl::kConstInit);
-  static std::set<int>* given = new std::set<int>;
+  absl::Mutex& mu = port_mu;
+  std::set<int>* given = &GivenPorts();
   const int low = 20000;
   const int high = std::max(low + 1000, EphemeralLow() - 1);
   static std::mt19937 random(std::random_device{}());
@@ -90,10 +97,16 @@ namespace {
 
 // A free port whose cluster bus port (+10000) is free too and below the
 // ephemeral range.
+// A cluster node's port; its cluster bus takes the port 10000 above, which
+// is reserved too, so that no later server of this process is given it
+// (that once left a gateway unable to bind its metrics port).
 int PickFreeClusterPort() {
   for (int attempt = 0; attempt < 200; ++attempt) {
     const int port = PickFreePort();
-    if (port + 10000 < EphemeralLow() && CanBind(port + 10000)) {
+    const int bus = port + 10000;
+    absl::MutexLock lock(&port_mu);
+    if (bus < EphemeralLow() && !GivenPorts().contains(bus) && CanBind(bus)) {
+      GivenPorts().insert(bus);
       return port;
     }
   }
