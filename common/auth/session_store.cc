@@ -335,8 +335,10 @@ void RedisSessionStore::List(const std::string& token, absl::Time deadline,
           } else {  // issued by a version-2 caller: no device fields
             record.create_time = record.expire_time - config_.lifetime;
           }
+          // Not before the issue nor after now (another pod's clock may be
+          // a little ahead of this one's: max, not std::clamp).
           record.last_use_time =
-              std::clamp(record.last_use_time, record.create_time, now);
+              std::max(record.create_time, std::min(record.last_use_time, now));
           sessions.push_back(std::move(record));
         }
         std::move(done)(std::move(sessions));

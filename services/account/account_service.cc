@@ -138,14 +138,9 @@ grpc::ServerUnaryReactor* AccountService::Register(
     grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
     v1::RegisterResponse* response) {
   UnaryCall call(context, register_metrics_);
-  if (absl::Status valid = ValidateRegistration(
-          request->request_id(), request->email(), request->password());
-      !valid.ok()) {
-    call.Finish(valid);
-    return call.reactor();
-  }
   if (absl::Status valid =
-          ValidateDeviceName("device_name", request->device_name());
+          ValidateRegistration(request->request_id(), request->email(),
+                               request->password(), request->device_name());
       !valid.ok()) {
     call.Finish(valid);
     return call.reactor();

@@ -41,6 +41,18 @@ void CheckNewPassword(absl::string_view field, absl::string_view password,
   }
 }
 
+void CheckDeviceName(absl::string_view field, absl::string_view name,
+                     Violations& v) {
+  const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_iscntrl(static_cast<unsigned char>(c));
+  });
+  if (name.size() > kMaxDeviceNameBytes || control) {
+    v.Add(std::string(field),
+          absl::StrCat("must be at most ", kMaxDeviceNameBytes,
+                       " bytes with no control characters"));
+  }
+}
+
 void CheckTimeZone(const std::string& zone, Violations& v) {
   absl::TimeZone tz;
   // Bounded before the lookup (IANA names are at most 32 characters).
@@ -59,7 +71,8 @@ std::string NormalizeEmail(absl::string_view email) {
 
 absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view email,
-                                  absl::string_view password) {
+                                  absl::string_view password,
+                                  absl::string_view device_name) {
   Violations v;
   if (!IsValidClientId(request_id)) {
     v.Add("request_id", kClientIdRule);
@@ -82,6 +95,7 @@ absl::Status ValidateRegistration(absl::string_view request_id,
           "a dot in the domain, no spaces or braces)");
   }
   CheckNewPassword("password", password, v);
+  CheckDeviceName("device_name", device_name, v);
   return v.ToStatus();
 }
 
@@ -94,15 +108,9 @@ absl::Status ValidateNewPassword(absl::string_view field,
 
 absl::Status ValidateDeviceName(absl::string_view field,
                                 absl::string_view name) {
-  const bool control = std::any_of(name.begin(), name.end(), [](char c) {
-    return absl::ascii_iscntrl(static_cast<unsigned char>(c));
-  });
-  if (name.size() > kMaxDeviceNameBytes || control) {
-    return InvalidField(std::string(field),
-                        absl::StrCat("must be at most ", kMaxDeviceNameBytes,
-                                     " bytes with no control characters"));
-  }
-  return absl::OkStatus();
+  Violations v;
+  CheckDeviceName(field, name, v);
+  return v.ToStatus();
 }
 
 std::string CoarseAddress(absl::string_view address) {

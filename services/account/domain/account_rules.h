@@ -38,7 +38,8 @@ std::string NormalizeEmail(absl::string_view email);
 // INVALID_ARGUMENT naming each bad field of a registration.
 absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view email,
-                                  absl::string_view password);
+                                  absl::string_view password,
+                                  absl::string_view device_name = "");
 
 // INVALID_ARGUMENT naming `field` unless `password` may be an account's
 // password (Register, ChangePassword).

@@ -180,6 +180,12 @@ TEST(AccountRulesTest, NewPasswordsFollowTheRegistrationRule) {
       (std::vector<std::string>{"new_password"}));
 }
 
+TEST(AccountRulesTest, ARegistrationsDeviceNameIsCheckedWithTheRest) {
+  EXPECT_EQ(FieldsOf(ValidateRegistration("", "ann@example.com",
+                                          "long enough pw", "a\nb")),
+            (std::vector<std::string>{"request_id", "device_name"}));
+}
+
 TEST(AccountRulesTest, DeviceNamesAreShortAndPrintable) {
   EXPECT_THAT(ValidateDeviceName("device_name", ""), IsOk());
   EXPECT_THAT(ValidateDeviceName("device_name", "Ann's iPhone 15 \xc3\xa9"),
