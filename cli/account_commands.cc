@@ -1,5 +1,5 @@
-// gracilis register | login | logout | profile | password | sessions |
-// delete-account
+// gracilis register | login | logout | profile | password | email |
+// sessions | delete-account
 
 #include <unistd.h>
 
@@ -192,9 +192,60 @@ int DeleteAccount(const Cli& cli, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+constexpr char kPasswordUsage[] =
+    "password | password forgot <email> | password reset <code>";
+
+// gracilis password forgot <email>: asks for a reset mail.
+int ForgotPassword(const Cli& cli, const std::string& email) {
+  account::RequestPasswordResetRequest request;
+  request.set_email(email);
+  auto context = cli.NewContext();
+  google::protobuf::Empty empty;
+  grpc::Status status =
+      account::AccountService::NewStub(cli.channel())
+          ->RequestPasswordReset(context.get(), request, &empty);
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  std::cout << "if " << email
+            << " has an account, a reset code is on its way to it; then: "
+               "gracilis password reset <code>\n";
+  return kExitOk;
+}
+
+// gracilis password reset <code>: the new password from
+// GRACILIS_NEW_PASSWORD or stdin.
+int ResetPassword(const Cli& cli, const std::string& code) {
+  absl::StatusOr<std::string> next =
+      cli.ReadPassword("new password", "GRACILIS_NEW_PASSWORD");
+  if (!next.ok()) {
+    return cli.Fail(next.status());
+  }
+  account::ResetPasswordRequest request;
+  request.set_code(code);
+  request.set_new_password(*next);
+  auto context = cli.NewContext();
+  google::protobuf::Empty empty;
+  grpc::Status status = account::AccountService::NewStub(cli.channel())
+                            ->ResetPassword(context.get(), request, &empty);
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  cli.ForgetToken();
+  std::cout << "password reset; every session has ended: gracilis login "
+               "<email> with the new one\n";
+  return kExitOk;
+}
+
 int ChangePassword(const Cli& cli, const std::vector<std::string>& args) {
+  if (args.size() == 2 && args[0] == "forgot") {
+    return ForgotPassword(cli, args[1]);
+  }
+  if (args.size() == 2 && args[0] == "reset") {
+    return ResetPassword(cli, args[1]);
+  }
   if (!args.empty()) {
-    return Usage("password");
+    return Usage(kPasswordUsage);
   }
   auto context = cli.NewSignedInContext();
   if (!context.ok()) {
@@ -219,6 +270,39 @@ int ChangePassword(const Cli& cli, const std::vector<std::string>& args) {
     return cli.Fail(status);
   }
   std::cout << "password changed; every other session has ended\n";
+  return kExitOk;
+}
+
+// gracilis email verify <code> | email resend.
+int Email(const Cli& cli, const std::vector<std::string>& args) {
+  const bool verify = args.size() == 2 && args[0] == "verify";
+  const bool resend = args.size() == 1 && args[0] == "resend";
+  if (!verify && !resend) {
+    return Usage("email verify <code> | email resend");
+  }
+  auto stub = account::AccountService::NewStub(cli.channel());
+  google::protobuf::Empty empty;
+  grpc::Status status;
+  if (verify) {
+    account::VerifyEmailRequest request;
+    request.set_code(args[1]);
+    auto context = cli.NewContext();
+    status = stub->VerifyEmail(context.get(), request, &empty);
+  } else {
+    auto context = cli.NewSignedInContext();
+    if (!context.ok()) {
+      return cli.Fail(context.status());
+    }
+    status = stub->RequestEmailVerification(
+        context->get(), account::RequestEmailVerificationRequest(), &empty);
+  }
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  std::cout << (verify ? "email verified\n"
+                       : "a verification code is on its way to your email "
+                         "(unless it is verified already); then: gracilis "
+                         "email verify <code>\n");
   return kExitOk;
 }
 
@@ -296,10 +380,15 @@ std::vector<Command> AccountCommands() {
       {"logout", "logout", "revoke the session and forget the token", Logout},
       {"profile", "profile get | profile set key=value...",
        "show or change body weight, height, equipment, goal, ...", Profile},
-      {"password", "password",
+      {"password", kPasswordUsage,
        "change the password (current, then new: GRACILIS_PASSWORD and "
-       "GRACILIS_NEW_PASSWORD, or two lines on stdin); other sessions end",
+       "GRACILIS_NEW_PASSWORD, or two lines on stdin; other sessions end), "
+       "or reset a forgotten one with a mailed code (new password from "
+       "GRACILIS_NEW_PASSWORD or stdin; every session ends)",
        ChangePassword},
+      {"email", "email verify <code> | email resend",
+       "confirm your email with the mailed code, or have it mailed again",
+       Email},
       {"sessions", "sessions | sessions revoke <id> | sessions revoke-others",
        "list where you are signed in, or end a session", Sessions},
       {"delete-account", "delete-account",

@@ -274,7 +274,9 @@ std::string FormatProfile(const Profile& profile) {
   };
   const std::vector<std::pair<std::string, std::string>> lines = {
       {"user", profile.name()},
-      {"email", profile.email()},
+      {"email", absl::StrCat(profile.email(), profile.email_verified()
+                                                  ? " (verified)"
+                                                  : " (not verified yet)")},
       {"weight", mass(profile.body_weight())},
       {"height", length(profile.height())},
       {"birth_year", number(profile.birth_year())},

@@ -77,7 +77,8 @@ TEST(ServiceConfigTest, NamesOnlyRealMethodsAndCoversEveryPublicService) {
   // password already changed, a session already ended): the app decides.
   EXPECT_EQ(not_retried,
             (std::vector<std::string>{"Login", "Logout", "ChangePassword",
-                                      "DeleteAccount", "RevokeSession"}));
+                                      "DeleteAccount", "RevokeSession",
+                                      "ResetPassword", "VerifyEmail"}));
 }
 
 // Answers UNAVAILABLE to the first `failures` calls of each method.

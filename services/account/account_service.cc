@@ -15,6 +15,14 @@ absl::Status InvalidCredentials() {
                     "CREDENTIALS_INVALID");
 }
 
+absl::Status MailCodeInvalid() {
+  return WithReason(
+      InvalidField("code",
+                   "is not a code that works: it has expired, was used "
+                   "already, or was never mailed; ask for a new mail"),
+      "MAIL_CODE_INVALID");
+}
+
 absl::Status EmailTaken() {
   return WithReason(
       absl::AlreadyExistsError("that email is already registered"),
@@ -65,10 +73,12 @@ absl::Status CheckOwnName(const std::string& name, const std::string& user_id,
 }  // namespace
 
 AccountService::AccountService(AccountStore& store, SessionStore& sessions,
-                               PasswordWorkers& workers, const Clock& clock,
-                               LoginThrottle throttle, RpcMetrics* rpc)
+                               MailStore& mail, PasswordWorkers& workers,
+                               const Clock& clock, LoginThrottle throttle,
+                               RpcMetrics* rpc)
     : store_(store),
       sessions_(sessions),
+      mail_(mail),
       authenticator_(sessions),
       workers_(workers),
       clock_(clock),
@@ -82,8 +92,13 @@ AccountService::AccountService(AccountStore& store, SessionStore& sessions,
       change_password_metrics_(MethodMetrics(rpc, "ChangePassword")),
       list_sessions_metrics_(MethodMetrics(rpc, "ListSessions")),
       revoke_session_metrics_(MethodMetrics(rpc, "RevokeSession")),
-      revoke_other_sessions_metrics_(
-          MethodMetrics(rpc, "RevokeOtherSessions")) {}
+      revoke_other_sessions_metrics_(MethodMetrics(rpc, "RevokeOtherSessions")),
+      request_password_reset_metrics_(
+          MethodMetrics(rpc, "RequestPasswordReset")),
+      reset_password_metrics_(MethodMetrics(rpc, "ResetPassword")),
+      request_email_verification_metrics_(
+          MethodMetrics(rpc, "RequestEmailVerification")),
+      verify_email_metrics_(MethodMetrics(rpc, "VerifyEmail")) {}
 
 RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
                                                   const char* name) {
@@ -188,9 +203,21 @@ grpc::ServerUnaryReactor* AccountService::Register(
                         }
                         *response->mutable_profile() =
                             std::move(created.profile);
-                        IssueSession(call, stored.user_id,
-                                     request->device_name(),
-                                     response->mutable_session());
+                        // The verification mail is queued before the
+                        // session is issued: a retry of a Register cut
+                        // short here queues it again.
+                        mail_.Queue(stored.user_id, MailPurpose::kVerifyEmail,
+                                    response->profile().email(),
+                                    call.deadline(),
+                                    [this, call, request, response,
+                                     stored](absl::Status queued) {
+                                      if (!queued.ok()) {
+                                        return call.Finish(queued);
+                                      }
+                                      IssueSession(call, stored.user_id,
+                                                   request->device_name(),
+                                                   response->mutable_session());
+                                    });
                       });
                 });
           };
@@ -432,9 +459,18 @@ grpc::ServerUnaryReactor* AccountService::DeleteAccount(
             // A missing hash means an earlier deletion got half way; the
             // session proves who this is, so finish it.
             [this, call, caller](const std::string& email, const std::string&) {
-              store_.DeleteAccount(
-                  caller, email, call.deadline(),
-                  [call](absl::Status deleted) { call.Finish(deleted); });
+              // The mail first: a deletion cut short after it is retried
+              // with the session, which still works until the purge.
+              mail_.Forget(
+                  caller.user_id(), call.deadline(),
+                  [this, call, caller, email](absl::Status forgotten) {
+                    if (!forgotten.ok()) {
+                      return call.Finish(forgotten);
+                    }
+                    store_.DeleteAccount(
+                        caller, email, call.deadline(),
+                        [call](absl::Status deleted) { call.Finish(deleted); });
+                  });
             });
       });
 }
@@ -577,6 +613,190 @@ grpc::ServerUnaryReactor* AccountService::RevokeOtherSessions(
                                  call.Finish(ended.status());
                                });
       });
+}
+
+void AccountService::QueueMailFor(UnaryCall call, MailPurpose purpose,
+                                  const std::string& email,
+                                  const std::string& user_id) {
+  const std::string client =
+      ClientAddress(*call.context(), throttle_.trusted_proxies);
+  mail_.CountAddressRequest(
+      client, call.deadline(),
+      [this, call, purpose, email,
+       user_id](absl::StatusOr<absl::Duration> wait) {
+        if (!wait.ok()) {
+          return call.Finish(wait.status());
+        }
+        if (*wait > absl::ZeroDuration()) {
+          return call.Finish(WithRetryDelay(
+              WithReason(absl::ResourceExhaustedError(
+                             "too many mail requests from this address; "
+                             "wait before asking again"),
+                         "MAIL_THROTTLED"),
+              *wait));
+        }
+        mail_.FindRecipient(
+            email, call.deadline(),
+            [this, call, purpose, email,
+             user_id](absl::StatusOr<std::optional<std::string>> recipient) {
+              if (!recipient.ok()) {
+                return call.Finish(recipient.status());
+              }
+              if (!recipient->has_value() ||
+                  (!user_id.empty() && **recipient != user_id)) {
+                return call.Finish(absl::OkStatus());
+              }
+              mail_.Queue(**recipient, purpose, email, call.deadline(),
+                          [call](absl::Status queued) { call.Finish(queued); });
+            });
+      });
+}
+
+void AccountService::OpenCode(UnaryCall call, MailPurpose purpose,
+                              const std::string& code, Opened next) {
+  // A code has the form of a session token, "<user_id>.<secret>", and like
+  // one is stored only as the hash of its secret (in its own keys: a
+  // session token opens nothing here, nor a code a session).
+  std::optional<ParsedToken> parsed =
+      code.size() <= 128 ? ParseSessionToken(code) : std::nullopt;
+  if (!parsed.has_value()) {
+    return call.Finish(MailCodeInvalid());
+  }
+  const std::string user_id = parsed->user_id;
+  // The claim is the code's: a retry of a call cut short after claiming
+  // goes on at once, while another code of the same grant waits for the
+  // claim to lapse.
+  const std::string claim_id = parsed->secret_hash;
+  mail_.Claim(
+      user_id, purpose, parsed->secret_hash, claim_id, call.deadline(),
+      [this, call, purpose, user_id, claim_id,
+       next = std::move(next)](absl::StatusOr<MailClaim> claim) {
+        if (!claim.ok()) {
+          return call.Finish(claim.status());
+        }
+        if (claim->outcome == MailClaim::Outcome::kInvalid) {
+          return call.Finish(MailCodeInvalid());
+        }
+        if (claim->outcome == MailClaim::Outcome::kBusy) {
+          return call.Finish(absl::AbortedError(
+              "another code from the same request is being used right now; "
+              "try again in a minute"));
+        }
+        next(user_id, claim->email, [this, call, purpose, user_id, claim_id] {
+          mail_.Consume(
+              user_id, purpose, claim_id, call.deadline(),
+              [call](absl::Status consumed) { call.Finish(consumed); });
+        });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::RequestPasswordReset(
+    grpc::CallbackServerContext* context,
+    const v1::RequestPasswordResetRequest* request, google::protobuf::Empty*) {
+  UnaryCall call(context, request_password_reset_metrics_);
+  if (absl::Status valid = ValidateEmail("email", request->email());
+      !valid.ok()) {
+    call.Finish(valid);
+    return call.reactor();
+  }
+  QueueMailFor(call, MailPurpose::kPasswordReset,
+               NormalizeEmail(request->email()), "");
+  return call.reactor();
+}
+
+grpc::ServerUnaryReactor* AccountService::ResetPassword(
+    grpc::CallbackServerContext* context,
+    const v1::ResetPasswordRequest* request, google::protobuf::Empty*) {
+  UnaryCall call(context, reset_password_metrics_);
+  if (absl::Status valid =
+          ValidateNewPassword("new_password", request->new_password());
+      !valid.ok()) {
+    call.Finish(valid);
+    return call.reactor();
+  }
+  OpenCode(call, MailPurpose::kPasswordReset, request->code(),
+           [this, call, request](const std::string& user_id,
+                                 const std::string& email,
+                                 std::function<void()> consume) {
+             OffThread(call, [this, call, request, user_id, email, consume] {
+               absl::StatusOr<std::string> hash =
+                   HashPassword(request->new_password());
+               if (!hash.ok()) {
+                 return call.Finish(hash.status());
+               }
+               // Every session ends before the password changes and again
+               // after, as at ChangePassword; the code is used up last, so a
+               // call cut short leaves it usable again once its claim lapses.
+               auto end_sessions = [this, call, user_id](auto then) {
+                 store_.EndAllSessions(user_id, call.deadline(),
+                                       [call, then = std::move(then)](
+                                           absl::Status ended) mutable {
+                                         if (!ended.ok()) {
+                                           return call.Finish(ended);
+                                         }
+                                         then();
+                                       });
+               };
+               end_sessions([this, call, user_id, email, hash = *hash,
+                             end_sessions, consume] {
+                 store_.ResetPasswordHash(
+                     email, user_id, hash, call.deadline(),
+                     [call, end_sessions, consume](absl::StatusOr<bool> reset) {
+                       if (!reset.ok()) {
+                         return call.Finish(reset.status());
+                       }
+                       if (!*reset) {  // deleted since the mail was sent
+                         return call.Finish(MailCodeInvalid());
+                       }
+                       end_sessions(consume);
+                     });
+               });
+             });
+           });
+  return call.reactor();
+}
+
+grpc::ServerUnaryReactor* AccountService::RequestEmailVerification(
+    grpc::CallbackServerContext* context,
+    const v1::RequestEmailVerificationRequest*, google::protobuf::Empty*) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, request_email_verification_metrics_),
+      [this](UnaryCall call, Caller caller) {
+        store_.GetProfile(
+            caller, call.deadline(),
+            [this, call, caller](absl::StatusOr<StoredProfile> profile) {
+              if (!profile.ok()) {
+                return call.Finish(profile.status());
+              }
+              if (profile->profile.email_verified()) {
+                return call.Finish(absl::OkStatus());  // nothing to send
+              }
+              QueueMailFor(call, MailPurpose::kVerifyEmail,
+                           profile->profile.email(), caller.user_id());
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::VerifyEmail(
+    grpc::CallbackServerContext* context, const v1::VerifyEmailRequest* request,
+    google::protobuf::Empty*) {
+  UnaryCall call(context, verify_email_metrics_);
+  OpenCode(call, MailPurpose::kVerifyEmail, request->code(),
+           [this, call](const std::string& user_id, const std::string& email,
+                        std::function<void()> consume) {
+             store_.MarkEmailVerified(
+                 user_id, email, call.deadline(),
+                 [call, consume](absl::StatusOr<bool> marked) {
+                   if (!marked.ok()) {
+                     return call.Finish(marked.status());
+                   }
+                   if (!*marked) {  // deleted since the mail was sent
+                     return call.Finish(MailCodeInvalid());
+                   }
+                   consume();
+                 });
+           });
+  return call.reactor();
 }
 
 }  // namespace gracilis::account

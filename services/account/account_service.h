@@ -11,6 +11,7 @@
 #include "common/metrics/metrics.h"
 #include "gracilis/account/v1/account.grpc.pb.h"
 #include "services/account/account_store.h"
+#include "services/account/mail_store.h"
 #include "services/account/password_workers.h"
 
 namespace gracilis::account {
@@ -18,7 +19,7 @@ namespace gracilis::account {
 class AccountService final : public v1::AccountService::CallbackService {
  public:
   // `rpc_metrics` may be null.
-  AccountService(AccountStore& store, SessionStore& sessions,
+  AccountService(AccountStore& store, SessionStore& sessions, MailStore& mail,
                  PasswordWorkers& workers, const Clock& clock,
                  LoginThrottle throttle, RpcMetrics* rpc_metrics);
 
@@ -57,6 +58,22 @@ class AccountService final : public v1::AccountService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RevokeOtherSessionsRequest* request,
       v1::RevokeOtherSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RequestPasswordReset(
+      grpc::CallbackServerContext* context,
+      const v1::RequestPasswordResetRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ResetPassword(
+      grpc::CallbackServerContext* context,
+      const v1::ResetPasswordRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* RequestEmailVerification(
+      grpc::CallbackServerContext* context,
+      const v1::RequestEmailVerificationRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* VerifyEmail(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyEmailRequest* request,
+      google::protobuf::Empty* response) override;
 
  private:
   // What a signed-in caller who typed the password again may do next
@@ -80,9 +97,24 @@ class AccountService final : public v1::AccountService::CallbackService {
   // with CREDENTIALS_INVALID.
   void ConfirmPassword(UnaryCall call, const Caller& caller,
                        const std::string* password, Confirmed next);
+  // Counts a mail request for `email` from the call's client (MailLimits)
+  // and queues `purpose`'s mail if the email has an account, then finishes
+  // `call` with OK either way (the answer tells nothing of the account).
+  // With `user_id`, only that user's account is mailed.
+  void QueueMailFor(UnaryCall call, MailPurpose purpose,
+                    const std::string& email, const std::string& user_id);
+  // What a mailed code (ResetPassword, VerifyEmail) may do once it has
+  // claimed its grant: runs with the user and the address mailed to, and
+  // `consume` ends the grant (every code of it) and finishes the call.
+  using Opened =
+      std::function<void(const std::string& user_id, const std::string& email,
+                         std::function<void()> consume)>;
+  void OpenCode(UnaryCall call, MailPurpose purpose, const std::string& code,
+                Opened next);
 
   AccountStore& store_;
   SessionStore& sessions_;
+  MailStore& mail_;
   Authenticator authenticator_;
   PasswordWorkers& workers_;
   const Clock& clock_;
@@ -97,6 +129,10 @@ class AccountService final : public v1::AccountService::CallbackService {
   RpcMetrics::Method* list_sessions_metrics_;
   RpcMetrics::Method* revoke_session_metrics_;
   RpcMetrics::Method* revoke_other_sessions_metrics_;
+  RpcMetrics::Method* request_password_reset_metrics_;
+  RpcMetrics::Method* reset_password_metrics_;
+  RpcMetrics::Method* request_email_verification_metrics_;
+  RpcMetrics::Method* verify_email_metrics_;
 };
 
 }  // namespace gracilis::account

@@ -40,7 +40,8 @@ class AccountServiceTest : public ::testing::Test {
     redis_ = std::make_unique<RedisClient>(
         redis_config,
         std::vector<LibraryUse>{Owns(RedisSessionStore::Functions()),
-                                Owns(RedisAccountStore::Functions())},
+                                Owns(RedisAccountStore::Functions()),
+                                Owns(RedisMailStore::Functions())},
         nullptr);
     sessions_ =
         std::make_unique<RedisSessionStore>(*redis_, clock_, SessionConfig());
@@ -48,8 +49,9 @@ class AccountServiceTest : public ::testing::Test {
     throttle_.first_delay = absl::Seconds(1);
     throttle_.max_account_failures = 8;
     store_ = std::make_unique<RedisAccountStore>(*redis_, throttle_);
-    service_ = std::make_unique<AccountService>(*store_, *sessions_, workers_,
-                                                clock_, throttle_, nullptr);
+    mail_ = std::make_unique<RedisMailStore>(*redis_, MailLimits());
+    service_ = std::make_unique<AccountService>(
+        *store_, *sessions_, *mail_, workers_, clock_, throttle_, nullptr);
     ServerConfig server_config;
     server_config.listen = {"127.0.0.1", 0};
     server_config.shutdown_grace = absl::Seconds(1);
@@ -194,6 +196,7 @@ class AccountServiceTest : public ::testing::Test {
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<RedisSessionStore> sessions_;
   std::unique_ptr<RedisAccountStore> store_;
+  std::unique_ptr<RedisMailStore> mail_;
   std::unique_ptr<AccountService> service_;
   std::unique_ptr<ServiceHost> host_;
   std::unique_ptr<v1::AccountService::Stub> stub_;

@@ -101,6 +101,21 @@ class AccountStore {
                                const std::string& old_hash,
                                const std::string& new_hash, absl::Time deadline,
                                Done<bool> done) = 0;
+  // A password reset: replaces the password hash of `email`'s claim if it
+  // is still `user_id`'s finished one; false if not.
+  virtual void ResetPasswordHash(const std::string& email,
+                                 const std::string& user_id,
+                                 const std::string& new_hash,
+                                 absl::Time deadline, Done<bool> done) = 0;
+  // Ends every session of `user_id` (no session of theirs needed).
+  virtual void EndAllSessions(const std::string& user_id, absl::Time deadline,
+                              DoneStatus done) = 0;
+  // Records that the owner of `email` confirmed it: the profile is
+  // email_verified while its email is that one. False if the user has no
+  // profile.
+  virtual void MarkEmailVerified(const std::string& user_id,
+                                 const std::string& email, absl::Time deadline,
+                                 Done<bool> done) = 0;
   // Removes the email claim, then every key of the user, sessions included.
   virtual void DeleteAccount(const Caller& caller, const std::string& email,
                              absl::Time deadline, DoneStatus done) = 0;
@@ -138,7 +153,8 @@ inline constexpr absl::Duration kKnownAddressLifetime = absl::Hours(24 * 90);
 //                        (blocked until); TTL window + the last delay
 //   {e:<email>}:known    ZSET addresses the owner logged in from -> last
 //                        success ms (TTL kKnownAddressLifetime)
-//   {u:<id>}:profile     HASH data (serialized Profile), version
+//   {u:<id>}:profile     HASH data (serialized Profile), version,
+//                        verified_email (the email last confirmed)
 //   {u:<id>}:keys        SET of the user's keys, for DeleteAccount
 //   {u:<id>}:deleted     marker left by DeleteAccount for 10 minutes
 class RedisAccountStore final : public AccountStore {
@@ -166,6 +182,13 @@ class RedisAccountStore final : public AccountStore {
   void SetPasswordHash(const std::string& email, const std::string& user_id,
                        const std::string& old_hash, const std::string& new_hash,
                        absl::Time deadline, Done<bool> done) override;
+  void ResetPasswordHash(const std::string& email, const std::string& user_id,
+                         const std::string& new_hash, absl::Time deadline,
+                         Done<bool> done) override;
+  void EndAllSessions(const std::string& user_id, absl::Time deadline,
+                      DoneStatus done) override;
+  void MarkEmailVerified(const std::string& user_id, const std::string& email,
+                         absl::Time deadline, Done<bool> done) override;
   void DeleteAccount(const Caller& caller, const std::string& email,
                      absl::Time deadline, DoneStatus done) override;
 

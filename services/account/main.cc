@@ -45,6 +45,14 @@ int main(int argc, char** argv) {
                     "address prefixes of the gateway, whose x-client-address "
                     "header names the client (comma-separated)"),
       ',', absl::SkipEmpty());
+  account::MailLimits mail_limits;
+  mail_limits.per_email = static_cast<int>(source.Int(
+      "mail_per_email", mail_limits.per_email, 1, 1000,
+      "reset and verification mails per email an hour (more are answered "
+      "alike and not sent)"));
+  mail_limits.per_address = static_cast<int>(source.Int(
+      "mail_per_address", mail_limits.per_address, 1, 100000,
+      "mail requests per client address an hour before MAIL_THROTTLED"));
   const int hash_threads = static_cast<int>(
       source.Int("password_threads", 2, 1, 64, "Argon2id worker threads"));
   ExitOnConfigError(source, "gracilis-account");
@@ -59,14 +67,16 @@ int main(int argc, char** argv) {
 
   RedisClient redis(redis_config,
                     {Owns(RedisSessionStore::Functions()),
-                     Owns(account::RedisAccountStore::Functions())},
+                     Owns(account::RedisAccountStore::Functions()),
+                     Owns(account::RedisMailStore::Functions())},
                     (*metrics)->redis());
   SystemClock clock;
   RedisSessionStore sessions(redis, clock, session_config);
   account::RedisAccountStore store(redis, throttle);
+  account::RedisMailStore mail(redis, mail_limits);
   account::PasswordWorkers workers(hash_threads, /*max_queue=*/256);
-  account::AccountService service(store, sessions, workers, clock, throttle,
-                                  (*metrics)->rpc());
+  account::AccountService service(store, sessions, mail, workers, clock,
+                                  throttle, (*metrics)->rpc());
 
   ServiceHost host(server_config);
   host.AddService(&service, "gracilis.account.v1.AccountService");

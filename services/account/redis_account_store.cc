@@ -40,13 +40,15 @@ absl::Status Unexpected(absl::string_view what) {
   return absl::InternalError(absl::StrCat("unexpected redis reply to ", what));
 }
 
-// A {data, version} reply as read by HMGET profile data version.
+// A {data, version, verified email} reply as read by HMGET profile data
+// version verified_email. The profile's email is verified while it is the
+// one last confirmed.
 absl::StatusOr<StoredProfile> ParseStoredProfile(
     absl::StatusOr<RedisReply> reply) {
   if (!reply.ok()) {
     return reply.status();
   }
-  if (reply->elements.size() != 2 || reply->elements[0].is_nil()) {
+  if (reply->elements.size() != 3 || reply->elements[0].is_nil()) {
     return absl::NotFoundError("no such account");
   }
   StoredProfile stored;
@@ -54,14 +56,24 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
     return absl::DataLossError("stored profile is corrupt");
   }
   stored.version = std::stoll(reply->elements[1].str);
+  stored.profile.set_email_verified(!reply->elements[2].is_nil() &&
+                                    reply->elements[2].str ==
+                                        stored.profile.email());
   return stored;
+}
+
+absl::StatusOr<bool> IsOne(absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) {
+    return reply.status();
+  }
+  return reply->integer == 1;
 }
 
 }  // namespace
 
 const FunctionLibrary& RedisAccountStore::Functions() {
   static const auto* library = new FunctionLibrary(MakeUserFunctionLibrary(
-      "gracilis_account", 5, R"lua(local function now_ms()
+      "gracilis_account", 6, R"lua(local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -95,8 +107,19 @@ redis.register_function('account_finish', function(keys, args)
 end)
 
 -- KEYS: profile, registry, sessions index, deleted marker.
--- ARGV: serialized profile. {data, version} of the profile now stored, or
--- nil when the user was just deleted.
+-- ARGV: serialized profile. {data, version, verified email} of the profile
+-- now stored, or nil when the user was just deleted.
+redis.register_function('profile_start', function(keys, args)
+  if redis.call('EXISTS', keys[4]) == 1 then return false end
+  if redis.call('HSETNX', keys[1], 'data', args[1]) == 1 then
+    redis.call('HSET', keys[1], 'version', 1)
+  end
+  redis.call('SADD', keys[2], keys[1], keys[3])
+  return redis.call('HMGET', keys[1], 'data', 'version', 'verified_email')
+end)
+
+-- Used by pods built for library version 5 only (profile_start replaced
+-- it); kept so that they work during a rollout. Remove at version 7.
 redis.register_function('profile_create', function(keys, args)
   if redis.call('EXISTS', keys[4]) == 1 then return false end
   if redis.call('HSETNX', keys[1], 'data', args[1]) == 1 then
@@ -104,31 +127,6 @@ redis.register_function('profile_create', function(keys, args)
   end
   redis.call('SADD', keys[2], keys[1], keys[3])
   return redis.call('HMGET', keys[1], 'data', 'version')
-end)
-
--- Used by pods built for library version 3 only (login_attempt replaced
--- it); kept so that they work during a rollout. Remove at version 5.
--- KEYS: login, address fails, account fails.
--- ARGV: window_ms, max per address, max per account.
--- {user_id|false, password_hash|false, request_id|false,
---  address fails, its ttl_ms, account fails, its ttl_ms,
---  unfinished_since|false}
--- The counts are before this attempt; below both limits, this attempt is
--- counted in both (each window starts at its first failure).
-redis.register_function('login_begin', function(keys, args)
-  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash',
-                          'request_id', 'unfinished_since')
-  local fails = tonumber(redis.call('GET', keys[2]) or '0')
-  local all = tonumber(redis.call('GET', keys[3]) or '0')
-  if fails < tonumber(args[2]) and all < tonumber(args[3]) then
-    for i = 2, 3 do
-      if redis.call('INCR', keys[i]) == 1 then
-        redis.call('PEXPIRE', keys[i], args[1])
-      end
-    end
-  end
-  return {have[1], have[2], have[3], fails, redis.call('PTTL', keys[2]),
-          all, redis.call('PTTL', keys[3]), have[4]}
 end)
 
 -- KEYS: login, address throttle, account fails, known addresses.
@@ -194,10 +192,45 @@ redis.register_function('login_set_password', function(keys, args)
   return 1
 end)
 
--- KEYS: profile. {data, version}, nil for no profile.
+-- KEYS: profile. {data, version, verified email}, nil for no profile.
+register_user_function('profile_get', function(keys, args)
+  return redis.call('HMGET', keys[1], 'data', 'version', 'verified_email')
+end, {'no-writes'})
+
+-- Used by pods built for library version 5 only (profile_get replaced
+-- it). Remove at version 7.
 register_user_function('profile_read', function(keys, args)
   return redis.call('HMGET', keys[1], 'data', 'version')
 end, {'no-writes'})
+
+-- KEYS: profile. ARGV: email. Records that the owner of `email` confirmed
+-- it (the profile says so while its email is that one): 1, or 0 if the
+-- user has no profile.
+redis.register_function('profile_verify_email', function(keys, args)
+  if redis.call('EXISTS', keys[1]) == 0 then return 0 end
+  redis.call('HSET', keys[1], 'verified_email', args[1])
+  return 1
+end)
+
+-- KEYS: login. ARGV: user_id, new hash. A reset: 1 if the claim is that
+-- user's finished one and now has the new hash, else 0.
+redis.register_function('login_reset_password', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'unfinished_since')
+  if have[1] ~= args[1] or have[2] then return 0 end
+  redis.call('HSET', keys[1], 'password_hash', args[2])
+  return 1
+end)
+
+-- KEYS: sessions index, session devices. ARGV: user_id. Ends every session
+-- of the user; how many were live.
+redis.register_function('account_end_sessions', function(keys, args)
+  local ended = 0
+  for _, hash in ipairs(redis.call('ZRANGE', keys[1], 0, -1)) do
+    ended = ended + redis.call('DEL', '{u:' .. args[1] .. '}:session:' .. hash)
+  end
+  redis.call('DEL', keys[1], keys[2])
+  return ended
+end)
 
 -- KEYS: profile. ARGV: data, expected_version. New version, or 0 on conflict.
 register_user_function('profile_replace', function(keys, args)
@@ -290,7 +323,7 @@ void RedisAccountStore::CreateProfile(const std::string& user_id,
                                       absl::Time deadline,
                                       Done<StoredProfile> done) {
   redis_.Call(
-      "profile_create",
+      "profile_start",
       {ProfileKey(user_id), RegistryKey(user_id), SessionIndexKey(user_id),
        DeletedKey(user_id)},
       {profile.SerializeAsString()},
@@ -352,7 +385,7 @@ void RedisAccountStore::RecordLoginSuccess(const std::string& email,
 void RedisAccountStore::GetProfile(const Caller& caller, absl::Time deadline,
                                    Done<StoredProfile> done) {
   caller.Call(
-      redis_, Functions(), "profile_read", {ProfileKey(caller.user_id())}, {},
+      redis_, Functions(), "profile_get", {ProfileKey(caller.user_id())}, {},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         std::move(done)(ParseStoredProfile(std::move(reply)));
       },
@@ -392,6 +425,38 @@ void RedisAccountStore::SetPasswordHash(const std::string& email,
           return std::move(done)(reply.status());
         }
         std::move(done)(reply->integer == 1);
+      },
+      deadline);
+}
+
+void RedisAccountStore::ResetPasswordHash(const std::string& email,
+                                          const std::string& user_id,
+                                          const std::string& new_hash,
+                                          absl::Time deadline,
+                                          Done<bool> done) {
+  redis_.Call(
+      "login_reset_password", {LoginKey(email)}, {user_id, new_hash},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(IsOne(std::move(reply)));
+      },
+      deadline);
+}
+
+void RedisAccountStore::EndAllSessions(const std::string& user_id,
+                                       absl::Time deadline, DoneStatus done) {
+  redis_.Call("account_end_sessions",
+              {SessionIndexKey(user_id), SessionDevicesKey(user_id)}, {user_id},
+              StatusOnly(std::move(done)), deadline);
+}
+
+void RedisAccountStore::MarkEmailVerified(const std::string& user_id,
+                                          const std::string& email,
+                                          absl::Time deadline,
+                                          Done<bool> done) {
+  redis_.Call(
+      "profile_verify_email", {ProfileKey(user_id)}, {email},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(IsOne(std::move(reply)));
       },
       deadline);
 }

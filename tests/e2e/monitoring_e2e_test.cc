@@ -32,6 +32,7 @@ class MonitoringTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_THAT(stack_.Start(), IsOk());
+    ASSERT_THAT(stack_.StartMail(), IsOk());
     const std::string dir = stack_.dir();
     ASSERT_THAT(exporter_.Start({"prometheus-redis-exporter", "-redis.addr",
                                  "redis://" + stack_.redis().address(),
@@ -77,6 +78,7 @@ class MonitoringTest : public ::testing::Test {
         {address(9102), address(stack_.metrics_port("gracilis-plan"))},
         {address(9103), address(stack_.metrics_port("gracilis-workout"))},
         {address(9104), address(stack_.metrics_port("gracilis-progress"))},
+        {address(9105), address(stack_.mailer_metrics_port())},
         {address(8405), address(stack_.gateway_metrics_port())},
         {address(9121), address(exporter_port_)},
         {address(9091), address(pushgateway_port_)},
@@ -147,7 +149,7 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
   ASSERT_TRUE(WaitUntil(
       [&] {
         const std::vector<Value> up = Query("up");
-        return up.size() == 8 &&
+        return up.size() == 9 &&
                std::all_of(up.begin(), up.end(), [](const Value& row) {
                  return row.struct_value()
                             .fields()
@@ -161,12 +163,14 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
       << Get("/api/v1/targets").output;
   EXPECT_EQ(Scalar("redis_up"), 1);
   EXPECT_EQ(Scalar("min(gracilis_redis_connected)"), 1);
+  EXPECT_GT(Scalar("gracilis_mail_last_pass_timestamp_seconds"), 0);
 
   // The alert rules are loaded, and none fires on a healthy stack (the
   // weekly job's absence is pending: it has 8 days).
   const std::string rules = Get("/api/v1/rules").output;
-  for (const char* alert : {"GracilisHighErrorRatio", "RedisDown",
-                            "GatewayServerErrors", "WeeklyJobNotSucceeding"}) {
+  for (const char* alert :
+       {"GracilisHighErrorRatio", "RedisDown", "GatewayServerErrors",
+        "WeeklyJobNotSucceeding", "MailOutboxStuck", "MailerNotRunning"}) {
     EXPECT_THAT(rules, HasSubstr(alert));
   }
   EXPECT_THAT(Get("/api/v1/alerts").output,

@@ -53,6 +53,7 @@ TestStack::~TestStack() {
   // Killed, not stopped: graceful drain is not under test here, and a
   // service's metrics exposer takes a second to stop.
   gateway_.Kill();
+  mailer_.Kill();
   for (auto& process : added_) {
     process->Kill();
   }
@@ -89,6 +90,35 @@ absl::Status TestStack::Start() {
   RETURN_IF_ERROR(
       StartService(progress_, GRACILIS_PROGRESS_BINARY, progress_port_, {}));
   return StartGateway();
+}
+
+absl::Status TestStack::StartMail() {
+  smtp_sink_ = std::make_unique<TestSmtpSink>();
+  RETURN_IF_ERROR(smtp_sink_->Start());
+  mailer_metrics_port_ = PickFreePort();
+  RETURN_IF_ERROR(mailer_.Start(
+      OnServerCpu(
+          {GRACILIS_MAILER_BINARY,
+           absl::StrCat("--metrics_listen=127.0.0.1:", mailer_metrics_port_),
+           "--redis=" + redis_.address(), "--smtp_url=" + smtp_sink_->url(),
+           "--mail_poll_interval=50ms", "--smtp_timeout=2s"}),
+      {}, absl::StrCat(dir_, "/gracilis-mailer.log")));
+  if (!WaitUntil([&] {
+        return absl::StrContains(MailerMetrics(), "gracilis_redis_connected 1");
+      })) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "gracilis-mailer not connected; the end of its log:\n",
+        RunCommand(absl::StrCat("tail -n 20 ", dir_, "/gracilis-mailer.log"))
+            .output));
+  }
+  return absl::OkStatus();
+}
+
+std::string TestStack::MailerMetrics() const {
+  return RunCommand(absl::StrCat("curl -sf http://127.0.0.1:",
+                                 mailer_metrics_port_, "/metrics"),
+                    /*with_stderr=*/false)
+      .output;
 }
 
 absl::StatusOr<std::string> TestStack::AddService(

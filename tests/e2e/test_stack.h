@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/testing/child_process.h"
 #include "common/testing/redis_server.h"
+#include "common/testing/smtp_sink.h"
 #include "grpcpp/grpcpp.h"
 
 namespace gracilis::testing {
@@ -43,6 +44,16 @@ class TestStack {
   // Starts Redis, the services (waiting for each to be SERVING) and the
   // gateway (waiting until it routes to them).
   absl::Status Start();
+
+  // After Start: mail for real, as scripts/up runs it: an SMTP sink
+  // (smtp_sink()) and gracilis-mailer delivering the outbox to it, polling
+  // every 50 ms.
+  absl::Status StartMail();
+  TestSmtpSink& smtp_sink() { return *smtp_sink_; }
+  ChildProcess& mailer() { return mailer_; }
+  // What the mailer's /metrics serves, and its port.
+  std::string MailerMetrics() const;
+  int mailer_metrics_port() const { return mailer_metrics_port_; }
 
   // After Start: one more instance of a service binary on this stack's
   // Redis with `flags` added (e.g. "--record_metrics=0"), not behind the
@@ -120,6 +131,9 @@ class TestStack {
   std::map<std::string, Started> started_;
   std::vector<std::unique_ptr<ChildProcess>> added_;
   int server_cpu_ = -1;
+  std::unique_ptr<TestSmtpSink> smtp_sink_;
+  ChildProcess mailer_;
+  int mailer_metrics_port_ = 0;
 };
 
 }  // namespace gracilis::testing

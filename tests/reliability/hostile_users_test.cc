@@ -38,9 +38,11 @@ using PlanStub = pv1::PlanService::Stub;
 using ProgressStub = progress::v1::ProgressService::Stub;
 using WorkoutStub = wv1::WorkoutService::Stub;
 using testing::IsOk;
+using testing::MailedCode;
 using testing::RunCommand;
 using testing::SignedInCall;
 using testing::TestStack;
+using testing::WaitUntil;
 
 // The calls that name one of a user's objects, each with a valid request
 // for the objects NewTrainingUser makes (a plan, the workouts "done" and
@@ -558,6 +560,12 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
          return SignedInCall(*workouts_, &WorkoutStub::ImportRun, r, t)
              .status();
        }},
+      {"RequestEmailVerification",
+       [&](const std::string& t) {
+         return SignedInCall(*accounts_, &AccountStub::RequestEmailVerification,
+                             av1::RequestEmailVerificationRequest(), t)
+             .status();
+       }},
       {"ListSessions",
        [&](const std::string& t) {
          return SignedInCall(*accounts_, &AccountStub::ListSessions,
@@ -713,10 +721,30 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
 }
 
 // Item 7: neither a raw token nor a password is kept: not in any Redis key
-// or value, not in the append-only file, not in any service's or the
-// gateway's log.
+// or value, not in the append-only file, not in any service's, the
+// mailer's or the gateway's log. Nor is a mailed code (reset and
+// verification), which only the mail itself carries: not in the outbox,
+// the mailer's log or the SMTP sink's log.
 TEST_F(HostileUsersTest, NoRawTokenOrPasswordIsStoredOrLogged) {
+  ASSERT_THAT(stack_.StartMail(), IsOk());
   const User ann = NewUser("ann@example.com");
+  av1::RequestPasswordResetRequest reset;
+  reset.set_email(ann.email);
+  ASSERT_THAT(
+      SignedInCall(*accounts_, &AccountStub::RequestPasswordReset, reset, "")
+          .status(),
+      IsOk());
+  std::vector<std::string> codes;
+  ASSERT_TRUE(WaitUntil([&] {
+    codes.clear();
+    for (const std::string& mail : stack_.smtp_sink().Mails()) {
+      if (absl::StrContains(mail, ann.email)) {
+        codes.push_back(MailedCode(mail));
+      }
+    }
+    return codes.size() == 2;  // verification and reset
+  })) << codes.size()
+      << " mails";
   av1::LoginRequest login;
   login.set_email(ann.email);
   login.set_password(kPassword);
@@ -734,9 +762,13 @@ TEST_F(HostileUsersTest, NoRawTokenOrPasswordIsStoredOrLogged) {
   stack_.redis().Cli("BGREWRITEAOF");
   absl::SleepFor(absl::Milliseconds(300));
 
-  const std::vector<std::string> secrets = {
-      ann.token, session->session().token(), kPassword,
-      "a wrong password, also secret"};
+  std::vector<std::string> secrets = {ann.token, session->session().token(),
+                                      kPassword,
+                                      "a wrong password, also secret"};
+  for (const std::string& code : codes) {
+    ASSERT_FALSE(code.empty());
+    secrets.push_back(code.substr(code.find('.') + 1));  // its secret part
+  }
   // Every key, and every value as redis-cli --scan and DUMP show it (DUMP
   // strings are stored raw inside the dump, so a plain search finds them).
   const std::string keys = stack_.redis().Cli("--scan");
@@ -751,7 +783,8 @@ TEST_F(HostileUsersTest, NoRawTokenOrPasswordIsStoredOrLogged) {
                               stack_.redis().dir(), "/*.* ", stack_.dir(),
                               "/*.log 2>/dev/null"),
                  /*with_stderr=*/false)
-          .output;
+          .output +
+      stack_.smtp_sink().Log();
   ASSERT_TRUE(absl::StrContains(files, "gracilis")) << "the logs were not read";
   int found = 0;
   for (const std::string& secret : secrets) {

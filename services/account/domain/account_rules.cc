@@ -21,7 +21,7 @@ using type::v1::ExperienceLevel;
 
 const std::vector<std::string>& OutputOnlyPaths() {
   static const auto* paths = new std::vector<std::string>{
-      "name", "email", "create_time", "update_time"};
+      "name", "email", "create_time", "update_time", "email_verified"};
   return *paths;
 }
 
@@ -69,14 +69,10 @@ std::string NormalizeEmail(absl::string_view email) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(email));
 }
 
-absl::Status ValidateRegistration(absl::string_view request_id,
-                                  absl::string_view email,
-                                  absl::string_view password,
-                                  absl::string_view device_name) {
-  Violations v;
-  if (!IsValidClientId(request_id)) {
-    v.Add("request_id", kClientIdRule);
-  }
+namespace {
+
+void CheckEmail(absl::string_view field, absl::string_view email,
+                Violations& v) {
   const std::string e = NormalizeEmail(email);
   const size_t at = e.find('@');
   bool email_ok = e.size() >= 3 && e.size() <= kMaxEmailLength &&
@@ -90,12 +86,31 @@ absl::Status ValidateRegistration(absl::string_view request_id,
     }
   }
   if (!email_ok) {
-    v.Add("email",
+    v.Add(std::string(field),
           "must be an address like name@example.com (3-254 characters, one @, "
           "a dot in the domain, no spaces or braces)");
   }
+}
+
+}  // namespace
+
+absl::Status ValidateRegistration(absl::string_view request_id,
+                                  absl::string_view email,
+                                  absl::string_view password,
+                                  absl::string_view device_name) {
+  Violations v;
+  if (!IsValidClientId(request_id)) {
+    v.Add("request_id", kClientIdRule);
+  }
+  CheckEmail("email", email, v);
   CheckNewPassword("password", password, v);
   CheckDeviceName("device_name", device_name, v);
+  return v.ToStatus();
+}
+
+absl::Status ValidateEmail(absl::string_view field, absl::string_view email) {
+  Violations v;
+  CheckEmail(field, email, v);
   return v.ToStatus();
 }
 

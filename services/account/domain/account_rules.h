@@ -41,6 +41,10 @@ absl::Status ValidateRegistration(absl::string_view request_id,
                                   absl::string_view password,
                                   absl::string_view device_name = "");
 
+// INVALID_ARGUMENT naming `field` unless `email` may be an account's email
+// (Register, RequestPasswordReset).
+absl::Status ValidateEmail(absl::string_view field, absl::string_view email);
+
 // INVALID_ARGUMENT naming `field` unless `password` may be an account's
 // password (Register, ChangePassword).
 absl::Status ValidateNewPassword(absl::string_view field,
