@@ -74,3 +74,14 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
 USER prometheus
 EXPOSE 9121
 ENTRYPOINT ["prometheus-redis-exporter"]
+
+# A local SMTP server for the compose stack (never production): Debian's
+# aiosmtpd, keeping every mail as a file in the Maildir mounted at /mail.
+FROM ${BASE_IMAGE} AS smtp-sink
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends python3-aiosmtpd \
+    && rm -rf /var/lib/apt/lists/*
+USER 10001:10001
+EXPOSE 2525
+ENTRYPOINT ["python3", "-m", "aiosmtpd", "-n", "-l", "0.0.0.0:2525", \
+            "-c", "aiosmtpd.handlers.Mailbox", "/mail"]

@@ -235,6 +235,11 @@ def check(overlay):
         problem(overlay, "no gateway Deployment")
     if not any(c["metadata"]["name"] == "gateway-config" for c in by_kind.get("ConfigMap", [])):
         problem(overlay, "no gateway ConfigMap")
+    # Issue 23: mail goes out only if a mailer runs.
+    if not any(d["metadata"]["name"] == "mailer" for d in by_kind.get("Deployment", [])):
+        problem(overlay, "no mailer Deployment")
+    if not any(c["metadata"]["name"] == "gracilis-mail" for c in by_kind.get("ConfigMap", [])):
+        problem(overlay, "no gracilis-mail ConfigMap (the SMTP relay)")
     if [c["metadata"]["name"] for c in by_kind.get("CronJob", [])] != ["weekly"]:
         problem(overlay, "no weekly CronJob")
     for cron in by_kind.get("CronJob", []):
@@ -288,7 +293,8 @@ def check(overlay):
     if overlay == "dev":
         sources = policy_sources(policies, {"app.kubernetes.io/name": "redis"}, 6379)
         if None in sources or any(s.get("app.kubernetes.io/component") != "service" and
-                                  s.get("app.kubernetes.io/name") != "weekly" for s in sources):
+                                  s.get("app.kubernetes.io/name") not in ("weekly", "mailer")
+                                  for s in sources):
             problem(overlay, f"Redis is reachable from {sources}")
 
 
