@@ -273,12 +273,45 @@ int ChangePassword(const Cli& cli, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-// gracilis email verify <code> | email resend.
+constexpr char kEmailUsage[] =
+    "email verify <code> | email resend | email change <new email>";
+
+// gracilis email change <new email>: the password from GRACILIS_PASSWORD
+// or stdin.
+int ChangeEmail(const Cli& cli, const std::string& new_email) {
+  auto context = cli.NewSignedInContext();
+  if (!context.ok()) {
+    return cli.Fail(context.status());
+  }
+  absl::StatusOr<std::string> password = cli.ReadPassword("password");
+  if (!password.ok()) {
+    return cli.Fail(password.status());
+  }
+  account::RequestEmailChangeRequest request;
+  request.set_new_email(new_email);
+  request.set_password(*password);
+  google::protobuf::Empty empty;
+  grpc::Status status =
+      account::AccountService::NewStub(cli.channel())
+          ->RequestEmailChange(context->get(), request, &empty);
+  if (!status.ok()) {
+    return cli.Fail(status);
+  }
+  std::cout << "a code is on its way to " << new_email
+            << "; the account keeps its email until: gracilis email verify "
+               "<code>\n";
+  return kExitOk;
+}
+
+// gracilis email verify <code> | email resend | email change <new email>.
 int Email(const Cli& cli, const std::vector<std::string>& args) {
+  if (args.size() == 2 && args[0] == "change") {
+    return ChangeEmail(cli, args[1]);
+  }
   const bool verify = args.size() == 2 && args[0] == "verify";
   const bool resend = args.size() == 1 && args[0] == "resend";
   if (!verify && !resend) {
-    return Usage("email verify <code> | email resend");
+    return Usage(kEmailUsage);
   }
   auto stub = account::AccountService::NewStub(cli.channel());
   google::protobuf::Empty empty;
@@ -386,8 +419,10 @@ std::vector<Command> AccountCommands() {
        "or reset a forgotten one with a mailed code (new password from "
        "GRACILIS_NEW_PASSWORD or stdin; every session ends)",
        ChangePassword},
-      {"email", "email verify <code> | email resend",
-       "confirm your email with the mailed code, or have it mailed again",
+      {"email", kEmailUsage,
+       "confirm your email with the mailed code, have it mailed again, or "
+       "change it (password from stdin or GRACILIS_PASSWORD; it changes once "
+       "the code mailed to the new address is used)",
        Email},
       {"sessions", "sessions | sessions revoke <id> | sessions revoke-others",
        "list where you are signed in, or end a session", Sessions},

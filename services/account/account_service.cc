@@ -98,7 +98,8 @@ AccountService::AccountService(AccountStore& store, SessionStore& sessions,
       reset_password_metrics_(MethodMetrics(rpc, "ResetPassword")),
       request_email_verification_metrics_(
           MethodMetrics(rpc, "RequestEmailVerification")),
-      verify_email_metrics_(MethodMetrics(rpc, "VerifyEmail")) {}
+      verify_email_metrics_(MethodMetrics(rpc, "VerifyEmail")),
+      request_email_change_metrics_(MethodMetrics(rpc, "RequestEmailChange")) {}
 
 RpcMetrics::Method* AccountService::MethodMetrics(RpcMetrics* rpc,
                                                   const char* name) {
@@ -207,7 +208,7 @@ grpc::ServerUnaryReactor* AccountService::Register(
                         // session is issued: a retry of a Register cut
                         // short here queues it again.
                         mail_.Queue(stored.user_id, MailPurpose::kVerifyEmail,
-                                    response->profile().email(),
+                                    response->profile().email(), "",
                                     call.deadline(),
                                     [this, call, request, response,
                                      stored](absl::Status queued) {
@@ -615,15 +616,13 @@ grpc::ServerUnaryReactor* AccountService::RevokeOtherSessions(
       });
 }
 
-void AccountService::QueueMailFor(UnaryCall call, MailPurpose purpose,
-                                  const std::string& email,
-                                  const std::string& user_id) {
+void AccountService::CountMailRequest(const UnaryCall& call,
+                                      std::function<void()> next) {
   const std::string client =
       ClientAddress(*call.context(), throttle_.trusted_proxies);
   mail_.CountAddressRequest(
       client, call.deadline(),
-      [this, call, purpose, email,
-       user_id](absl::StatusOr<absl::Duration> wait) {
+      [call, next = std::move(next)](absl::StatusOr<absl::Duration> wait) {
         if (!wait.ok()) {
           return call.Finish(wait.status());
         }
@@ -635,21 +634,29 @@ void AccountService::QueueMailFor(UnaryCall call, MailPurpose purpose,
                          "MAIL_THROTTLED"),
               *wait));
         }
-        mail_.FindRecipient(
-            email, call.deadline(),
-            [this, call, purpose, email,
-             user_id](absl::StatusOr<std::optional<std::string>> recipient) {
-              if (!recipient.ok()) {
-                return call.Finish(recipient.status());
-              }
-              if (!recipient->has_value() ||
-                  (!user_id.empty() && **recipient != user_id)) {
-                return call.Finish(absl::OkStatus());
-              }
-              mail_.Queue(**recipient, purpose, email, call.deadline(),
-                          [call](absl::Status queued) { call.Finish(queued); });
-            });
+        next();
       });
+}
+
+void AccountService::QueueMailFor(UnaryCall call, MailPurpose purpose,
+                                  const std::string& email,
+                                  const std::string& user_id) {
+  CountMailRequest(call, [this, call, purpose, email, user_id] {
+    mail_.FindRecipient(
+        email, call.deadline(),
+        [this, call, purpose, email,
+         user_id](absl::StatusOr<std::optional<std::string>> recipient) {
+          if (!recipient.ok()) {
+            return call.Finish(recipient.status());
+          }
+          if (!recipient->has_value() ||
+              (!user_id.empty() && **recipient != user_id)) {
+            return call.Finish(absl::OkStatus());
+          }
+          mail_.Queue(**recipient, purpose, email, "", call.deadline(),
+                      [call](absl::Status queued) { call.Finish(queued); });
+        });
+  });
 }
 
 void AccountService::OpenCode(UnaryCall call, MailPurpose purpose,
@@ -682,7 +689,7 @@ void AccountService::OpenCode(UnaryCall call, MailPurpose purpose,
               "another code from the same request is being used right now; "
               "try again in a minute"));
         }
-        next(user_id, claim->email, [this, call, purpose, user_id, claim_id] {
+        next(user_id, *claim, [this, call, purpose, user_id, claim_id] {
           mail_.Consume(
               user_id, purpose, claim_id, call.deadline(),
               [call](absl::Status consumed) { call.Finish(consumed); });
@@ -714,45 +721,46 @@ grpc::ServerUnaryReactor* AccountService::ResetPassword(
     call.Finish(valid);
     return call.reactor();
   }
-  OpenCode(call, MailPurpose::kPasswordReset, request->code(),
-           [this, call, request](const std::string& user_id,
-                                 const std::string& email,
-                                 std::function<void()> consume) {
-             OffThread(call, [this, call, request, user_id, email, consume] {
-               absl::StatusOr<std::string> hash =
-                   HashPassword(request->new_password());
-               if (!hash.ok()) {
-                 return call.Finish(hash.status());
-               }
-               // Every session ends before the password changes and again
-               // after, as at ChangePassword; the code is used up last, so a
-               // call cut short leaves it usable again once its claim lapses.
-               auto end_sessions = [this, call, user_id](auto then) {
-                 store_.EndAllSessions(user_id, call.deadline(),
-                                       [call, then = std::move(then)](
-                                           absl::Status ended) mutable {
-                                         if (!ended.ok()) {
-                                           return call.Finish(ended);
-                                         }
-                                         then();
-                                       });
-               };
-               end_sessions([this, call, user_id, email, hash = *hash,
-                             end_sessions, consume] {
-                 store_.ResetPasswordHash(
-                     email, user_id, hash, call.deadline(),
-                     [call, end_sessions, consume](absl::StatusOr<bool> reset) {
-                       if (!reset.ok()) {
-                         return call.Finish(reset.status());
-                       }
-                       if (!*reset) {  // deleted since the mail was sent
-                         return call.Finish(MailCodeInvalid());
-                       }
-                       end_sessions(consume);
-                     });
-               });
-             });
-           });
+  OpenCode(
+      call, MailPurpose::kPasswordReset, request->code(),
+      [this, call, request](const std::string& user_id, const MailClaim& claim,
+                            std::function<void()> consume) {
+        OffThread(
+            call, [this, call, request, user_id, email = claim.email, consume] {
+              absl::StatusOr<std::string> hash =
+                  HashPassword(request->new_password());
+              if (!hash.ok()) {
+                return call.Finish(hash.status());
+              }
+              // Every session ends before the password changes and again
+              // after, as at ChangePassword; the code is used up last, so a
+              // call cut short leaves it usable again once its claim lapses.
+              auto end_sessions = [this, call, user_id](auto then) {
+                store_.EndAllSessions(
+                    user_id, call.deadline(),
+                    [call, then = std::move(then)](absl::Status ended) mutable {
+                      if (!ended.ok()) {
+                        return call.Finish(ended);
+                      }
+                      then();
+                    });
+              };
+              end_sessions([this, call, user_id, email, hash = *hash,
+                            end_sessions, consume] {
+                store_.ResetPasswordHash(
+                    email, user_id, hash, call.deadline(),
+                    [call, end_sessions, consume](absl::StatusOr<bool> reset) {
+                      if (!reset.ok()) {
+                        return call.Finish(reset.status());
+                      }
+                      if (!*reset) {  // deleted since the mail was sent
+                        return call.Finish(MailCodeInvalid());
+                      }
+                      end_sessions(consume);
+                    });
+              });
+            });
+      });
   return call.reactor();
 }
 
@@ -781,22 +789,123 @@ grpc::ServerUnaryReactor* AccountService::VerifyEmail(
     grpc::CallbackServerContext* context, const v1::VerifyEmailRequest* request,
     google::protobuf::Empty*) {
   UnaryCall call(context, verify_email_metrics_);
-  OpenCode(call, MailPurpose::kVerifyEmail, request->code(),
-           [this, call](const std::string& user_id, const std::string& email,
-                        std::function<void()> consume) {
-             store_.MarkEmailVerified(
-                 user_id, email, call.deadline(),
-                 [call, consume](absl::StatusOr<bool> marked) {
-                   if (!marked.ok()) {
-                     return call.Finish(marked.status());
-                   }
-                   if (!*marked) {  // deleted since the mail was sent
-                     return call.Finish(MailCodeInvalid());
-                   }
-                   consume();
-                 });
-           });
+  OpenCode(
+      call, MailPurpose::kVerifyEmail, request->code(),
+      [this, call](const std::string& user_id, const MailClaim& claim,
+                   std::function<void()> consume) {
+        auto mark_verified = [this, call, user_id,
+                              email = claim.email](std::function<void()> then) {
+          store_.MarkEmailVerified(
+              user_id, email, call.deadline(),
+              [call, then](absl::StatusOr<bool> marked) {
+                if (!marked.ok()) {
+                  return call.Finish(marked.status());
+                }
+                if (!*marked) {  // deleted since the mail was sent
+                  return call.Finish(MailCodeInvalid());
+                }
+                then();
+              });
+        };
+        if (claim.change_from.empty()) {
+          return mark_verified(consume);
+        }
+        const std::string old_email = claim.change_from;
+        ChangeEmail(call, user_id, old_email, claim.email,
+                    [this, call, user_id, mark_verified, consume, old_email] {
+                      mark_verified([this, call, user_id, consume, old_email] {
+                        store_.ReleaseEmail(
+                            old_email, user_id, call.deadline(),
+                            [call, consume](absl::Status released) {
+                              if (!released.ok()) {
+                                return call.Finish(released);
+                              }
+                              consume();
+                            });
+                      });
+                    });
+      });
   return call.reactor();
+}
+
+void AccountService::ChangeEmail(UnaryCall call, const std::string& user_id,
+                                 const std::string& old_email,
+                                 const std::string& new_email,
+                                 std::function<void()> then) {
+  // Each step may be repeated: a call cut short is finished by using the
+  // same code again (its grant is used up only at the end). The new email
+  // signs in from the first step, the profile names it from the second,
+  // and the old one stops signing in at the last (in VerifyEmail).
+  store_.ClaimNewEmail(
+      old_email, new_email, user_id, call.deadline(),
+      [this, call, user_id, old_email, new_email,
+       then = std::move(then)](absl::Status claimed) {
+        if (absl::IsNotFound(claimed)) {  // deleted since the mail was sent
+          return call.Finish(MailCodeInvalid());
+        }
+        if (!claimed.ok()) {
+          return call.Finish(claimed);
+        }
+        store_.GetProfileById(
+            user_id, call.deadline(),
+            [this, call, user_id, old_email, new_email,
+             then](absl::StatusOr<StoredProfile> current) {
+              if (absl::IsNotFound(current.status())) {
+                return call.Finish(MailCodeInvalid());
+              }
+              if (!current.ok()) {
+                return call.Finish(current.status());
+              }
+              if (current->profile.email() != old_email) {
+                return then();  // moved already (a retry)
+              }
+              v1::Profile next = current->profile;
+              next.set_email(new_email);
+              *next.mutable_update_time() = ToTimestamp(clock_.Now());
+              store_.ReplaceProfileById(
+                  user_id, next, current->version, call.deadline(),
+                  [call, then](absl::StatusOr<int64_t> version) {
+                    if (!version.ok()) {
+                      return call.Finish(version.status());
+                    }
+                    then();
+                  });
+            });
+      });
+}
+
+grpc::ServerUnaryReactor* AccountService::RequestEmailChange(
+    grpc::CallbackServerContext* context,
+    const v1::RequestEmailChangeRequest* request, google::protobuf::Empty*) {
+  return authenticator_.ServeCaller(
+      UnaryCall(context, request_email_change_metrics_),
+      [this, request](UnaryCall call, Caller caller) {
+        if (absl::Status valid =
+                ValidateEmail("new_email", request->new_email());
+            !valid.ok()) {
+          return call.Finish(valid);
+        }
+        ConfirmPassword(
+            call, caller, &request->password(),
+            [this, call, request, caller](const std::string& email,
+                                          const std::string& hash) {
+              if (hash.empty()) {  // the account is being deleted
+                return call.Finish(InvalidCredentials());
+              }
+              const std::string new_email =
+                  NormalizeEmail(request->new_email());
+              if (new_email == email) {
+                return call.Finish(InvalidField(
+                    "new_email", "is the account's email already"));
+              }
+              CountMailRequest(call, [this, call, caller, email, new_email] {
+                mail_.Queue(
+                    caller.user_id(), MailPurpose::kVerifyEmail, new_email,
+                    email, call.deadline(),
+                    [call](absl::Status queued) { call.Finish(queued); });
+              });
+            });
+      });
 }
 
 }  // namespace gracilis::account

@@ -74,6 +74,10 @@ class AccountService final : public v1::AccountService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::VerifyEmailRequest* request,
       google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* RequestEmailChange(
+      grpc::CallbackServerContext* context,
+      const v1::RequestEmailChangeRequest* request,
+      google::protobuf::Empty* response) override;
 
  private:
   // What a signed-in caller who typed the password again may do next
@@ -97,6 +101,9 @@ class AccountService final : public v1::AccountService::CallbackService {
   // with CREDENTIALS_INVALID.
   void ConfirmPassword(UnaryCall call, const Caller& caller,
                        const std::string* password, Confirmed next);
+  // Counts a mail request from the call's client (MailLimits::per_address)
+  // and runs `next`, or finishes `call` with MAIL_THROTTLED.
+  void CountMailRequest(const UnaryCall& call, std::function<void()> next);
   // Counts a mail request for `email` from the call's client (MailLimits)
   // and queues `purpose`'s mail if the email has an account, then finishes
   // `call` with OK either way (the answer tells nothing of the account).
@@ -104,13 +111,20 @@ class AccountService final : public v1::AccountService::CallbackService {
   void QueueMailFor(UnaryCall call, MailPurpose purpose,
                     const std::string& email, const std::string& user_id);
   // What a mailed code (ResetPassword, VerifyEmail) may do once it has
-  // claimed its grant: runs with the user and the address mailed to, and
+  // claimed its grant: runs with the user and the grant (the address mailed
+  // to, and for an email change the address it replaces), and
   // `consume` ends the grant (every code of it) and finishes the call.
   using Opened =
-      std::function<void(const std::string& user_id, const std::string& email,
+      std::function<void(const std::string& user_id, const MailClaim& claim,
                          std::function<void()> consume)>;
   void OpenCode(UnaryCall call, MailPurpose purpose, const std::string& code,
                 Opened next);
+  // A confirmed email change of `user_id` from `old_email` to `new_email`:
+  // the new email's claim, then the profile; then `then` (which verifies
+  // the new email and releases the old one).
+  void ChangeEmail(UnaryCall call, const std::string& user_id,
+                   const std::string& old_email, const std::string& new_email,
+                   std::function<void()> then);
 
   AccountStore& store_;
   SessionStore& sessions_;
@@ -133,6 +147,7 @@ class AccountService final : public v1::AccountService::CallbackService {
   RpcMetrics::Method* reset_password_metrics_;
   RpcMetrics::Method* request_email_verification_metrics_;
   RpcMetrics::Method* verify_email_metrics_;
+  RpcMetrics::Method* request_email_change_metrics_;
 };
 
 }  // namespace gracilis::account

@@ -116,6 +116,28 @@ class AccountStore {
   virtual void MarkEmailVerified(const std::string& user_id,
                                  const std::string& email, absl::Time deadline,
                                  Done<bool> done) = 0;
+  // For a mailed code, which carries no session: the profile by user id
+  // (NOT_FOUND if none), and its compare-and-set replacement (ABORTED if
+  // the stored version is no longer `expected_version`).
+  virtual void GetProfileById(const std::string& user_id, absl::Time deadline,
+                              Done<StoredProfile> done) = 0;
+  virtual void ReplaceProfileById(const std::string& user_id,
+                                  const v1::Profile& profile,
+                                  int64_t expected_version, absl::Time deadline,
+                                  Done<int64_t> done) = 0;
+  // An email change whose new address was confirmed: claims `new_email`
+  // for `user_id` with the password of its claim on `old_email`.
+  // ALREADY_EXISTS (EMAIL_TAKEN) if another account has it, NOT_FOUND if
+  // the old claim is no longer the user's.
+  virtual void ClaimNewEmail(const std::string& old_email,
+                             const std::string& new_email,
+                             const std::string& user_id, absl::Time deadline,
+                             DoneStatus done) = 0;
+  // Removes `email`'s claim, its failure count and known addresses, if the
+  // claim is `user_id`'s (DeleteAccount, an email change).
+  virtual void ReleaseEmail(const std::string& email,
+                            const std::string& user_id, absl::Time deadline,
+                            DoneStatus done) = 0;
   // Removes the email claim, then every key of the user, sessions included.
   virtual void DeleteAccount(const Caller& caller, const std::string& email,
                              absl::Time deadline, DoneStatus done) = 0;
@@ -189,6 +211,16 @@ class RedisAccountStore final : public AccountStore {
                       DoneStatus done) override;
   void MarkEmailVerified(const std::string& user_id, const std::string& email,
                          absl::Time deadline, Done<bool> done) override;
+  void GetProfileById(const std::string& user_id, absl::Time deadline,
+                      Done<StoredProfile> done) override;
+  void ReplaceProfileById(const std::string& user_id,
+                          const v1::Profile& profile, int64_t expected_version,
+                          absl::Time deadline, Done<int64_t> done) override;
+  void ClaimNewEmail(const std::string& old_email, const std::string& new_email,
+                     const std::string& user_id, absl::Time deadline,
+                     DoneStatus done) override;
+  void ReleaseEmail(const std::string& email, const std::string& user_id,
+                    absl::Time deadline, DoneStatus done) override;
   void DeleteAccount(const Caller& caller, const std::string& email,
                      absl::Time deadline, DoneStatus done) override;
 

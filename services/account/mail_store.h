@@ -26,6 +26,8 @@ struct MailClaim {
   enum class Outcome { kClaimed, kInvalid, kBusy };
   Outcome outcome = Outcome::kInvalid;
   std::string email;  // the address the code was mailed to (kClaimed)
+  // For an email change: the address `email` replaces once confirmed.
+  std::string change_from;
 };
 
 // How long a claim holds a grant for the call that made it: a call cut
@@ -46,11 +48,13 @@ class MailStore {
   // over MailLimits::per_email.
   virtual void FindRecipient(const std::string& email, absl::Time deadline,
                              Done<std::optional<std::string>> done) = 0;
-  // Queues `purpose`'s mail to `email` for `user_id`, with its grant. A
-  // grant of that purpose for another email is replaced (its codes end).
+  // Queues `purpose`'s mail to `email` for `user_id`, with its grant;
+  // `change_from`: the email an email change replaces (else empty). A
+  // grant of that purpose for another email or change is replaced (its
+  // codes end).
   virtual void Queue(const std::string& user_id, MailPurpose purpose,
-                     const std::string& email, absl::Time deadline,
-                     DoneStatus done) = 0;
+                     const std::string& email, const std::string& change_from,
+                     absl::Time deadline, DoneStatus done) = 0;
   // Claims the grant `code_hash` opens for `claim_id` (kMailClaimLease).
   virtual void Claim(const std::string& user_id, MailPurpose purpose,
                      const std::string& code_hash, const std::string& claim_id,
@@ -83,7 +87,7 @@ struct TakenMail {
 };
 
 // Keys (S = the user's MailShard, one hex digit):
-//   {m:S}:grant:<user_id>:<purpose>  HASH email, attempts, claim,
+//   {m:S}:grant:<user_id>:<purpose>  HASH email, change_from, attempts, claim,
 //        claim_until, c:<code hash> -> expiry ms; TTL at least the
 //        newest code's lifetime, and kMailKeptFor while its mail waits
 //   {m:S}:outbox   ZSET "<user_id>:<purpose>" -> due ms
@@ -102,8 +106,8 @@ class RedisMailStore final : public MailStore {
   void FindRecipient(const std::string& email, absl::Time deadline,
                      Done<std::optional<std::string>> done) override;
   void Queue(const std::string& user_id, MailPurpose purpose,
-             const std::string& email, absl::Time deadline,
-             DoneStatus done) override;
+             const std::string& email, const std::string& change_from,
+             absl::Time deadline, DoneStatus done) override;
   void Claim(const std::string& user_id, MailPurpose purpose,
              const std::string& code_hash, const std::string& claim_id,
              absl::Time deadline, Done<MailClaim> done) override;

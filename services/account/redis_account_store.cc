@@ -1,6 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/session_store.h"
 #include "common/redis/keys.h"
+#include "common/status/errors.h"
 #include "services/account/account_store.h"
 
 namespace gracilis::account {
@@ -210,6 +211,40 @@ redis.register_function('profile_verify_email', function(keys, args)
   if redis.call('EXISTS', keys[1]) == 0 then return 0 end
   redis.call('HSET', keys[1], 'verified_email', args[1])
   return 1
+end)
+
+-- KEYS: profile. {data, version, verified email} by user id, for a mailed
+-- code (which carries no session); nil for no profile.
+redis.register_function('profile_fetch', function(keys, args)
+  return redis.call('HMGET', keys[1], 'data', 'version', 'verified_email')
+end)
+
+-- KEYS: profile. ARGV: data, expected_version. New version, 0 on conflict.
+redis.register_function('profile_put', function(keys, args)
+  local version = tonumber(redis.call('HGET', keys[1], 'version') or '0')
+  if version == 0 or version ~= tonumber(args[2]) then return 0 end
+  redis.call('HSET', keys[1], 'data', args[1], 'version', version + 1)
+  return version + 1
+end)
+
+-- KEYS: new login. ARGV: user_id, password hash. An email change:
+-- claims the new email for the user (finished at once). 'moved' (or it
+-- was the user's already) or 'taken' (another account's).
+redis.register_function('login_claim_moved', function(keys, args)
+  local have = redis.call('HGET', keys[1], 'user_id')
+  if have == args[1] then return 'moved' end
+  if have then return 'taken' end
+  redis.call('HSET', keys[1], 'user_id', args[1], 'password_hash', args[2],
+             'request_id', 'email-change')
+  return 'moved'
+end)
+
+-- KEYS: login. {user_id, password_hash} of a finished claim, or nil.
+redis.register_function('login_get', function(keys, args)
+  local have = redis.call('HMGET', keys[1], 'user_id', 'password_hash',
+                          'unfinished_since')
+  if not have[1] or have[3] then return false end
+  return {have[1], have[2]}
 end)
 
 -- KEYS: login. ARGV: user_id, new hash. A reset: 1 if the claim is that
@@ -461,31 +496,101 @@ void RedisAccountStore::MarkEmailVerified(const std::string& user_id,
       deadline);
 }
 
+void RedisAccountStore::GetProfileById(const std::string& user_id,
+                                       absl::Time deadline,
+                                       Done<StoredProfile> done) {
+  redis_.Call(
+      "profile_fetch", {ProfileKey(user_id)}, {},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        std::move(done)(ParseStoredProfile(std::move(reply)));
+      },
+      deadline);
+}
+
+void RedisAccountStore::ReplaceProfileById(const std::string& user_id,
+                                           const v1::Profile& profile,
+                                           int64_t expected_version,
+                                           absl::Time deadline,
+                                           Done<int64_t> done) {
+  redis_.Call(
+      "profile_put", {ProfileKey(user_id)},
+      {profile.SerializeAsString(), absl::StrCat(expected_version)},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        if (reply->integer == 0) {
+          return std::move(done)(absl::AbortedError(
+              "the profile changed concurrently; try again"));
+        }
+        std::move(done)(static_cast<int64_t>(reply->integer));
+      },
+      deadline);
+}
+
+void RedisAccountStore::ClaimNewEmail(const std::string& old_email,
+                                      const std::string& new_email,
+                                      const std::string& user_id,
+                                      absl::Time deadline, DoneStatus done) {
+  redis_.Call(
+      "login_get", {LoginKey(old_email)}, {},
+      [this, new_email, user_id, deadline,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) {
+          return std::move(done)(reply.status());
+        }
+        if (reply->elements.size() != 2 || reply->elements[0].str != user_id) {
+          return std::move(done)(
+              absl::NotFoundError("the account's email claim is gone"));
+        }
+        redis_.Call(
+            "login_claim_moved", {LoginKey(new_email)},
+            {user_id, reply->elements[1].str},
+            [done = std::move(done)](absl::StatusOr<RedisReply> moved) mutable {
+              if (!moved.ok()) {
+                return std::move(done)(moved.status());
+              }
+              if (moved->str == "taken") {
+                return std::move(done)(
+                    WithReason(absl::AlreadyExistsError(
+                                   "that email is already registered"),
+                               "EMAIL_TAKEN"));
+              }
+              std::move(done)(absl::OkStatus());
+            },
+            deadline);
+      },
+      deadline);
+}
+
+void RedisAccountStore::ReleaseEmail(const std::string& email,
+                                     const std::string& user_id,
+                                     absl::Time deadline, DoneStatus done) {
+  redis_.Call("login_release",
+              {LoginKey(email), FailsKey(email), KnownAddressesKey(email)},
+              {user_id}, StatusOnly(std::move(done)), deadline);
+}
+
 void RedisAccountStore::DeleteAccount(const Caller& caller,
                                       const std::string& email,
                                       absl::Time deadline, DoneStatus done) {
   // The email claim goes first, so a half-finished deletion never leaves a
   // login that leads to a missing user; a retry (the session still works
   // until the purge) finishes the job.
-  redis_.Call(
-      "login_release",
-      {LoginKey(email), FailsKey(email), KnownAddressesKey(email)},
-      {caller.user_id()},
-      [this, caller, deadline,
-       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) {
-          return std::move(done)(reply.status());
-        }
-        const std::string& user_id = caller.user_id();
-        caller.Call(
-            redis_, Functions(), "account_purge",
-            {RegistryKey(user_id), SessionIndexKey(user_id),
-             DeletedKey(user_id), SessionDevicesKey(user_id)},
-            {user_id,
-             absl::StrCat(absl::ToInt64Milliseconds(kDeletedMarkerLifetime))},
-            StatusOnly(std::move(done)), deadline);
-      },
-      deadline);
+  ReleaseEmail(email, caller.user_id(), deadline,
+               [this, caller, deadline,
+                done = std::move(done)](absl::Status released) mutable {
+                 if (!released.ok()) {
+                   return std::move(done)(released);
+                 }
+                 const std::string& user_id = caller.user_id();
+                 caller.Call(redis_, Functions(), "account_purge",
+                             {RegistryKey(user_id), SessionIndexKey(user_id),
+                              DeletedKey(user_id), SessionDevicesKey(user_id)},
+                             {user_id, absl::StrCat(absl::ToInt64Milliseconds(
+                                           kDeletedMarkerLifetime))},
+                             StatusOnly(std::move(done)), deadline);
+               });
 }
 
 }  // namespace gracilis::account

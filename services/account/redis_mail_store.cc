@@ -61,14 +61,16 @@ redis.register_function('mail_find_recipient', function(keys, args)
   return have[1]
 end)
 
--- KEYS: grant, outbox, queued. ARGV: email, member, kept_ms.
--- The mail is due now unless it waits already; a grant for another email
--- is replaced.
+-- KEYS: grant, outbox, queued. ARGV: email, member, kept_ms, change_from
+-- (the email an email change replaces, or ''). The mail is due now unless
+-- it waits already; a grant for another email or change is replaced.
 redis.register_function('mail_queue', function(keys, args)
   local now = now_ms()
-  local email = redis.call('HGET', keys[1], 'email')
-  if email and email ~= args[1] then redis.call('DEL', keys[1]) end
-  redis.call('HSET', keys[1], 'email', args[1])
+  local have = redis.call('HMGET', keys[1], 'email', 'change_from')
+  if have[1] and (have[1] ~= args[1] or (have[2] or '') ~= args[4]) then
+    redis.call('DEL', keys[1])
+  end
+  redis.call('HSET', keys[1], 'email', args[1], 'change_from', args[4])
   redis.call('HSETNX', keys[1], 'attempts', 0)
   redis.call('ZADD', keys[2], 'NX', now, args[2])
   redis.call('ZADD', keys[3], 'NX', now, args[2])
@@ -137,7 +139,8 @@ redis.register_function('mail_failed', function(keys, args)
 end)
 
 -- KEYS: grant. ARGV: code hash, claim id, lease_ms.
--- {'claimed', email}, {'invalid'} (expired, used or never issued), or
+-- {'claimed', email, change_from}, {'invalid'} (expired, used or never
+-- issued), or
 -- {'busy'} (another claim holds the grant).
 redis.register_function('mail_claim', function(keys, args)
   local now = now_ms()
@@ -149,7 +152,8 @@ redis.register_function('mail_claim', function(keys, args)
   end
   redis.call('HSET', keys[1], 'claim', args[2], 'claim_until',
              now + tonumber(args[3]))
-  return {'claimed', redis.call('HGET', keys[1], 'email')}
+  local grant = redis.call('HMGET', keys[1], 'email', 'change_from')
+  return {'claimed', grant[1], grant[2] or ''}
 end)
 
 -- KEYS: outbox, queued, reset grant, verify grant. ARGV: reset member,
@@ -213,12 +217,13 @@ void RedisMailStore::FindRecipient(const std::string& email,
 }
 
 void RedisMailStore::Queue(const std::string& user_id, MailPurpose purpose,
-                           const std::string& email, absl::Time deadline,
+                           const std::string& email,
+                           const std::string& change_from, absl::Time deadline,
                            DoneStatus done) {
   const int shard = MailShard(user_id);
   redis_.Call("mail_queue",
               {GrantKey(user_id, purpose), OutboxKey(shard), QueuedKey(shard)},
-              {email, Member(user_id, purpose), Ms(kMailKeptFor)},
+              {email, Member(user_id, purpose), Ms(kMailKeptFor), change_from},
               StatusOnly(std::move(done)), deadline);
 }
 
@@ -238,9 +243,10 @@ void RedisMailStore::Claim(const std::string& user_id, MailPurpose purpose,
           return std::move(done)(Unexpected("mail_claim"));
         }
         MailClaim claim;
-        if (e[0].str == "claimed" && e.size() == 2) {
+        if (e[0].str == "claimed" && e.size() == 3) {
           claim.outcome = MailClaim::Outcome::kClaimed;
           claim.email = e[1].str;
+          claim.change_from = e[2].str;
         } else if (e[0].str == "busy") {
           claim.outcome = MailClaim::Outcome::kBusy;
         }

@@ -55,7 +55,7 @@ class MailerTest : public ::testing::Test {
   void Queue(const std::string& user_id, MailPurpose purpose,
              const std::string& email) {
     std::promise<absl::Status> queued;
-    store_->Queue(user_id, purpose, email, absl::InfiniteFuture(),
+    store_->Queue(user_id, purpose, email, "", absl::InfiniteFuture(),
                   [&](absl::Status s) { queued.set_value(s); });
     ASSERT_THAT(queued.get_future().get(), IsOk());
   }

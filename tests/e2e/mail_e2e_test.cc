@@ -217,6 +217,58 @@ TEST_F(MailE2eTest, AResetMailSetsANewPasswordAndEndsEverySession) {
   EXPECT_THAT(Login(email, kNewPassword).status(), IsOk());
 }
 
+TEST_F(MailE2eTest, AnEmailChangeTakesEffectOnceTheNewAddressIsConfirmed) {
+  const std::string before = Email("cleo");
+  const std::string after = Email("cleo-new");
+  const v1::RegisterResponse registered = Register(before);
+  const std::string token = registered.session().token();
+  ASSERT_THAT(Verify(MailedCode(WaitForMail(before))), IsOk());
+  auto change = [&](const std::string& to, const std::string& password) {
+    v1::RequestEmailChangeRequest request;
+    request.set_new_email(to);
+    request.set_password(password);
+    return SignedInCall(*accounts_, &Stub::RequestEmailChange, request, token)
+        .status();
+  };
+  auto profile = [&] {
+    return SignedInCall(*accounts_, &Stub::GetProfile, v1::GetProfileRequest(),
+                        token)
+        .value_or(v1::Profile());
+  };
+  EXPECT_TRUE(absl::IsUnauthenticated(change(after, "not the password")));
+  const absl::Status same = change(before, kPassword);
+  EXPECT_TRUE(absl::IsInvalidArgument(same));
+  EXPECT_THAT(std::string(same.message()), HasSubstr("new_email"));
+  ASSERT_THAT(change(after, kPassword), IsOk());
+
+  // Until the new address is confirmed nothing changes.
+  const std::string mail = WaitForMail(after);
+  ASSERT_FALSE(mail.empty()) << "no mail to the new address";
+  EXPECT_EQ(profile().email(), before);
+  EXPECT_TRUE(profile().email_verified());
+  EXPECT_TRUE(absl::IsUnauthenticated(Login(after, kPassword).status()));
+  EXPECT_THAT(Login(before, kPassword).status(), IsOk());
+
+  const std::string code = MailedCode(mail);
+  ASSERT_THAT(Verify(code), IsOk());
+  EXPECT_EQ(profile().email(), after);
+  EXPECT_TRUE(profile().email_verified());
+  EXPECT_THAT(Login(after, kPassword).status(), IsOk());
+  EXPECT_TRUE(absl::IsUnauthenticated(Login(before, kPassword).status()));
+  EXPECT_TRUE(IsMailCodeInvalid(Verify(code)));
+  // The old address is free again.
+  Register(before);
+  WaitForMail(before, 2);  // that account's verification
+
+  // Another account's email: refused when confirmed, nothing changes.
+  ASSERT_THAT(change(before, kPassword), IsOk());
+  const absl::Status taken = Verify(MailedCode(WaitForMail(before, 3)));
+  EXPECT_TRUE(absl::IsAlreadyExists(taken)) << taken;
+  EXPECT_EQ(ReasonOf(taken), "EMAIL_TAKEN");
+  EXPECT_EQ(profile().email(), after);
+  EXPECT_THAT(Login(after, kPassword).status(), IsOk());
+}
+
 TEST_F(MailE2eTest, MailRequestsAreThrottledAlikeForEveryEmail) {
   // Straight to the account service, naming a client address of its own
   // as the gateway would (loopback is a trusted proxy).

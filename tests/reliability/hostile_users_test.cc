@@ -560,6 +560,14 @@ TEST_F(HostileUsersTest, EndedTokensAreRefusedByEveryUserScopedRpc) {
          return SignedInCall(*workouts_, &WorkoutStub::ImportRun, r, t)
              .status();
        }},
+      {"RequestEmailChange",
+       [&](const std::string& t) {
+         av1::RequestEmailChangeRequest r;
+         r.set_new_email("probe@example.com");
+         r.set_password(kPassword);
+         return SignedInCall(*accounts_, &AccountStub::RequestEmailChange, r, t)
+             .status();
+       }},
       {"RequestEmailVerification",
        [&](const std::string& t) {
          return SignedInCall(*accounts_, &AccountStub::RequestEmailVerification,
