@@ -14,6 +14,16 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
+void RegisterBuildInfo(prometheus::Registry& registry) {
+  prometheus::BuildGauge()
+      .Name("gracilis_build_info")
+      .Help("The build of this process: version and commit labels, value 1")
+      .Register(registry)
+      .Add({{"version", std::string(BuildVersion())},
+            {"commit", std::string(BuildCommit())}})
+      .Set(1);
+}
+
 absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
     const HostPort& listen) {
   std::unique_ptr<MetricsExposer> metrics(new MetricsExposer());
@@ -26,14 +36,7 @@ absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
     return absl::UnavailableError(absl::StrCat(
         "cannot serve metrics on ", listen.ToString(), ": ", e.what()));
   }
-  // gracilis_build_info{version, commit} 1: which build answers here.
-  prometheus::BuildGauge()
-      .Name("gracilis_build_info")
-      .Help("The build of this process: version and commit labels, value 1")
-      .Register(*metrics->registry_)
-      .Add({{"version", std::string(BuildVersion())},
-            {"commit", std::string(BuildCommit())}})
-      .Set(1);
+  RegisterBuildInfo(*metrics->registry_);
   metrics->exposer_->RegisterCollectable(metrics->registry_);
   std::vector<int> ports = metrics->exposer_->GetListeningPorts();
   metrics->port_ = ports.empty() ? listen.port : ports.front();

@@ -23,6 +23,10 @@
 
 namespace gracilis {
 
+// gracilis_build_info{version, commit} 1: which build answers here (every
+// exposer has it; a process that pushes adds it to what it pushes).
+void RegisterBuildInfo(prometheus::Registry& registry);
+
 class MetricsExposer {
  public:
   // Serves GET /metrics on `listen` (port 0 picks a free port).

@@ -6,6 +6,7 @@
 #include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
 #include "common/grpc/serve_with_redis.h"
+#include "common/grpc/service_config.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/redis/redis_client.h"
@@ -56,7 +57,9 @@ int main(int argc, char** argv) {
   // Logged runs, for each new plan's running base.
   workout::RedisWorkoutStore workouts(redis);
   plan::StoredRunHistory runs(workouts);
-  plan::AccountServiceProfiles profiles(grpc::CreateChannel(
+  // Timeouts and retries on UNAVAILABLE as the published service config
+  // says (an account pod restarting).
+  plan::AccountServiceProfiles profiles(ChannelWithServiceConfig(
       account.ToString(), grpc::InsecureChannelCredentials()));
   if (service_credential.token().empty()) {
     Log("warn",

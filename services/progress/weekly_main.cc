@@ -18,7 +18,9 @@
 #include "common/clock/iso_week.h"
 #include "common/concurrency/mutex_mode.h"
 #include "common/config/config.h"
+#include "common/grpc/service_config.h"
 #include "common/log/log.h"
+#include "common/metrics/metrics.h"
 #include "grpcpp/grpcpp.h"
 #include "prometheus/gateway.h"
 #include "prometheus/gauge.h"
@@ -57,6 +59,7 @@ void PushMetrics(const std::string& address, const std::string& week,
     return;
   }
   auto registry = std::make_shared<prometheus::Registry>();
+  RegisterBuildInfo(*registry);
   auto& users = prometheus::BuildGauge()
                     .Name("gracilis_weekly_users")
                     .Help("Users of the last run by result")
@@ -184,7 +187,9 @@ int main(int argc, char** argv) {
   plan::RedisPlanStore plans(redis, *catalog);
   progress::RedisProgressStore snapshots(redis, weeks_kept);
   progress::ProgressReader reader(workouts, plans, snapshots, *catalog);
-  auto plan_stub = plan::v1::PlanService::NewStub(grpc::CreateChannel(
+  // Timeouts and retries on UNAVAILABLE (a plan pod restarting) as the
+  // published service config says; each user's deadline still bounds them.
+  auto plan_stub = plan::v1::PlanService::NewStub(ChannelWithServiceConfig(
       plan_address.ToString(), grpc::InsecureChannelCredentials()));
 
   progress::WeeklyJobOptions options;

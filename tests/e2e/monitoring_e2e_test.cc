@@ -215,6 +215,8 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
                    "\"gracilis_weekly\",shard=\"0of1\"}") > 0;
       },
       absl::Seconds(15)));
+  // With the build that pushed it.
+  EXPECT_EQ(Scalar("gracilis_build_info{job=\"gracilis_weekly\"}"), 1);
 }
 
 }  // namespace
