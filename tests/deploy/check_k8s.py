@@ -5,7 +5,9 @@ disruption budget and an autoscaler per service, the weekly CronJob, Redis as
 a StatefulSet with a volume in dev and external in prod (reached over TLS
 through a sidecar in every pod that uses it), and network policies
 that let only the gateway reach the services and only the services reach
-Redis. Renders with `kubectl kustomize` when a kubectl is installed;
+Redis; rollouts that drop no call (drain delays, the gateway's preStop),
+replicas spread over nodes, and in prod the gateway on TLS from a Secret,
+keeping the client's address, with per-pod backends. Renders with `kubectl kustomize` when a kubectl is installed;
 otherwise reads the overlay's files and applies the strategic-merge patches
 given by file (not the inline JSON patches, such as prod's replica counts)
 and says so. Exit status 0 when every check holds."""
@@ -205,6 +207,76 @@ def check_redis_tls(overlay, workloads, config):
         problem(overlay, "the redis-tls sidecars differ between pods")
 
 
+def duration_seconds(text):
+    """ "6s", "500ms", "1m" as seconds (0 for anything else)."""
+    for unit, factor in (("ms", 0.001), ("s", 1), ("m", 60)):
+        if text.endswith(unit) and text[:-len(unit)].replace(".", "", 1).isdigit():
+            return float(text[:-len(unit)]) * factor
+    return 0
+
+
+def check_rollouts(overlay, by_kind):
+    """Issue 22, item 9: rolling updates drop no call, and replicas spread.
+    Each service drains (NOT_SERVING, then GRACILIS_DRAIN_DELAY still
+    serving) within its grace period; the gateway leaves the load balancer
+    before it stops (preStop) and keeps the client's address
+    (externalTrafficPolicy Local); every Deployment spreads over nodes."""
+    for doc in by_kind.get("Deployment", []):
+        name = doc["metadata"]["name"]
+        spec = doc["spec"]["template"]["spec"]
+        keys = {c.get("topologyKey") for c in spec.get("topologySpreadConstraints", [])}
+        if doc["spec"].get("replicas", 1) > 1 and "kubernetes.io/hostname" not in keys:
+            problem(overlay, f"Deployment/{name}: no topology spread over nodes")
+        labels = doc["spec"]["template"]["metadata"]["labels"]
+        container = spec["containers"][0]
+        grace = spec.get("terminationGracePeriodSeconds", 30)
+        if labels.get("app.kubernetes.io/component") == "service":
+            env = {e["name"]: e.get("value", "") for e in container.get("env", [])}
+            drain = duration_seconds(env.get("GRACILIS_DRAIN_DELAY", ""))
+            if drain < 4:
+                problem(overlay, f"Deployment/{name}: GRACILIS_DRAIN_DELAY under two gateway health checks (4s)")
+            if drain + 10 > grace:
+                problem(overlay, f"Deployment/{name}: drain delay plus shutdown grace over terminationGracePeriodSeconds")
+        if name == "gateway":
+            if not (container.get("lifecycle") or {}).get("preStop"):
+                problem(overlay, "the gateway has no preStop (it would stop while still in the load balancer)")
+    for service in by_kind.get("Service", []):
+        if service["metadata"]["name"] == "gateway" and \
+                service["spec"].get("externalTrafficPolicy") != "Local":
+            problem(overlay, "the gateway Service loses the client address (externalTrafficPolicy is not Local)")
+
+
+def check_production_gateway(overlay, by_kind):
+    """Issue 22, item 9: TLS on the public port from a Secret (refusing to
+    start without it), and every backend discovered per pod through a
+    headless Service that selects that service's pods."""
+    config = next((c["data"] for c in by_kind.get("ConfigMap", [])
+                   if c["metadata"]["name"] == "gateway-config"), {})
+    if config.get("GRACILIS_GATEWAY_REQUIRE_TLS") != "1":
+        problem(overlay, "the gateway does not require TLS")
+    cert = config.get("GRACILIS_GATEWAY_TLS_CERT", "")
+    gateway = next((d for d in by_kind.get("Deployment", []) if d["metadata"]["name"] == "gateway"), None)
+    if gateway:
+        spec = gateway["spec"]["template"]["spec"]
+        mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0].get("volumeMounts", [])}
+        secrets = [v for v in spec.get("volumes", []) if v["name"] in mounts and
+                   v.get("secret", {}).get("secretName") == "gracilis-gateway-tls" and
+                   not v["secret"].get("optional")]
+        if not cert or not secrets or not cert.startswith(mounts[secrets[0]["name"]] + "/"):
+            problem(overlay, "the gateway's certificate is not from the Secret gracilis-gateway-tls")
+    if config.get("GRACILIS_GATEWAY_DISCOVER") != "1":
+        problem(overlay, "the gateway does not discover backends per pod")
+    headless = {s["metadata"]["name"]: s for s in by_kind.get("Service", [])
+                if s["spec"].get("clusterIP") == "None"}
+    for name in ("account", "plan", "workout", "progress"):
+        address = config.get(f"GRACILIS_{name.upper()}_ADDR", "")
+        host = address.split(":")[0]
+        service = headless.get(host.split(".")[0])
+        if not service or not host.endswith(".svc.cluster.local") or \
+                service["spec"].get("selector", {}).get("app.kubernetes.io/name") != name:
+            problem(overlay, f"the gateway reaches {name} at {address!r}, not a headless Service of its pods")
+
+
 def check(overlay):
     docs, how = render(overlay)
     print(f"{overlay}: {len(docs)} objects ({how})")
@@ -253,6 +325,10 @@ def check(overlay):
         args = job["template"]["spec"]["containers"][0].get("args", [])
         if f"--shards={completions}" not in args:
             problem(overlay, f"weekly: --shards is not {completions} (its completions)")
+
+    check_rollouts(overlay, by_kind)
+    if overlay == "prod":
+        check_production_gateway(overlay, by_kind)
 
     redis_config = [c for c in by_kind.get("ConfigMap", []) if c["metadata"]["name"].startswith("gracilis-redis")]
     address = redis_config[0]["data"]["GRACILIS_REDIS"] if redis_config else ""
