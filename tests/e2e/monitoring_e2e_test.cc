@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -47,6 +48,25 @@ class MonitoringTest : public ::testing::Test {
              "--persistence.file=" + dir + "/pushgateway.data"},
             {}, dir + "/pushgateway.log"),
         IsOk());
+    // Alertmanager with deploy/alertmanager's config, sending to a webhook
+    // receiver that keeps each notification, without waits.
+    ASSERT_THAT(
+        webhook_.Start({GRACILIS_ALERTMANAGER_DIR "/webhook-log", "--listen",
+                        absl::StrCat("127.0.0.1:", webhook_port_), "--json",
+                        dir + "/notifications.json"},
+                       {}, dir + "/webhook.log"),
+        IsOk());
+    std::ofstream(dir + "/alertmanager.yml") << AlertmanagerConfig();
+    ASSERT_THAT(
+        alertmanager_.Start({"prometheus-alertmanager",
+                             "--config.file=" + dir + "/alertmanager.yml",
+                             "--storage.path=" + dir + "/alertmanager",
+                             absl::StrCat("--web.listen-address=127.0.0.1:",
+                                          alertmanager_port_),
+                             "--cluster.listen-address="},
+                            {}, dir + "/alertmanager.log"),
+        IsOk());
+    std::ofstream(dir + "/alerts.yml") << Rules();
     std::ofstream(dir + "/prometheus.yml") << Config();
     ASSERT_THAT(
         prometheus_.Start(
@@ -72,8 +92,8 @@ class MonitoringTest : public ::testing::Test {
     const std::vector<std::pair<std::string, std::string>> replacements = {
         {"scrape_interval: 15s", "scrape_interval: 1s"},
         {"evaluation_interval: 15s", "evaluation_interval: 1s"},
-        {"- alerts.yml",
-         absl::StrCat("- ", GRACILIS_PROMETHEUS_DIR, "/alerts.yml")},
+        {"- alerts.yml", absl::StrCat("- ", stack_.dir(), "/alerts.yml")},
+        {address(9093), address(alertmanager_port_)},
         {address(9101), address(stack_.metrics_port("gracilis-account"))},
         {address(9102), address(stack_.metrics_port("gracilis-plan"))},
         {address(9103), address(stack_.metrics_port("gracilis-workout"))},
@@ -88,6 +108,37 @@ class MonitoringTest : public ::testing::Test {
           << from << " is not in prometheus.yml once";
     }
     return config;
+  }
+
+  // deploy/prometheus/alerts.yml with GracilisTargetDown firing after 1 s
+  // instead of 2 min.
+  std::string Rules() const {
+    std::string rules = ReadFile(GRACILIS_PROMETHEUS_DIR "/alerts.yml");
+    const size_t at = rules.find("alert: GracilisTargetDown");
+    const size_t wait = rules.find("for: 2m", at);
+    EXPECT_NE(wait, std::string::npos) << "GracilisTargetDown waits 2m no more";
+    if (wait != std::string::npos) rules.replace(wait, 7, "for: 1s");
+    return rules;
+  }
+
+  // deploy/alertmanager/alertmanager.yml sending to this test's webhook,
+  // with no grouping waits.
+  std::string AlertmanagerConfig() const {
+    std::string config =
+        ReadFile(GRACILIS_ALERTMANAGER_DIR "/alertmanager.yml");
+    EXPECT_GT(absl::StrReplaceAll(
+                  {{"http://127.0.0.1:9095/",
+                    absl::StrCat("http://127.0.0.1:", webhook_port_, "/")},
+                   {"group_wait: 30s", "group_wait: 1s"}},
+                  &config),
+              1);
+    return config;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
   }
 
   CommandResult Get(const std::string& path) const {
@@ -139,6 +190,10 @@ class MonitoringTest : public ::testing::Test {
   int exporter_port_ = PickFreePort();
   int pushgateway_port_ = PickFreePort();
   int prometheus_port_ = PickFreePort();
+  int alertmanager_port_ = PickFreePort();
+  int webhook_port_ = PickFreePort();
+  ChildProcess webhook_;
+  ChildProcess alertmanager_;
   ChildProcess exporter_;
   ChildProcess pushgateway_;
   ChildProcess prometheus_;
@@ -217,6 +272,34 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
       absl::Seconds(15)));
   // With the build that pushed it.
   EXPECT_EQ(Scalar("gracilis_build_info{job=\"gracilis_weekly\"}"), 1);
+}
+
+// Issue 22, item 7: a real alert reaches the on-call webhook through
+// Alertmanager. A service stops; GracilisTargetDown (its wait cut to 1 s)
+// fires and the webhook receives it with its labels and runbook.
+TEST_F(MonitoringTest, AnAlertReachesTheWebhookThroughAlertmanager) {
+  ASSERT_TRUE(WaitUntil([&] { return Scalar("count(up == 1)") == 9; },
+                        absl::Seconds(30)))
+      << Get("/api/v1/targets").output;
+  stack_.progress_service().Kill();
+  const std::string file = stack_.dir() + "/notifications.json";
+  std::string notifications;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        notifications = ReadFile(file);
+        return absl::StrContains(notifications,
+                                 "\"alertname\": \"GracilisTargetDown\"");
+      },
+      absl::Seconds(60)))
+      << "no notification; Alertmanager's alerts: "
+      << RunCommand(absl::StrCat("curl -s http://127.0.0.1:",
+                                 alertmanager_port_, "/api/v2/alerts"))
+             .output;
+  EXPECT_THAT(notifications, HasSubstr("\"status\": \"firing\""));
+  EXPECT_THAT(notifications, HasSubstr("\"service\": \"progress\""));
+  EXPECT_THAT(notifications,
+              HasSubstr("docs/operations.md#alert-gracilistargetdown"));
+  EXPECT_THAT(notifications, HasSubstr("\"receiver\": \"on-call\""));
 }
 
 }  // namespace
