@@ -224,7 +224,7 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
   // weekly job's absence is pending: it has 8 days).
   const std::string rules = Get("/api/v1/rules").output;
   for (const char* alert :
-       {"GracilisHighErrorRatio", "RedisDown", "GatewayServerErrors",
+       {"GracilisErrorBudgetBurn", "RedisDown", "GatewayServerErrors",
         "WeeklyJobNotSucceeding", "MailOutboxStuck", "MailerNotRunning"}) {
     EXPECT_THAT(rules, HasSubstr(alert));
   }
