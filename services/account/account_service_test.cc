@@ -758,5 +758,82 @@ TEST_F(AccountServiceTest, StalledRedisAnswersWithinTheDeadline) {
   EXPECT_THAT(GetProfile(user->session().token()), IsOk());
 }
 
+// An email change cut short after every step but the last (the grant used
+// up) is finished by the same code: each step is repeatable. The code is
+// minted here as the mailer mints it (mail_take with its hash).
+TEST_F(AccountServiceTest, AnEmailChangeCutShortIsFinishedByTheSameCode) {
+  absl::StatusOr<v1::RegisterResponse> ann =
+      Register("ann@example.com", "change-1");
+  ASSERT_THAT(ann.status(), IsOk());
+  const std::string user_id = ann->profile().name().substr(6);
+  auto wait = [](auto start) {
+    std::promise<absl::Status> done;
+    start([&](absl::Status s) { done.set_value(s); });
+    return done.get_future().get();
+  };
+  ASSERT_THAT(wait([&](auto done) {
+                mail_->Queue(user_id, MailPurpose::kVerifyEmail,
+                             "ann@example.org", "ann@example.com",
+                             absl::InfiniteFuture(), done);
+              }),
+              IsOk());
+  const std::string token = NewSessionToken(user_id);
+  const std::string hash = ParseSessionToken(token)->secret_hash;
+  std::promise<absl::StatusOr<TakenMail>> taken;
+  mail_->Take(MailShard(user_id), {hash}, absl::Seconds(60),
+              absl::InfiniteFuture(),
+              [&](absl::StatusOr<TakenMail> t) { taken.set_value(t); });
+  absl::StatusOr<TakenMail> took = taken.get_future().get();
+  ASSERT_THAT(took.status(), IsOk());
+  // The change replaced Register's verification grant (one grant per
+  // purpose): the one due mail is the change's, and carries the hash.
+  ASSERT_EQ(took->mail.size(), 1u);
+  EXPECT_EQ(took->mail[0].email, "ann@example.org");
+
+  // Every step of VerifyEmail but the grant's end, done by hand.
+  ASSERT_THAT(wait([&](auto done) {
+                store_->ClaimNewEmail("ann@example.com", "ann@example.org",
+                                      user_id, absl::InfiniteFuture(), done);
+              }),
+              IsOk());
+  std::promise<absl::StatusOr<StoredProfile>> read;
+  store_->GetProfileById(
+      user_id, absl::InfiniteFuture(),
+      [&](absl::StatusOr<StoredProfile> p) { read.set_value(p); });
+  absl::StatusOr<StoredProfile> current = read.get_future().get();
+  ASSERT_THAT(current.status(), IsOk());
+  v1::Profile moved = current->profile;
+  moved.set_email("ann@example.org");
+  std::promise<absl::StatusOr<int64_t>> put;
+  store_->ReplaceProfileById(
+      user_id, moved, current->version, absl::InfiniteFuture(),
+      [&](absl::StatusOr<int64_t> v) { put.set_value(v); });
+  ASSERT_THAT(put.get_future().get().status(), IsOk());
+  ASSERT_THAT(wait([&](auto done) {
+                store_->ReleaseEmail("ann@example.com", user_id,
+                                     absl::InfiniteFuture(), done);
+              }),
+              IsOk());
+
+  // The same code finishes it: verified, the new email signs in, the old
+  // does not; then the code is used up.
+  v1::VerifyEmailRequest verify;
+  verify.set_code(token);
+  google::protobuf::Empty empty;
+  EXPECT_THAT(Call(&v1::AccountService::Stub::VerifyEmail, verify, &empty),
+              IsOk());
+  absl::StatusOr<v1::Profile> profile = GetProfile(ann->session().token());
+  ASSERT_THAT(profile.status(), IsOk());
+  EXPECT_EQ(profile->email(), "ann@example.org");
+  EXPECT_TRUE(profile->email_verified());
+  EXPECT_THAT(Login("ann@example.org", kPassword).status(), IsOk());
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(Login("ann@example.com", kPassword).status()));
+  const absl::Status again =
+      Call(&v1::AccountService::Stub::VerifyEmail, verify, &empty);
+  EXPECT_TRUE(absl::IsInvalidArgument(again)) << again;
+  EXPECT_EQ(ReasonOf(again), "MAIL_CODE_INVALID");
+}
+
 }  // namespace
 }  // namespace gracilis::account

@@ -63,6 +63,20 @@ absl::StatusOr<StoredProfile> ParseStoredProfile(
   return stored;
 }
 
+// The reply of a compare-and-set profile write (profile_replace,
+// profile_put): the new version, or ABORTED when the stored version had
+// moved on.
+absl::StatusOr<int64_t> ParseNewVersion(absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) {
+    return reply.status();
+  }
+  if (reply->integer == 0) {
+    return absl::AbortedError(
+        "the profile changed concurrently; read it and retry");
+  }
+  return static_cast<int64_t>(reply->integer);
+}
+
 absl::StatusOr<bool> IsOne(absl::StatusOr<RedisReply> reply) {
   if (!reply.ok()) {
     return reply.status();
@@ -229,11 +243,13 @@ end)
 
 -- KEYS: new login. ARGV: user_id, password hash. An email change:
 -- claims the new email for the user (finished at once). 'moved' (or it
--- was the user's already) or 'taken' (another account's).
+-- was the user's already), 'taken' (another account's), or 'gone' (no
+-- hash was given, the old claim being gone, and it is not the user's).
 redis.register_function('login_claim_moved', function(keys, args)
   local have = redis.call('HGET', keys[1], 'user_id')
   if have == args[1] then return 'moved' end
   if have then return 'taken' end
+  if args[2] == '' then return 'gone' end
   redis.call('HSET', keys[1], 'user_id', args[1], 'password_hash', args[2],
              'request_id', 'email-change')
   return 'moved'
@@ -436,14 +452,7 @@ void RedisAccountStore::ReplaceProfile(const Caller& caller,
       redis_, Functions(), "profile_replace", {ProfileKey(caller.user_id())},
       {profile.SerializeAsString(), absl::StrCat(expected_version)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) {
-          return std::move(done)(reply.status());
-        }
-        if (reply->integer == 0) {
-          return std::move(done)(absl::AbortedError(
-              "the profile changed concurrently; read it and retry"));
-        }
-        std::move(done)(static_cast<int64_t>(reply->integer));
+        std::move(done)(ParseNewVersion(std::move(reply)));
       },
       deadline);
 }
@@ -516,14 +525,7 @@ void RedisAccountStore::ReplaceProfileById(const std::string& user_id,
       "profile_put", {ProfileKey(user_id)},
       {profile.SerializeAsString(), absl::StrCat(expected_version)},
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) {
-          return std::move(done)(reply.status());
-        }
-        if (reply->integer == 0) {
-          return std::move(done)(absl::AbortedError(
-              "the profile changed concurrently; try again"));
-        }
-        std::move(done)(static_cast<int64_t>(reply->integer));
+        std::move(done)(ParseNewVersion(std::move(reply)));
       },
       deadline);
 }
@@ -539,13 +541,14 @@ void RedisAccountStore::ClaimNewEmail(const std::string& old_email,
         if (!reply.ok()) {
           return std::move(done)(reply.status());
         }
-        if (reply->elements.size() != 2 || reply->elements[0].str != user_id) {
-          return std::move(done)(
-              absl::NotFoundError("the account's email claim is gone"));
-        }
+        // No claim of the user's on the old email: a retry after the
+        // change got that far (then the new claim is the user's already),
+        // or the account is gone.
+        const bool old_is_users =
+            reply->elements.size() == 2 && reply->elements[0].str == user_id;
         redis_.Call(
             "login_claim_moved", {LoginKey(new_email)},
-            {user_id, reply->elements[1].str},
+            {user_id, old_is_users ? reply->elements[1].str : ""},
             [done = std::move(done)](absl::StatusOr<RedisReply> moved) mutable {
               if (!moved.ok()) {
                 return std::move(done)(moved.status());
@@ -555,6 +558,10 @@ void RedisAccountStore::ClaimNewEmail(const std::string& old_email,
                     WithReason(absl::AlreadyExistsError(
                                    "that email is already registered"),
                                "EMAIL_TAKEN"));
+              }
+              if (moved->str == "gone") {
+                return std::move(done)(
+                    absl::NotFoundError("the account's email claim is gone"));
               }
               std::move(done)(absl::OkStatus());
             },
