@@ -272,6 +272,32 @@ TEST_F(MonitoringTest, EveryTargetUpCountersMoveAndTheJobPushArrives) {
       absl::Seconds(15)));
   // With the build that pushed it.
   EXPECT_EQ(Scalar("gracilis_build_info{job=\"gracilis_weekly\"}"), 1);
+
+  // Issue 22, item 8: every query of the Grafana dashboard is valid PromQL
+  // and has data on this stack (after the journey, the job's push and some
+  // mail), so no panel of deploy/grafana/gracilis.json is empty or broken.
+  Struct dashboard;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  ReadFile(GRACILIS_GRAFANA_DIR "/gracilis.json"), &dashboard)
+                  .ok());
+  int queries = 0;
+  for (const Value& panel :
+       dashboard.fields().at("panels").list_value().values()) {
+    const auto& fields = panel.struct_value().fields();
+    if (!fields.contains("targets")) {
+      continue;  // a row
+    }
+    for (const Value& target : fields.at("targets").list_value().values()) {
+      const std::string expr =
+          target.struct_value().fields().at("expr").string_value();
+      ++queries;
+      EXPECT_TRUE(
+          WaitUntil([&] { return !Query(expr).empty(); }, absl::Seconds(10)))
+          << "panel \"" << fields.at("title").string_value()
+          << "\": no data for " << expr;
+    }
+  }
+  EXPECT_GE(queries, 15);
 }
 
 // Issue 22, item 7: a real alert reaches the on-call webhook through
