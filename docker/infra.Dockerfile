@@ -58,6 +58,30 @@ ENTRYPOINT ["prometheus", "--storage.tsdb.path=/prometheus"]
 CMD ["--config.file=/etc/gracilis/prometheus/prometheus.yml", \
      "--web.listen-address=0.0.0.0:9090"]
 
+FROM ${BASE_IMAGE} AS alertmanager
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends prometheus-alertmanager \
+    && rm -rf /var/lib/apt/lists/* \
+    && install -d -o prometheus -g prometheus /alertmanager
+COPY deploy/alertmanager /etc/gracilis/alertmanager
+USER prometheus
+VOLUME /alertmanager
+EXPOSE 9093
+ENTRYPOINT ["prometheus-alertmanager", "--storage.path=/alertmanager", \
+            "--cluster.listen-address="]
+CMD ["--config.file=/etc/gracilis/alertmanager/containers.yml", \
+     "--web.listen-address=0.0.0.0:9093"]
+
+# Alertmanager's receiver in the compose stack: logs each notification.
+FROM ${BASE_IMAGE} AS alert-webhook
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+      --no-install-recommends python3-minimal \
+    && rm -rf /var/lib/apt/lists/*
+COPY deploy/alertmanager/webhook-log /usr/local/bin/webhook-log
+USER 10001:10001
+EXPOSE 9095
+ENTRYPOINT ["python3", "/usr/local/bin/webhook-log", "--listen", "0.0.0.0:9095"]
+
 FROM ${BASE_IMAGE} AS pushgateway
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
       --no-install-recommends prometheus-pushgateway \

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Every alert of deploy/prometheus/alerts.yml tells the one it pages what
 it means and where to read what to do: a summary, a description, and a
-runbook_url naming an anchor that exists in docs/operations.md."""
+runbook_url naming an anchor that exists in docs/operations.md. And the
+compose stack's Alertmanager config routes as the local one."""
 import os
 import re
 import sys
@@ -22,6 +23,17 @@ for rule in rules:
     url = annotations.get("runbook_url", "")
     if not url.startswith("docs/operations.md#") or url.split("#", 1)[1] not in anchors:
         problems.append(f'{rule["alert"]}: runbook_url {url!r} is not an anchor of docs/operations.md')
+# The compose stack's Alertmanager routes as the local one does: the two
+# files differ only in the webhook's address and their header comments.
+def routing(name):
+    with open(os.path.join(ROOT, "deploy", "alertmanager", name)) as f:
+        config = yaml.safe_load(f)
+    for receiver in config.get("receivers", []):
+        for hook in receiver.get("webhook_configs", []):
+            hook.pop("url", None)
+    return config
+if routing("alertmanager.yml") != routing("containers.yml"):
+    problems.append("deploy/alertmanager: containers.yml routes differently from alertmanager.yml")
 for p in problems:
     print("FAIL", p)
 print(f"{len(rules)} alerts:", "FAILED" if problems else "each has a summary, a description and a runbook")
